@@ -1,0 +1,115 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// One module per layer:
+//   CCurl            libcurl system library + typed wrappers for its variadic C calls
+//   KubeCore         value types shared by every layer (JSON, GVK/GVR, Status, watch events)
+//   KubeClient       Kubernetes REST client over libcurl (config, auth, verbs, errors)
+//   ControllerRuntime informers, work queue, controller, leader election, events, metrics, health
+//   FluxReport       the FluxReport API and the report computation (pure functions of a snapshot)
+//   KubeSim          a simulated Kubernetes API server for tests, benchmarks and the demo
+//   FluxReportOperator the application: reconciler, live metrics, events, CLI commands
+//   flux-report-operator the executable
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "flux-report-operator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flux-report-operator", targets: ["flux-report-operator"]),
+        .executable(name: "kubesim", targets: ["kubesim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "KubeCore",
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KubeClient",
+            dependencies: [
+                "CCurl", "KubeCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "ControllerRuntime",
+            dependencies: [
+                "KubeCore", "KubeClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FluxReport",
+            dependencies: ["KubeCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "KubeSim",
+            dependencies: [
+                "KubeCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "FluxReportOperator",
+            dependencies: [
+                "KubeCore", "KubeClient", "ControllerRuntime", "FluxReport", "KubeSim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "flux-report-operator",
+            dependencies: ["FluxReportOperator"],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "kubesim",
+            dependencies: ["KubeSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
+        .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "OperatorTests", dependencies: ["FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,3 @@
+import FluxReportOperator
+
+await FluxReportOperatorCommand.main()

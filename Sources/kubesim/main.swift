@@ -1,0 +1,1 @@
+print("kubesim: placeholder, built by the KubeSim issue")
