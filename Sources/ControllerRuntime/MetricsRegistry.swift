@@ -1,0 +1,154 @@
+import Logging
+import Prometheus
+import Synchronization
+
+/// A source of text-format lines rendered at scrape time, for series that live in caches
+/// (e.g. 100,000 `flux_resource_info` lines) rather than as one object per series.
+/// Implementations append complete `# HELP`/`# TYPE` blocks and sample lines to `buffer`.
+public protocol MetricsCollector: Sendable {
+    func collect(into buffer: inout [UInt8])
+}
+
+/// The process-wide metrics registry: swift-prometheus families plus custom collectors.
+///
+/// swift-prometheus traps when one name is registered twice with different labels, help,
+/// buckets or type; this wrapper remembers each family's signature and, on a conflict, logs
+/// and hands back a detached metric instead of crashing.
+public final class MetricsRegistry: Sendable {
+    public let prometheus: PrometheusCollectorRegistry
+    private let detached = PrometheusCollectorRegistry()
+    private let families = Mutex<[String: String]>([:])
+    private let collectors = Mutex<[(id: Int, collector: any MetricsCollector)]>([])
+    private let nextID = Atomic<Int>(0)
+    private let logger: Logger
+
+    public init(logger: Logger = Logger(label: "metrics")) {
+        self.prometheus = PrometheusCollectorRegistry()
+        self.logger = logger
+    }
+
+    /// Checks (and records) the family signature; false on a conflict.
+    private func claim(_ name: String, _ signature: String) -> Bool {
+        families.withLock { families in
+            if let existing = families[name] { return existing == signature }
+            families[name] = signature
+            return true
+        }
+    }
+
+    private func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    public func counter(_ name: String, help: String, labels: [(String, String)] = []) -> Counter {
+        let signature = "counter|\(help)|\(labels.map(\.0).joined(separator: ","))"
+        guard claim(name, signature) else {
+            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
+            return detached.makeCounter(descriptor: descriptor(name + "_conflict", help), labels: labels)
+        }
+        return prometheus.makeCounter(descriptor: descriptor(name, help), labels: labels)
+    }
+
+    public func gauge(_ name: String, help: String, labels: [(String, String)] = []) -> Gauge {
+        let signature = "gauge|\(help)|\(labels.map(\.0).joined(separator: ","))"
+        guard claim(name, signature) else {
+            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
+            return detached.makeGauge(descriptor: descriptor(name + "_conflict", help), labels: labels)
+        }
+        return prometheus.makeGauge(descriptor: descriptor(name, help), labels: labels)
+    }
+
+    public func histogram(_ name: String, help: String, labels: [(String, String)] = [], buckets: [Double]) -> ValueHistogram {
+        let signature = "histogram|\(help)|\(labels.map(\.0).joined(separator: ","))|\(buckets)"
+        guard claim(name, signature) else {
+            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
+            return detached.makeValueHistogram(descriptor: descriptor(name + "_conflict", help), labels: labels, buckets: buckets)
+        }
+        return prometheus.makeValueHistogram(descriptor: descriptor(name, help), labels: labels, buckets: buckets)
+    }
+
+    public func unregister(_ gauge: Gauge) { prometheus.unregisterGauge(gauge) }
+    public func unregister(_ counter: Counter) { prometheus.unregisterCounter(counter) }
+
+    /// Adds a scrape-time collector; returns a token for `unregister(collector:)`.
+    @discardableResult
+    public func register(collector: any MetricsCollector) -> Int {
+        let id = nextID.add(1, ordering: .relaxed).newValue
+        collectors.withLock { $0.append((id, collector)) }
+        return id
+    }
+
+    public func unregister(collector id: Int) {
+        collectors.withLock { $0.removeAll { $0.id == id } }
+    }
+
+    /// The full text exposition: registered families, then every collector.
+    public func scrape() -> [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(64 * 1024)
+        prometheus.emit(into: &buffer)
+        for entry in collectors.withLock({ $0 }) {
+            entry.collector.collect(into: &buffer)
+        }
+        return buffer
+    }
+
+    public func scrapeString() -> String { String(decoding: scrape(), as: UTF8.self) }
+}
+
+/// Helpers for collectors that write the text format by hand.
+public enum MetricsText {
+    /// Appends `# HELP` and `# TYPE` lines.
+    public static func header(_ name: String, help: String, type: String, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: "# HELP \(name) ".utf8)
+        appendEscapedHelp(help, into: &buffer)
+        buffer.append(contentsOf: "\n# TYPE \(name) \(type)\n".utf8)
+    }
+
+    /// Appends one sample line; label values are escaped (`\\`, `"`, newline).
+    public static func sample(_ name: String, labels: [(String, String)], value: Double, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: name.utf8)
+        if !labels.isEmpty {
+            buffer.append(UInt8(ascii: "{"))
+            for (index, (key, labelValue)) in labels.enumerated() {
+                if index > 0 { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(contentsOf: key.utf8)
+                buffer.append(contentsOf: "=\"".utf8)
+                appendEscapedLabel(labelValue, into: &buffer)
+                buffer.append(UInt8(ascii: "\""))
+            }
+            buffer.append(UInt8(ascii: "}"))
+        }
+        buffer.append(UInt8(ascii: " "))
+        buffer.append(contentsOf: format(value).utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
+    public static func format(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    public static func appendEscapedLabel(_ value: String, into buffer: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\""): buffer.append(contentsOf: "\\\"".utf8)
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)
+            default: buffer.append(byte)
+            }
+        }
+    }
+
+    static func appendEscapedHelp(_ value: String, into buffer: inout [UInt8]) {
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)
+            case UInt8(ascii: "\n"): buffer.append(contentsOf: "\\n".utf8)
+            default: buffer.append(byte)
+            }
+        }
+    }
+}

@@ -1,0 +1,289 @@
+import DequeModule
+import Synchronization
+
+/// A de-duplicating, delaying, rate-limited work queue (client-go's `workqueue`).
+///
+/// - An item is never handed to two workers at once: an item added while it is being
+///   processed is marked dirty and re-queued by `done`.
+/// - `addAfter` holds items until the (injectable) clock reaches their time.
+/// - `addRateLimited` asks the rate limiter for the delay.
+/// - `get` returns nil once the queue is shut down (and, with drain, empty).
+public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
+    private struct Waiter {
+        var id: Int
+        var continuation: CheckedContinuation<Key?, Never>
+    }
+
+    private struct State {
+        var queue = Deque<Key>()
+        var dirty = Set<Key>()
+        var processing = Set<Key>()
+        var enqueuedAt: [Key: Duration] = [:]
+        var startedAt: [Key: Duration] = [:]
+        var delayed: [Key: Duration] = [:]
+        var waiters = Deque<Waiter>()
+        var cancelledWaiters = Set<Int>()
+        var nextWaiterID = 0
+        var shuttingDown = false
+        var timerDeadline: Duration?
+        var timer: Task<Void, Never>?
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    public let name: String
+    private let clock: any RuntimeClock
+    private let rateLimiter: any RateLimiter<Key>
+    private let metrics: WorkQueueMetrics?
+    private let state = Mutex(State())
+
+    public init(name: String = "", clock: any RuntimeClock = SystemClock(), rateLimiter: (any RateLimiter<Key>)? = nil,
+                metrics: WorkQueueMetrics? = nil) {
+        self.name = name
+        self.clock = clock
+        self.rateLimiter = rateLimiter ?? MaxOfRateLimiter<Key>.controllerDefault(clock: clock)
+        self.metrics = metrics
+    }
+
+    // MARK: adding
+
+    /// Queues the item unless it is already queued; if it is being processed it is queued again after `done`.
+    public func add(_ item: Key) {
+        let now = clock.now()
+        let waiter: (Waiter, Key)? = state.withLock { state in
+            insert(item, now: now, into: &state)
+            return popForWaiter(now: now, &state)
+        }
+        if let (waiter, key) = waiter { waiter.continuation.resume(returning: key) }
+    }
+
+    /// Queues the item once `delay` has elapsed; an earlier pending time for the same item wins.
+    public func addAfter(_ item: Key, _ delay: Duration) {
+        if delay <= .zero {
+            add(item)
+            return
+        }
+        let readyAt = clock.now() + delay
+        let arm: Duration? = state.withLock { state in
+            guard !state.shuttingDown else { return nil }
+            if let existing = state.delayed[item], existing <= readyAt { return nil }
+            state.delayed[item] = readyAt
+            if let deadline = state.timerDeadline, deadline <= readyAt { return nil }
+            state.timerDeadline = readyAt
+            return readyAt
+        }
+        if let arm { armTimer(arm) }
+    }
+
+    /// Queues the item after the rate limiter's delay (a retry).
+    public func addRateLimited(_ item: Key) {
+        metrics?.retries.increment()
+        addAfter(item, rateLimiter.when(item))
+    }
+
+    /// Clears the item's failure history.
+    public func forget(_ item: Key) { rateLimiter.forget(item) }
+
+    public func numRequeues(_ item: Key) -> Int { rateLimiter.numRequeues(item) }
+
+    // MARK: processing
+
+    /// The next item, waiting if none is ready; nil when shut down (after draining, if draining).
+    public func get() async -> Key? {
+        let now = clock.now()
+        let immediate: Key?? = state.withLock { state in
+            promoteDue(now: now, &state)
+            if let key = popFront(now: now, &state) { return .some(key) }
+            if state.shuttingDown { return .some(nil) }
+            return .none
+        }
+        if let immediate { return immediate }
+        let id = state.withLock { state in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Key?, Never>) in
+                let result: Key?? = state.withLock { state in
+                    if state.cancelledWaiters.remove(id) != nil { return .some(nil) }
+                    promoteDue(now: clock.now(), &state)
+                    if let key = popFront(now: clock.now(), &state) { return .some(key) }
+                    if state.shuttingDown { return .some(nil) }
+                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    return .none
+                }
+                if let result { continuation.resume(returning: result) }
+            }
+        } onCancel: {
+            let waiter: Waiter? = state.withLock { state in
+                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
+                    return state.waiters.remove(at: index)
+                }
+                state.cancelledWaiters.insert(id)
+                return nil
+            }
+            waiter?.continuation.resume(returning: nil)
+        }
+    }
+
+    /// Marks the item finished; if it was added meanwhile it goes back on the queue.
+    public func done(_ item: Key) {
+        let now = clock.now()
+        let (waiter, drained): ((Waiter, Key)?, [CheckedContinuation<Void, Never>]) = state.withLock { state in
+            state.processing.remove(item)
+            if let started = state.startedAt.removeValue(forKey: item) {
+                metrics?.workDuration.record((now - started) / .seconds(1))
+            }
+            if state.dirty.contains(item), !state.shuttingDown {
+                state.queue.append(item)
+                state.enqueuedAt[item] = now
+                metrics?.depth.set(Double(state.queue.count))
+            }
+            var drained: [CheckedContinuation<Void, Never>] = []
+            if state.processing.isEmpty, state.queue.isEmpty, !state.drainWaiters.isEmpty {
+                drained = state.drainWaiters
+                state.drainWaiters = []
+            }
+            return (popForWaiter(now: now, &state), drained)
+        }
+        if let (waiter, key) = waiter { waiter.continuation.resume(returning: key) }
+        for continuation in drained { continuation.resume() }
+    }
+
+    // MARK: shutdown
+
+    /// Stops accepting items, drops queued and delayed ones and wakes every waiting `get` with nil.
+    public func shutDown() { beginShutDown(drain: false) }
+
+    /// Stops accepting items, lets workers take what is already queued, and returns once the
+    /// queue is empty and every item being processed is `done`.
+    public func shutDownWithDrain() async {
+        beginShutDown(drain: true)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = state.withLock { state in
+                if state.processing.isEmpty && state.queue.isEmpty { return true }
+                state.drainWaiters.append(continuation)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+    }
+
+    private func beginShutDown(drain: Bool) {
+        let (waiters, timer): ([Waiter], Task<Void, Never>?) = state.withLock { state in
+            state.shuttingDown = true
+            state.delayed.removeAll()
+            state.dirty.removeAll()
+            if !drain {
+                state.queue.removeAll()
+                state.enqueuedAt.removeAll()
+                metrics?.depth.set(Double(0))
+            }
+            // Waiters only exist while the queue is empty, so waking them with nil loses nothing.
+            let waiters = Array(state.waiters)
+            state.waiters.removeAll()
+            let timer = state.timer
+            state.timer = nil
+            return (waiters, timer)
+        }
+        timer?.cancel()
+        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+    }
+
+    public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
+
+    /// Items ready to be handed out (not counting delayed or in-flight items).
+    public var count: Int { state.withLock { $0.queue.count } }
+    public var delayedCount: Int { state.withLock { $0.delayed.count } }
+    public var processingCount: Int { state.withLock { $0.processing.count } }
+
+    /// Refreshes `unfinished_work_seconds` and `longest_running_processor_seconds`
+    /// (controller-runtime does this every 500 ms).
+    public func updateUnfinishedWorkMetrics() {
+        guard let metrics else { return }
+        let now = clock.now()
+        let (total, longest) = state.withLock { state in
+            var total = 0.0
+            var longest = 0.0
+            for started in state.startedAt.values {
+                let seconds = (now - started) / .seconds(1)
+                total += seconds
+                longest = max(longest, seconds)
+            }
+            return (total, longest)
+        }
+        metrics.unfinishedWork.set(total)
+        metrics.longestRunning.set(longest)
+    }
+
+    // MARK: internals (called with the lock held)
+
+    private func insert(_ item: Key, now: Duration, into state: inout State) {
+        guard !state.shuttingDown else { return }
+        metrics?.adds.increment()
+        if state.dirty.contains(item) { return }
+        state.dirty.insert(item)
+        if state.processing.contains(item) { return }
+        state.queue.append(item)
+        state.enqueuedAt[item] = now
+        metrics?.depth.set(Double(state.queue.count))
+    }
+
+    private func popFront(now: Duration, _ state: inout State) -> Key? {
+        guard let item = state.queue.popFirst() else { return nil }
+        state.dirty.remove(item)
+        state.processing.insert(item)
+        state.startedAt[item] = now
+        if let enqueued = state.enqueuedAt.removeValue(forKey: item) {
+            metrics?.queueDuration.record((now - enqueued) / .seconds(1))
+        }
+        metrics?.depth.set(Double(state.queue.count))
+        return item
+    }
+
+    private func popForWaiter(now: Duration, _ state: inout State) -> (Waiter, Key)? {
+        guard !state.waiters.isEmpty, let key = popFront(now: now, &state), let waiter = state.waiters.popFirst() else {
+            return nil
+        }
+        return (waiter, key)
+    }
+
+    private func promoteDue(now: Duration, _ state: inout State) {
+        guard !state.delayed.isEmpty else { return }
+        let due = state.delayed.filter { $0.value <= now }.sorted { $0.value < $1.value }
+        for (item, _) in due {
+            state.delayed.removeValue(forKey: item)
+            insert(item, now: now, into: &state)
+        }
+    }
+
+    /// Wakes at `deadline` to move due delayed items onto the queue and hand them to waiters.
+    private func armTimer(_ deadline: Duration) {
+        let clock = self.clock
+        let task = Task { [weak self] in
+            do { try await clock.sleep(until: deadline) } catch { return }
+            self?.fireTimer()
+        }
+        let previous: Task<Void, Never>? = state.withLock { state in
+            let previous = state.timer
+            state.timer = task
+            return previous
+        }
+        previous?.cancel()
+    }
+
+    private func fireTimer() {
+        let now = clock.now()
+        let (ready, next): ([(Waiter, Key)], Duration?) = state.withLock { state in
+            state.timer = nil
+            state.timerDeadline = nil
+            promoteDue(now: now, &state)
+            var ready: [(Waiter, Key)] = []
+            while let pair = popForWaiter(now: now, &state) { ready.append(pair) }
+            let next = state.delayed.values.min()
+            state.timerDeadline = next
+            return (ready, next)
+        }
+        for (waiter, key) in ready { waiter.continuation.resume(returning: key) }
+        if let next { armTimer(next) }
+    }
+}
