@@ -1,0 +1,72 @@
+"""Shared helpers for the packaging tests: paths, chart rendering, kustomize and promtool."""
+from __future__ import annotations
+
+import pathlib
+import shutil
+import subprocess
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+CHART_DIR = ROOT / "charts" / "flux-report-operator"
+CONFIG_DIR = ROOT / "config"
+CRD_FILE = CONFIG_DIR / "crd" / "bases" / "fluxcd.controlplane.io_fluxreports.yaml"
+FIXTURES = pathlib.Path("/work/shared/fixtures/flux")
+RELEASE = "flux-report-operator"
+NAMESPACE = "flux-system"
+
+
+def helm():
+    """The helm_python module, or a visible skip when it is not installed."""
+    return pytest.importorskip("helm_python", reason="helm-python-sdk is not installed (pip install helm-python-sdk)")
+
+
+@pytest.fixture(scope="session")
+def chart():
+    h = helm()
+    loaded = h.Chart.load(str(CHART_DIR))
+    yield loaded
+    loaded.close()
+
+
+def render(chart, values: dict[str, Any] | None = None, name: str = RELEASE, namespace: str = NAMESPACE) -> list[dict]:
+    """Renders the chart and returns every manifest object (NOTES.txt excluded)."""
+    out = chart.render(values or {}, name=name, namespace=namespace)
+    objects: list[dict] = []
+    for path, text in sorted(out.items()):
+        if path.endswith("NOTES.txt"):
+            continue
+        objects.extend(doc for doc in yaml.safe_load_all(text) if doc)
+    return objects
+
+
+def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
+    found = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def kinds(objects: list[dict]) -> list[str]:
+    return sorted(o["kind"] for o in objects)
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (hack/setup installs it)")
+    return path
+
+
+def kustomize(directory: pathlib.Path) -> list[dict]:
+    """`kubectl kustomize <dir>` parsed; skips visibly when kubectl is missing."""
+    kubectl = require_tool("kubectl")
+    result = subprocess.run([kubectl, "kustomize", str(directory)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, f"kubectl kustomize {directory} failed:\n{result.stderr}"
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def promtool(*args: str, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:
+    tool = require_tool("promtool")
+    return subprocess.run([tool, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
