@@ -1,0 +1,166 @@
+import KubeCore
+
+/// Status of a `Ready` condition: `True`, `False` or `Unknown` (also when absent or malformed).
+public enum ReadyStatus: String, Sendable, Equatable, CaseIterable {
+    case `true` = "True"
+    case `false` = "False"
+    case unknown = "Unknown"
+
+    public init(conditionStatus: String?) {
+        switch conditionStatus {
+        case "True": self = .true
+        case "False": self = .false
+        default: self = .unknown
+        }
+    }
+}
+
+/// The projection of a Flux object down to what the report and the metrics read.
+///
+/// Informer caches keep one of these per object instead of the whole JSON, so it stores only the
+/// strings the report and SPEC §6 labels need (absent values are empty strings, which cost no heap).
+/// Build it from the FULL object: `resources` counts `status.inventory.entries`, which caches drop.
+public struct FluxObject: Sendable, Equatable {
+    public var kind: String
+    public var apiVersion: String
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
+    public var labelValues: [String]
+    /// The Ready condition's status as written by the controller.
+    public var ready: ReadyStatus
+    public var reason: String
+    /// The Ready condition's message, kept only when Ready is False (why it fails); else "".
+    public var message: String
+    public var suspended: Bool
+    public var revision: String
+    public var url: String
+    public var ref: String
+    public var sourceName: String
+    public var path: String
+    /// `status.artifact.size` in bytes (0 when absent, negative or not a number).
+    public var artifactSize: Int64
+    /// FluxInstance `spec.distribution.registry`.
+    public var registry: String
+    /// ResourceSet: number of `status.inventory.entries`.
+    public var resources: Int
+    /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
+    public var alwaysReady: Bool
+
+    public init(
+        kind: String, apiVersion: String = "", namespace: String = "", name: String, uid: String = "",
+        labelValues: [String] = [], ready: ReadyStatus = .unknown, reason: String = "", message: String = "",
+        suspended: Bool = false, revision: String = "", url: String = "", ref: String = "", sourceName: String = "",
+        path: String = "", artifactSize: Int64 = 0, registry: String = "", resources: Int = 0, alwaysReady: Bool = false
+    ) {
+        self.kind = kind
+        self.apiVersion = apiVersion
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.labelValues = labelValues
+        self.ready = ready
+        self.reason = reason
+        self.message = message
+        self.suspended = suspended
+        self.revision = revision
+        self.url = url
+        self.ref = ref
+        self.sourceName = sourceName
+        self.path = path
+        self.artifactSize = artifactSize
+        self.registry = registry
+        self.resources = resources
+        self.alwaysReady = alwaysReady
+    }
+
+    /// Projects an unstructured object of the given kind.
+    /// - Parameters:
+    ///   - kind: the object's kind; pass the discovered kind's string so all objects share one copy.
+    ///   - apiVersion: likewise; nil reads it from the object.
+    ///   - keepLabels: object label keys to keep for `--metrics-object-labels`, in the caller's order.
+    public init(json: JSONValue, kind: String, apiVersion: String? = nil, keepLabels: [String] = []) {
+        let metadata = json["metadata"]
+        let spec = json["spec"]
+        let status = json["status"]
+        let readyCondition = json.condition(FluxReportAPI.readyCondition)
+        let isOperatorKind = GroupVersion(apiVersion: apiVersion ?? json.apiVersion ?? "").group == FluxReportAPI.group
+            || FluxKinds.operatorKinds.contains(kind)
+
+        self.kind = kind
+        self.apiVersion = apiVersion ?? json.apiVersion ?? ""
+        namespace = metadata["namespace"].string ?? ""
+        name = metadata["name"].string ?? ""
+        uid = metadata["uid"].string ?? ""
+        if keepLabels.isEmpty {
+            labelValues = []
+        } else {
+            let labels = metadata["labels"]
+            labelValues = keepLabels.map { labels[$0].string ?? "" }
+        }
+        ready = ReadyStatus(conditionStatus: readyCondition?.status)
+        reason = readyCondition?.reason ?? ""
+        message = ready == .false ? (readyCondition?.message ?? "") : ""
+        if isOperatorKind {
+            suspended = ReportAnnotations.isReconcileDisabled(metadata["annotations"].stringMap)
+        } else {
+            suspended = spec["suspend"].bool == true
+        }
+
+        var revision = ""
+        if isOperatorKind { revision = status["lastAppliedRevision"].string ?? "" }
+        if revision.isEmpty { revision = status["lastAttemptedRevision"].string ?? "" }
+        if revision.isEmpty { revision = status[path: "artifact", "revision"].string ?? "" }
+        self.revision = revision
+
+        switch kind {
+        case "Bucket": url = spec["endpoint"].string ?? ""
+        case "Receiver": url = status["webhookPath"].string ?? ""
+        case "ImageRepository": url = spec["image"].string ?? ""
+        case "Provider", "Alert": url = ""  // a Provider's address may embed credentials
+        default: url = spec["url"].string ?? ""
+        }
+
+        switch kind {
+        case "GitRepository":
+            let r = spec["ref"]
+            ref = r["name"].string.nonEmpty ?? r["semver"].string.nonEmpty ?? r["tag"].string.nonEmpty
+                ?? r["branch"].string ?? ""
+        case "OCIRepository":
+            let r = spec["ref"]
+            ref = r["semver"].string.nonEmpty ?? r["tag"].string ?? ""
+        case "Bucket": ref = spec["bucketName"].string ?? ""
+        default: ref = ""
+        }
+
+        switch kind {
+        case "HelmRelease":
+            sourceName = spec[path: "chart", "spec", "sourceRef", "name"].string.nonEmpty
+                ?? spec[path: "chartRef", "name"].string ?? ""
+        case "ImagePolicy": sourceName = spec[path: "imageRepositoryRef", "name"].string ?? ""
+        default: sourceName = spec[path: "sourceRef", "name"].string ?? ""
+        }
+
+        path = kind == "Kustomization" ? (spec["path"].string ?? "") : ""
+        artifactSize = max(0, status[path: "artifact", "size"].int ?? 0)
+        registry = kind == "FluxInstance" ? (spec[path: "distribution", "registry"].string ?? "") : ""
+        resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].array?.count ?? 0) : 0
+        alwaysReady = kind == "Alert" || kind == "Provider"
+            || (kind == "HelmRepository" && spec["type"].string == "oci")
+    }
+
+    /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).
+    public var metricReady: ReadyStatus { alwaysReady ? .true : ready }
+
+    /// Counted as failing by the report: not suspended, Ready False for a reason other than DependencyNotReady.
+    public var isFailing: Bool { !suspended && ready == .false && reason != "DependencyNotReady" }
+}
+
+extension Optional where Wrapped == String {
+    /// nil for nil or "", so `??` chains skip empty values.
+    fileprivate var nonEmpty: String? {
+        if let s = self, !s.isEmpty { return s }
+        return nil
+    }
+}

@@ -1,0 +1,143 @@
+import KubeCore
+
+/// Why one part of the snapshot could not be read (API error, forbidden, timeout, cache not synced).
+public struct PartError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// A part of the snapshot read with a list/get: its value or why it failed.
+public typealias PartResult<T> = Result<T, PartError>
+
+/// A single object looked up by name: found, confirmed absent (404), or the read failed.
+public enum Lookup<T: Sendable>: Sendable {
+    case found(T)
+    case notFound
+    case failed(PartError)
+}
+
+extension Lookup: Equatable where T: Equatable {}
+
+/// The entitlement Secret, reduced to what the report reads (never the token itself).
+public struct EntitlementSecret: Sendable, Equatable {
+    public var hasToken: Bool
+    public var vendor: String?
+
+    public init(hasToken: Bool, vendor: String? = nil) {
+        self.hasToken = hasToken
+        self.vendor = vendor
+    }
+
+    /// Reads a Secret object: keys of `data` (or `stringData`); `vendor` is base64-decoded from `data`.
+    public init(json: JSONValue) {
+        let data = json["data"].object ?? [:]
+        let stringData = json["stringData"].object ?? [:]
+        hasToken = data["token"] != nil || stringData["token"] != nil
+        if let encoded = data["vendor"]?.string {
+            vendor = Base64.decodeString(encoded) ?? encoded
+        } else {
+            vendor = stringData["vendor"]?.string
+        }
+    }
+}
+
+/// The API server's `/version`.
+public struct ServerVersionInfo: Sendable, Equatable {
+    public var gitVersion: String
+    public var platform: String
+    public init(gitVersion: String, platform: String) {
+        self.gitVersion = gitVersion
+        self.platform = platform
+    }
+}
+
+/// A FluxInstance as the sync rule needs it.
+public struct FluxInstanceInfo: Sendable, Equatable {
+    public var name: String
+    /// `spec.sync.name`, nil when absent or empty.
+    public var syncName: String?
+
+    public init(name: String, syncName: String? = nil) {
+        self.name = name
+        self.syncName = syncName
+    }
+
+    public init(json: JSONValue) {
+        let sync = json[path: "spec", "sync", "name"].string
+        self.init(name: json.name, syncName: (sync?.isEmpty ?? true) ? nil : sync)
+    }
+}
+
+/// Everything the report reads, captured at one moment. Each part read from the API may have failed.
+///
+/// Filling it, in order (the sync part depends on the instances):
+/// 1. `crds`: every CRD (filtered with `FluxCRD.isReported`), and `kindStats` keyed by `FluxCRD.groupKind`.
+/// 2. `sourceCRD`: lookup of `gitrepositories.source.toolkit.fluxcd.io` (any labels).
+/// 3. `fluxInstances`, then `ReportBuilder.syncName(namespace:instances:)` names the Kustomization to
+///    look up in `syncKustomization`, and `SyncKustomization.sourceRef` names `syncSource`.
+public struct ReportSnapshot: Sendable {
+    /// The operator's namespace (normally `flux-system`).
+    public var namespace: String
+    public var crds: PartResult<[FluxCRD]>
+    /// Per-kind counters, keyed by `FluxCRD.groupKind`. A missing key means that kind was not read.
+    public var kindStats: [String: PartResult<KindStats>]
+    public var sourceCRD: Lookup<FluxCRD>
+    public var entitlement: Lookup<EntitlementSecret>
+    public var serverVersion: PartResult<ServerVersionInfo>
+    public var nodeCount: PartResult<Int>
+    /// Deployments in the namespace labelled `app.kubernetes.io/part-of=flux`.
+    public var deployments: PartResult<[DeploymentInfo]>
+    public var fluxInstances: PartResult<[FluxInstanceInfo]>
+    public var syncKustomization: Lookup<SyncKustomization>
+    public var syncSource: Lookup<SyncSource>
+
+    public init(
+        namespace: String, crds: PartResult<[FluxCRD]> = .success([]), kindStats: [String: PartResult<KindStats>] = [:],
+        sourceCRD: Lookup<FluxCRD> = .notFound, entitlement: Lookup<EntitlementSecret> = .notFound,
+        serverVersion: PartResult<ServerVersionInfo> = .failure(PartError("server version not read")),
+        nodeCount: PartResult<Int> = .success(0), deployments: PartResult<[DeploymentInfo]> = .success([]),
+        fluxInstances: PartResult<[FluxInstanceInfo]> = .success([]),
+        syncKustomization: Lookup<SyncKustomization> = .notFound, syncSource: Lookup<SyncSource> = .notFound
+    ) {
+        self.namespace = namespace
+        self.crds = crds
+        self.kindStats = kindStats
+        self.sourceCRD = sourceCRD
+        self.entitlement = entitlement
+        self.serverVersion = serverVersion
+        self.nodeCount = nodeCount
+        self.deployments = deployments
+        self.fluxInstances = fluxInstances
+        self.syncKustomization = syncKustomization
+        self.syncSource = syncSource
+    }
+}
+
+/// Minimal standard base64 decoding (Secret `data` values) without Foundation.
+enum Base64 {
+    static func decodeString(_ s: String) -> String? {
+        var value: UInt32 = 0
+        var bits = 0
+        var out: [UInt8] = []
+        for byte in s.utf8 {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): digit = byte - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): digit = byte - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): digit = 62
+            case UInt8(ascii: "/"): digit = 63
+            case UInt8(ascii: "="), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
+            default: return nil
+            }
+            value = (value << 6) | UInt32(digit)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                out.append(UInt8((value >> UInt32(bits)) & 0xFF))
+            }
+        }
+        return String(validating: out, as: UTF8.self)
+    }
+}
