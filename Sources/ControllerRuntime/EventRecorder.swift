@@ -1,0 +1,267 @@
+import Foundation
+import KubeClient
+import KubeCore
+import Logging
+import Synchronization
+
+/// Records Kubernetes Events without ever blocking the caller (client-go's `record.EventRecorder`
+/// with the events.k8s.io broadcaster's aggregation).
+///
+/// - events.k8s.io/v1 when served (discovered once), else core/v1.
+/// - A repeat of the same (object, type, reason, message) patches ONE Event object:
+///   `series.count`/`series.lastObservedTime` (events.k8s.io) or `count`/`lastTimestamp` (core).
+/// - A per-object token bucket (burst 25, one token per 5 min) drops spam.
+/// - `record` only buffers; `run()` writes. A full buffer drops the event with a log line.
+/// - With a forwarder, each accepted event is also sent there asynchronously.
+public final class EventRecorder: Sendable {
+    public enum EventType: String, Sendable {
+        case normal = "Normal"
+        case warning = "Warning"
+    }
+
+    public struct Options: Sendable {
+        public var reportingController: String
+        public var reportingInstance: String
+        public var spamBurst: Int
+        public var spamRefill: Duration
+        public var bufferSize: Int
+        public init(reportingController: String, reportingInstance: String, spamBurst: Int = 25,
+                    spamRefill: Duration = .seconds(300), bufferSize: Int = 1000) {
+            self.reportingController = reportingController
+            self.reportingInstance = reportingInstance
+            self.spamBurst = spamBurst
+            self.spamRefill = spamRefill
+            self.bufferSize = bufferSize
+        }
+    }
+
+    /// One request to record an event.
+    public struct Record: Sendable {
+        public var object: ObjectReference
+        public var type: EventType
+        public var reason: String
+        public var message: String
+        public var action: String
+        public var time: Date
+    }
+
+    private struct AggregateKey: Hashable {
+        var object: ObjectReference
+        var type: EventType
+        var reason: String
+        var message: String
+    }
+
+    private struct Aggregate {
+        var name: String
+        var namespace: String
+        var count: Int
+        var useEventsAPI: Bool
+    }
+
+    private struct Bucket {
+        var tokens: Double
+        var last: Date
+    }
+
+    private struct State {
+        var useEventsAPI: Bool?
+        var aggregates: [AggregateKey: Aggregate] = [:]
+        var buckets: [ObjectReference: Bucket] = [:]
+    }
+
+    public let options: Options
+    private let api: any KubeAPI
+    private let forwarder: (any EventForwarder)?
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let stream: AsyncStream<Record>
+    private let continuation: AsyncStream<Record>.Continuation
+    private let dropped = Atomic<Int>(0)
+
+    public init(api: any KubeAPI, options: Options, forwarder: (any EventForwarder)? = nil, logger: Logger? = nil) {
+        self.api = api
+        self.options = options
+        self.forwarder = forwarder
+        self.logger = logger ?? Logger(label: "events")
+        (stream, continuation) = AsyncStream<Record>.makeStream(bufferingPolicy: .bufferingOldest(max(1, options.bufferSize)))
+    }
+
+    /// Buffers an event; returns at once. Dropped (with a log) when the buffer is full.
+    public func record(_ object: ObjectReference, type: EventType, reason: String, message: String, action: String = "") {
+        let record = Record(object: object, type: type, reason: reason, message: message,
+                            action: action.isEmpty ? reason : action, time: Date())
+        if case .dropped = continuation.yield(record) {
+            dropped.add(1, ordering: .relaxed)
+            logger.warning("event buffer full, dropping event", metadata: ["reason": "\(reason)", "object": "\(object.name)"])
+        }
+    }
+
+    /// Events dropped because the buffer was full.
+    public var droppedCount: Int { dropped.load(ordering: .relaxed) }
+
+    /// Writes buffered events until cancelled.
+    public func run() async {
+        await withTaskCancellationHandler {
+            for await record in stream {
+                await publish(record)
+            }
+        } onCancel: {
+            continuation.finish()
+        }
+    }
+
+    /// Writes one event now (spam filter and aggregation apply). Returns false when filtered out or failed.
+    @discardableResult
+    public func publish(_ record: Record) async -> Bool {
+        guard admit(record.object, at: record.time) else {
+            logger.debug("event dropped by the spam filter", metadata: ["reason": "\(record.reason)"])
+            return false
+        }
+        let useEventsAPI = await eventsAPIServed()
+        if let forwarder {
+            let payload = notificationPayload(record)
+            let logger = self.logger
+            Task {
+                do { try await forwarder.forward(payload) } catch {
+                    logger.info("event forwarding failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        let key = AggregateKey(object: record.object, type: record.type, reason: record.reason, message: record.message)
+        let existing: Aggregate? = state.withLock { state in
+            guard var aggregate = state.aggregates[key], aggregate.useEventsAPI == useEventsAPI else { return nil }
+            aggregate.count += 1
+            state.aggregates[key] = aggregate
+            return aggregate
+        }
+        do {
+            if let existing {
+                do {
+                    try await patchRepeat(existing, at: record.time)
+                    return true
+                } catch let error as KubeAPIError where error.reason == .notFound {
+                    // The Event expired on the server; start a new one.
+                }
+            }
+            let aggregate = try await create(record, useEventsAPI: useEventsAPI)
+            state.withLock { state in
+                if state.aggregates.count >= 4096 { state.aggregates.removeAll() }
+                state.aggregates[key] = aggregate
+            }
+            return true
+        } catch {
+            logger.warning("failed to write event", metadata: ["reason": "\(record.reason)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Convenience for tests and synchronous callers.
+    @discardableResult
+    public func publish(_ object: ObjectReference, type: EventType, reason: String, message: String, at time: Date = Date()) async -> Bool {
+        await publish(Record(object: object, type: type, reason: reason, message: message, action: reason, time: time))
+    }
+
+    // MARK: internals
+
+    private func admit(_ object: ObjectReference, at now: Date) -> Bool {
+        let burst = Double(max(1, options.spamBurst))
+        let refillSeconds = max(options.spamRefill / .seconds(1), 0.001)
+        return state.withLock { state in
+            var bucket = state.buckets[object] ?? Bucket(tokens: burst, last: now)
+            let elapsed = max(0, now.timeIntervalSince(bucket.last))
+            bucket.tokens = min(burst, bucket.tokens + elapsed / refillSeconds)
+            bucket.last = now
+            let allowed = bucket.tokens >= 1
+            if allowed { bucket.tokens -= 1 }
+            if state.buckets.count >= 4096, state.buckets[object] == nil { state.buckets.removeAll() }
+            state.buckets[object] = bucket
+            return allowed
+        }
+    }
+
+    private func eventsAPIServed() async -> Bool {
+        if let known = state.withLock({ $0.useEventsAPI }) { return known }
+        var served = false
+        do {
+            let resources = try await api.resources(of: GroupVersion(group: "events.k8s.io", version: "v1"))
+            served = resources.contains { $0.name == "events" }
+        } catch {
+            served = false
+        }
+        state.withLock { $0.useEventsAPI = served }
+        logger.debug("event API selected", metadata: ["api": "\(served ? "events.k8s.io/v1" : "v1")"])
+        return served
+    }
+
+    private func create(_ record: Record, useEventsAPI: Bool) async throws -> Aggregate {
+        let namespace = record.object.namespace.isEmpty ? "default" : record.object.namespace
+        let nanos = UInt64(max(0, record.time.timeIntervalSince1970) * 1_000_000_000)
+        let name = "\(record.object.name).\(String(nanos, radix: 16))"
+        var body: JSONValue
+        if useEventsAPI {
+            body = [
+                "apiVersion": "events.k8s.io/v1", "kind": "Event",
+                "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                "eventTime": .string(LeaderElector.microTime(record.time)),
+                "reportingController": .string(options.reportingController),
+                "reportingInstance": .string(options.reportingInstance),
+                "action": .string(record.action), "reason": .string(record.reason),
+                "regarding": record.object.json, "note": .string(String(record.message.prefix(1024))),
+                "type": .string(record.type.rawValue),
+            ]
+        } else {
+            let time = Self.timestamp(record.time)
+            body = [
+                "apiVersion": "v1", "kind": "Event",
+                "metadata": ["name": .string(name), "namespace": .string(namespace)],
+                "involvedObject": record.object.json, "reason": .string(record.reason),
+                "message": .string(record.message), "type": .string(record.type.rawValue),
+                "firstTimestamp": .string(time), "lastTimestamp": .string(time), "count": 1,
+                "source": ["component": .string(options.reportingController)],
+                "reportingComponent": .string(options.reportingController),
+                "reportingInstance": .string(options.reportingInstance),
+            ]
+        }
+        let resource: GroupVersionResource = useEventsAPI ? .events : .coreEvents
+        _ = try await api.create(resource, namespace: namespace, object: body, options: WriteOptions())
+        return Aggregate(name: name, namespace: namespace, count: 1, useEventsAPI: useEventsAPI)
+    }
+
+    private func patchRepeat(_ aggregate: Aggregate, at time: Date) async throws {
+        if aggregate.useEventsAPI {
+            let patch: JSONValue = ["series": [
+                "count": .int(Int64(aggregate.count)), "lastObservedTime": .string(LeaderElector.microTime(time)),
+            ]]
+            _ = try await api.patch(.events, namespace: aggregate.namespace, name: aggregate.name, patch: .merge(patch),
+                                    subresource: nil, options: WriteOptions())
+        } else {
+            let patch: JSONValue = ["count": .int(Int64(aggregate.count)), "lastTimestamp": .string(Self.timestamp(time))]
+            _ = try await api.patch(.coreEvents, namespace: aggregate.namespace, name: aggregate.name, patch: .merge(patch),
+                                    subresource: nil, options: WriteOptions())
+        }
+    }
+
+    /// Flux's event format, as notification-controller's `/` endpoint expects.
+    func notificationPayload(_ record: Record) -> JSONValue {
+        [
+            "involvedObject": [
+                "kind": .string(record.object.kind), "namespace": .string(record.object.namespace),
+                "name": .string(record.object.name), "uid": .string(record.object.uid),
+                "apiVersion": .string(record.object.apiVersion),
+            ],
+            "severity": .string(record.type == .warning ? "error" : "info"),
+            "timestamp": .string(Self.timestamp(record.time)),
+            "message": .string(record.message), "reason": .string(record.reason),
+            "reportingController": .string(options.reportingController),
+            "reportingInstance": .string(options.reportingInstance),
+            "metadata": [:],
+        ]
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}

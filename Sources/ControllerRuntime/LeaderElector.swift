@@ -1,0 +1,222 @@
+import Foundation
+import KubeClient
+import KubeCore
+import Logging
+import Prometheus
+import Synchronization
+
+/// Leader election on a coordination.k8s.io/v1 Lease (client-go's `leaderelection`).
+///
+/// The holder renews every `retryPeriod`; if renewing keeps failing for `renewDeadline` it
+/// gives up leadership. Another candidate takes the lease once it has seen the same record
+/// unchanged for `leaseDuration` (measured on its own clock, so clock skew does not matter).
+/// On shutdown the leader releases the lease (empty holder, 1 s duration) so a peer takes over at once.
+public final class LeaderElector: Sendable {
+    public struct Configuration: Sendable {
+        public var leaseName: String
+        public var namespace: String
+        public var identity: String
+        public var leaseDuration: Duration
+        public var renewDeadline: Duration
+        public var retryPeriod: Duration
+        public var releaseOnCancel: Bool
+
+        public init(leaseName: String, namespace: String, identity: String = LeaderElector.defaultIdentity(),
+                    leaseDuration: Duration = .seconds(35), renewDeadline: Duration = .seconds(30),
+                    retryPeriod: Duration = .seconds(5), releaseOnCancel: Bool = true) {
+            self.leaseName = leaseName
+            self.namespace = namespace
+            self.identity = identity
+            self.leaseDuration = leaseDuration
+            self.renewDeadline = renewDeadline
+            self.retryPeriod = retryPeriod
+            self.releaseOnCancel = releaseOnCancel
+        }
+    }
+
+    /// Pod name (HOSTNAME) plus a random suffix, like controller-runtime.
+    public static func defaultIdentity() -> String {
+        let host = ProcessInfo.processInfo.environment["POD_NAME"] ?? ProcessInfo.processInfo.hostName
+        return "\(host)_\(UUID().uuidString.lowercased())"
+    }
+
+    public let configuration: Configuration
+    private let api: any KubeAPI
+    private let logger: Logger
+    private let gauge: Gauge?
+
+    private struct State {
+        var leading = false
+        var observedRecord: JSONValue = .null
+        var observedAt: ContinuousClock.Instant?
+        var listeners: [Int: AsyncStream<Bool>.Continuation] = [:]
+        var nextID = 0
+    }
+    private let state = Mutex(State())
+
+    public init(api: any KubeAPI, configuration: Configuration, registry: MetricsRegistry? = nil, logger: Logger? = nil) {
+        self.api = api
+        self.configuration = configuration
+        self.logger = logger ?? Logger(label: "leader-election")
+        self.gauge = registry?.gauge("leader_election_master_status",
+                                     help: "Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. 'name' is the string used to identify the lease. Please make sure to group by name.",
+                                     labels: [("name", configuration.leaseName)])
+        gauge?.set(Double(0))
+    }
+
+    public var isLeader: Bool { state.withLock { $0.leading } }
+
+    /// Leadership changes: `true` when this instance starts leading, `false` when it stops.
+    /// The current state is delivered first.
+    public func leadershipChanges() -> AsyncStream<Bool> {
+        let (stream, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .unbounded)
+        let id = state.withLock { state in
+            continuation.yield(state.leading)
+            state.nextID += 1
+            state.listeners[state.nextID] = continuation
+            return state.nextID
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.listeners.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Campaigns and renews until cancelled; releases the lease on the way out when leading.
+    public func run() async {
+        while !Task.isCancelled {
+            // Acquire.
+            while !Task.isCancelled {
+                if await tryAcquireOrRenew() { break }
+                try? await Task.sleep(for: jittered(configuration.retryPeriod))
+            }
+            guard !Task.isCancelled else { break }
+            setLeading(true)
+            logger.info("acquired lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": "\(configuration.identity)"])
+            // Renew until the deadline passes without a successful renewal.
+            var lastRenew = ContinuousClock.now
+            while !Task.isCancelled {
+                try? await Task.sleep(for: configuration.retryPeriod)
+                if Task.isCancelled { break }
+                if await tryAcquireOrRenew() {
+                    lastRenew = ContinuousClock.now
+                } else if ContinuousClock.now - lastRenew >= configuration.renewDeadline {
+                    logger.error("failed to renew lease before the deadline; leadership lost",
+                                 metadata: ["lease": "\(configuration.leaseName)"])
+                    setLeading(false)
+                    break
+                }
+            }
+        }
+        if isLeader {
+            if configuration.releaseOnCancel { await release() }
+            setLeading(false)
+        }
+        let listeners = state.withLock { state in
+            let listeners = Array(state.listeners.values)
+            state.listeners.removeAll()
+            return listeners
+        }
+        for listener in listeners { listener.finish() }
+    }
+
+    private func jittered(_ period: Duration) -> Duration {
+        period + period * Double.random(in: 0...0.2)
+    }
+
+    private func setLeading(_ leading: Bool) {
+        let listeners: [AsyncStream<Bool>.Continuation] = state.withLock { state in
+            guard state.leading != leading else { return [] }
+            state.leading = leading
+            return Array(state.listeners.values)
+        }
+        gauge?.set(leading ? 1.0 : 0.0)
+        for listener in listeners { listener.yield(leading) }
+    }
+
+    static func microTime(_ date: Date = Date()) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
+        return formatter.string(from: date)
+    }
+
+    private var leaseSeconds: Int64 { Int64((configuration.leaseDuration / .seconds(1)).rounded(.up)) }
+
+    /// One attempt; true when this instance holds the lease afterwards.
+    func tryAcquireOrRenew() async -> Bool {
+        let resource = GroupVersionResource.leases
+        let now = Self.microTime()
+        do {
+            guard let lease = try await api.getIfExists(resource, namespace: configuration.namespace, name: configuration.leaseName) else {
+                let lease: JSONValue = [
+                    "apiVersion": "coordination.k8s.io/v1", "kind": "Lease",
+                    "metadata": ["name": .string(configuration.leaseName), "namespace": .string(configuration.namespace)],
+                    "spec": [
+                        "holderIdentity": .string(configuration.identity), "leaseDurationSeconds": .int(leaseSeconds),
+                        "acquireTime": .string(now), "renewTime": .string(now), "leaseTransitions": 0,
+                    ],
+                ]
+                let created = try await api.create(resource, namespace: configuration.namespace, object: lease, options: WriteOptions())
+                observe(created["spec"])
+                return true
+            }
+            let spec = lease["spec"]
+            let holder = spec["holderIdentity"].string ?? ""
+            let observedAt = observe(spec)
+            let leaseDuration = spec["leaseDurationSeconds"].int.map { Duration.seconds($0) } ?? configuration.leaseDuration
+            if !holder.isEmpty, holder != configuration.identity, ContinuousClock.now - observedAt < leaseDuration {
+                return false  // someone else holds a live lease
+            }
+            var updated = lease
+            let transitions = spec["leaseTransitions"].int ?? 0
+            if holder == configuration.identity {
+                updated["spec"]["renewTime"] = .string(now)
+            } else {
+                updated["spec"] = [
+                    "holderIdentity": .string(configuration.identity), "leaseDurationSeconds": .int(leaseSeconds),
+                    "acquireTime": .string(now), "renewTime": .string(now), "leaseTransitions": .int(transitions + 1),
+                ]
+            }
+            updated["spec"]["leaseDurationSeconds"] = .int(leaseSeconds)
+            // PUT with the read resourceVersion: a concurrent writer makes this fail with 409.
+            let written = try await api.update(resource, namespace: configuration.namespace, object: updated, subresource: nil, options: WriteOptions())
+            observe(written["spec"])
+            return true
+        } catch {
+            logger.debug("lease attempt failed", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Records the lease record; returns when it was first seen in this exact form.
+    @discardableResult
+    private func observe(_ spec: JSONValue) -> ContinuousClock.Instant {
+        state.withLock { state in
+            if state.observedRecord != spec || state.observedAt == nil {
+                state.observedRecord = spec
+                state.observedAt = ContinuousClock.now
+            }
+            return state.observedAt ?? ContinuousClock.now
+        }
+    }
+
+    /// Clears the holder so a peer can take over immediately.
+    public func release() async {
+        let resource = GroupVersionResource.leases
+        do {
+            guard var lease = try await api.getIfExists(resource, namespace: configuration.namespace, name: configuration.leaseName),
+                  lease[path: "spec", "holderIdentity"].string == configuration.identity else { return }
+            let now = Self.microTime()
+            lease["spec"]["holderIdentity"] = .string("")
+            lease["spec"]["leaseDurationSeconds"] = 1
+            lease["spec"]["acquireTime"] = .string(now)
+            lease["spec"]["renewTime"] = .string(now)
+            _ = try await api.update(resource, namespace: configuration.namespace, object: lease, subresource: nil, options: WriteOptions())
+            logger.info("released lease", metadata: ["lease": "\(configuration.leaseName)"])
+        } catch {
+            logger.warning("failed to release lease", metadata: ["error": "\(error)"])
+        }
+    }
+}
