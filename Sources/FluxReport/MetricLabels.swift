@@ -1,0 +1,149 @@
+/// Which object labels `--metrics-object-labels` copies onto the metrics, and their series names.
+public struct ObjectLabelSelection: Sendable, Equatable {
+    /// Object label keys, in flag order, without duplicates after sanitizing.
+    public let keys: [String]
+    /// `label_<sanitized key>`, aligned with `keys`.
+    public let labelNames: [String]
+
+    public init(keys: [String]) {
+        var seen: Set<String> = []
+        var kept: [String] = []
+        var names: [String] = []
+        for key in keys where !key.isEmpty {
+            let name = "label_" + MetricLabels.sanitize(key)
+            guard seen.insert(name).inserted else { continue }  // two keys may sanitize to one name
+            kept.append(key)
+            names.append(name)
+        }
+        self.keys = kept
+        labelNames = names
+    }
+
+    public static let none = ObjectLabelSelection(keys: [])
+}
+
+/// Metric families for Flux objects (SPEC §6).
+public enum FluxMetricFamily: String, Sendable, CaseIterable {
+    case resourceInfo = "flux_resource_info"
+    case instanceInfo = "flux_instance_info"
+    case resourceSetInfo = "flux_resourceset_info"
+    case resourceSetInputProviderInfo = "flux_resourcesetinputprovider_info"
+
+    /// The family an object of this kind is exported in.
+    public init(kind: String) {
+        switch kind {
+        case "FluxInstance": self = .instanceInfo
+        case "ResourceSet": self = .resourceSetInfo
+        case "ResourceSetInputProvider": self = .resourceSetInputProviderInfo
+        default: self = .resourceInfo
+        }
+    }
+
+    static let common = ["uid", "kind", "name", "exported_namespace", "ready", "reason", "suspended"]
+
+    /// Label names in the fixed order every series of the family uses (then the object labels).
+    public func labelNames(objectLabels: ObjectLabelSelection = .none) -> [String] {
+        let specific: [String]
+        switch self {
+        case .resourceInfo: specific = ["revision", "url", "ref", "source_name", "path"]
+        case .instanceInfo: specific = ["registry", "revision"]
+        case .resourceSetInfo: specific = ["resources", "revision"]
+        case .resourceSetInputProviderInfo: specific = ["url"]
+        }
+        return Self.common + specific + objectLabels.labelNames
+    }
+
+    public var help: String {
+        switch self {
+        case .resourceInfo: return "The current state of a Flux resource."
+        case .instanceInfo: return "The current state of a FluxInstance."
+        case .resourceSetInfo: return "The current state of a ResourceSet."
+        case .resourceSetInputProviderInfo: return "The current state of a ResourceSetInputProvider."
+        }
+    }
+}
+
+/// Label sets for the Flux object metrics, always in the family's fixed order: swift-prometheus
+/// makes a new series when the same labels come in another order.
+public enum MetricLabels {
+    /// Prometheus label-name sanitizing: every character outside `[a-zA-Z0-9_]` becomes `_`.
+    public static func sanitize(_ key: String) -> String {
+        String(String.UnicodeScalarView(key.unicodeScalars.map { s in
+            let v = s.value
+            let ok = (v >= 0x30 && v <= 0x39) || (v >= 0x41 && v <= 0x5A) || (v >= 0x61 && v <= 0x7A) || v == 0x5F
+            return ok ? s : "_"
+        }))
+    }
+
+    /// The `*_info` series labels of an object, for the family of its kind.
+    /// `object.labelValues` must have been projected with `selection.keys`.
+    public static func info(_ object: FluxObject, objectLabels selection: ObjectLabelSelection = .none) -> [(String, String)] {
+        let family = FluxMetricFamily(kind: object.kind)
+        var labels: [(String, String)] = [
+            ("uid", object.uid), ("kind", object.kind), ("name", object.name), ("exported_namespace", object.namespace),
+            ("ready", object.metricReady.rawValue), ("reason", object.reason),
+            ("suspended", object.suspended ? "True" : "False"),
+        ]
+        labels.reserveCapacity(12 + selection.keys.count)
+        switch family {
+        case .resourceInfo:
+            labels += [
+                ("revision", object.revision), ("url", object.url), ("ref", object.ref),
+                ("source_name", object.sourceName), ("path", object.path),
+            ]
+        case .instanceInfo:
+            labels += [("registry", object.registry), ("revision", object.revision)]
+        case .resourceSetInfo:
+            labels += [("resources", String(object.resources)), ("revision", object.revision)]
+        case .resourceSetInputProviderInfo:
+            labels += [("url", object.url)]
+        }
+        for (i, name) in selection.labelNames.enumerated() {
+            labels.append((name, i < object.labelValues.count ? object.labelValues[i] : ""))
+        }
+        return labels
+    }
+
+    /// `gotk_suspend_status{kind,name,namespace}`: labels and value (1 suspended, 0 not).
+    public static func suspendStatus(_ object: FluxObject) -> (labels: [(String, String)], value: Double) {
+        ([("kind", object.kind), ("name", object.name), ("namespace", object.namespace)], object.suspended ? 1 : 0)
+    }
+}
+
+/// The status label of `gotk_reconcile_condition`.
+public enum GotkConditionStatus: String, Sendable, CaseIterable {
+    case `true` = "True"
+    case `false` = "False"
+    case unknown = "Unknown"
+    case deleted = "Deleted"
+
+    public init(_ ready: ReadyStatus) {
+        switch ready {
+        case .true: self = .true
+        case .false: self = .false
+        case .unknown: self = .unknown
+        }
+    }
+}
+
+/// `gotk_reconcile_condition{kind,name,namespace,type="Ready",status}`: one series per status,
+/// the current one at 1 and the others at 0, as the pre-2.1 Flux controllers exported it.
+public enum ReconcileConditionSeries {
+    public static let labelNames = ["kind", "name", "namespace", "type", "status"]
+
+    /// All four series for an object whose Ready status is `current` (`.deleted` once it is gone).
+    public static func series(kind: String, name: String, namespace: String, current: GotkConditionStatus)
+        -> [(labels: [(String, String)], value: Double)]
+    {
+        GotkConditionStatus.allCases.map { status in
+            (
+                [("kind", kind), ("name", name), ("namespace", namespace), ("type", "Ready"), ("status", status.rawValue)],
+                status == current ? 1 : 0
+            )
+        }
+    }
+
+    public static func series(for object: FluxObject) -> [(labels: [(String, String)], value: Double)] {
+        series(kind: object.kind, name: object.name, namespace: object.namespace, current: GotkConditionStatus(object.metricReady))
+    }
+}

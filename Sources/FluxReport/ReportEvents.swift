@@ -1,0 +1,123 @@
+/// A Kubernetes Event to emit on the FluxReport.
+public struct ReportEvent: Sendable, Equatable, CustomStringConvertible {
+    public enum EventType: String, Sendable, Equatable {
+        case normal = "Normal"
+        case warning = "Warning"
+    }
+
+    public var type: EventType
+    public var reason: String
+    public var message: String
+
+    public init(type: EventType, reason: String, message: String) {
+        self.type = type
+        self.reason = reason
+        self.message = message
+    }
+
+    public var description: String { "\(type.rawValue) \(reason): \(message)" }
+}
+
+/// Which events a report change deserves (SPEC §5): each only on a transition, never on every interval.
+public enum ReportEvents {
+    public static let reportInitialized = "ReportInitialized"
+    public static let syncFailed = "SyncFailed"
+    public static let syncRecovered = "SyncRecovered"
+    public static let componentNotReady = "ComponentNotReady"
+    public static let componentReady = "ComponentReady"
+    public static let reconcilersFailing = "ReconcilersFailing"
+    public static let reconcilersRecovered = "ReconcilersRecovered"
+    public static let distributionChanged = "DistributionChanged"
+    public static let reportFailed = "ReportFailed"
+    public static let reportRecovered = "ReportRecovered"
+
+    /// Events for the change from the report last written (`old`, nil when the FluxReport was just
+    /// created or recreated) to the new one. With no old report, only bad states are announced
+    /// (after `ReportInitialized`), since there is nothing to have recovered from.
+    public static func transitions(
+        from old: (spec: FluxReportSpec, status: FluxReportStatus)?, to new: (spec: FluxReportSpec, status: FluxReportStatus)
+    ) -> [ReportEvent] {
+        var events: [ReportEvent] = []
+        if old == nil {
+            events.append(ReportEvent(
+                type: .normal, reason: reportInitialized,
+                message: "FluxReport created; Flux distribution \(describe(new.spec.distribution))"))
+        }
+        events += reportHealth(old: old?.status, new: new.status)
+        if let old { events += distribution(old: old.spec.distribution, new: new.spec.distribution) }
+        events += components(old: old?.spec.components, new: new.spec.components)
+        events += reconcilers(old: old?.spec.reconcilers, new: new.spec.reconcilers)
+        events += sync(old: old?.spec.sync, new: new.spec.sync)
+        return events
+    }
+
+    static func describe(_ d: FluxDistributionStatus) -> String {
+        if let version = d.version { return "\(version) (\(d.status))" }
+        return d.status
+    }
+
+    static func reportHealth(old: FluxReportStatus?, new: FluxReportStatus) -> [ReportEvent] {
+        let wasFailed = old?.ready?.status == "False"
+        let isFailed = new.ready?.status == "False"
+        if isFailed && !wasFailed {
+            return [ReportEvent(type: .warning, reason: reportFailed, message: new.ready?.message ?? "report could not be computed")]
+        }
+        if wasFailed && !isFailed && old != nil {
+            return [ReportEvent(type: .normal, reason: reportRecovered, message: "Report computed again: \(new.ready?.message ?? "")")]
+        }
+        return []
+    }
+
+    static func distribution(old: FluxDistributionStatus, new: FluxDistributionStatus) -> [ReportEvent] {
+        guard old.status != new.status || old.version != new.version else { return [] }
+        return [ReportEvent(
+            type: .normal, reason: distributionChanged,
+            message: "Flux distribution changed from \(describe(old)) to \(describe(new))")]
+    }
+
+    static func components(old: [FluxComponentStatus]?, new: [FluxComponentStatus]) -> [ReportEvent] {
+        var oldByName: [String: FluxComponentStatus] = [:]
+        for c in old ?? [] { oldByName[c.name] = c }
+        var events: [ReportEvent] = []
+        for c in new {
+            let was = oldByName[c.name]
+            if !c.ready && (was?.ready ?? true) {
+                events.append(ReportEvent(type: .warning, reason: componentNotReady, message: "Component \(c.name) is not ready: \(c.status)"))
+            } else if c.ready, let was, !was.ready {
+                events.append(ReportEvent(type: .normal, reason: componentReady, message: "Component \(c.name) is ready: \(c.status)"))
+            }
+        }
+        return events
+    }
+
+    static func reconcilers(old: [FluxReconcilerStatus]?, new: [FluxReconcilerStatus]) -> [ReportEvent] {
+        var oldFailing: [String: Int] = [:]
+        for r in old ?? [] { oldFailing["\(r.kind).\(r.group)"] = r.stats.failing }
+        var events: [ReportEvent] = []
+        for r in new {
+            let was = oldFailing["\(r.kind).\(r.group)"] ?? 0
+            let now = r.stats.failing
+            if now > 0 && was == 0 {
+                let noun = now == 1 ? "resource is" : "resources are"
+                events.append(ReportEvent(
+                    type: .warning, reason: reconcilersFailing, message: "\(now) \(r.kind) \(noun) failing (\(r.apiVersion))"))
+            } else if now == 0 && was > 0 {
+                events.append(ReportEvent(
+                    type: .normal, reason: reconcilersRecovered, message: "No \(r.kind) resources are failing anymore (\(r.apiVersion))"))
+            }
+        }
+        return events
+    }
+
+    static func sync(old: FluxSyncStatus?, new: FluxSyncStatus?) -> [ReportEvent] {
+        guard let new else { return [] }
+        let wasReady = old?.ready ?? true
+        if !new.ready && wasReady {
+            return [ReportEvent(type: .warning, reason: syncFailed, message: "Cluster sync \(new.id) failed: \(new.status)")]
+        }
+        if new.ready, let old, !old.ready {
+            return [ReportEvent(type: .normal, reason: syncRecovered, message: "Cluster sync \(new.id) recovered: \(new.status)")]
+        }
+        return []
+    }
+}
