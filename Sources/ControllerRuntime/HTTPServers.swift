@@ -1,0 +1,83 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+
+/// A small Hummingbird server that reports the port it bound (for `127.0.0.1:0` in tests).
+public final class RuntimeHTTPServer: Service, Sendable {
+    public let address: ListenAddress
+    private let responder: RouterResponder<BasicRequestContext>
+    private let logger: Logger
+    private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
+        self.address = address
+        self.responder = router.buildResponder()
+        self.logger = logger
+    }
+
+    /// Serves until cancelled or graceful shutdown.
+    public func run() async throws {
+        let app = Application(
+            responder: responder,
+            configuration: ApplicationConfiguration(address: .hostname(address.host, port: address.port)),
+            onServerRunning: { [weak self] channel in
+                self?.setBound(channel.localAddress?.port ?? 0)
+            },
+            logger: logger)
+        try await app.run()
+    }
+
+    private func setBound(_ port: Int) {
+        let waiters = bound.withLock { state in
+            state.port = port
+            let waiters = state.waiters
+            state.waiters = []
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: port) }
+    }
+
+    /// The bound port, waiting until the server listens.
+    public func boundPort() async -> Int {
+        await withCheckedContinuation { continuation in
+            let port: Int? = bound.withLock { state in
+                if let port = state.port { return port }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+}
+
+extension RuntimeHTTPServer {
+    /// `/metrics` in the Prometheus text format.
+    public static func metrics(address: ListenAddress, registry: MetricsRegistry, logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
+        let router = Router()
+        router.get("/metrics") { _, _ -> Response in
+            let bytes = registry.scrape()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        return RuntimeHTTPServer(address: address, router: router, logger: logger)
+    }
+
+    /// `/healthz` and `/readyz`: 200 "ok", or 500 listing the failing checks.
+    public static func health(address: ListenAddress, checks: HealthChecks, logger: Logger = Logger(label: "health-server")) -> RuntimeHTTPServer {
+        let router = Router()
+        @Sendable func respond(_ failing: [String]) -> Response {
+            if failing.isEmpty {
+                return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
+            }
+            let text = failing.map { "[-]\($0) failed" }.joined(separator: "\n") + "\nhealthz check failed\n"
+            return Response(status: .internalServerError, headers: [.contentType: "text/plain"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/healthz") { _, _ -> Response in respond(await checks.failingLiveness()) }
+        router.get("/readyz") { _, _ -> Response in respond(await checks.failingReadiness()) }
+        return RuntimeHTTPServer(address: address, router: router, logger: logger)
+    }
+}

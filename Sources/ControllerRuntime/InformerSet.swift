@@ -1,0 +1,77 @@
+import KubeClient
+import KubeCore
+import Logging
+import Synchronization
+
+/// Informers started and stopped at run time, keyed by resource (Flux kinds come and go with their CRDs).
+///
+/// Each informer runs in its own task; `stop` cancels it, which ends its subscriber streams.
+public final class InformerSet: Sendable {
+    private struct Entry {
+        var informer: any AnyInformer
+        var task: Task<Void, Never>
+    }
+    private let api: any KubeAPI
+    private let logger: Logger
+    private let entries = Mutex<[GroupVersionResource: Entry]>([:])
+
+    public init(api: any KubeAPI, logger: Logger = Logger(label: "informers")) {
+        self.api = api
+        self.logger = logger
+    }
+
+    /// Starts an informer for the resource, or returns the running one (whose type must match).
+    public func start<Object: Sendable>(_ resource: GroupVersionResource, options: InformerOptions = InformerOptions(),
+                                        transform: @escaping @Sendable (JSONValue) -> Object?) -> Informer<Object>? {
+        entries.withLock { entries in
+            if let existing = entries[resource] { return existing.informer as? Informer<Object> }
+            let informer = Informer<Object>(api: api, resource: resource, options: options, logger: logger, transform: transform)
+            let task = Task { await informer.run() }
+            entries[resource] = Entry(informer: informer, task: task)
+            return informer
+        }
+    }
+
+    /// The running informer for the resource, if any and of this type.
+    public func informer<Object: Sendable>(for resource: GroupVersionResource, as type: Object.Type = Object.self) -> Informer<Object>? {
+        entries.withLock { $0[resource]?.informer as? Informer<Object> }
+    }
+
+    /// Stops the informer for the resource (no-op if none).
+    public func stop(_ resource: GroupVersionResource) {
+        let entry = entries.withLock { $0.removeValue(forKey: resource) }
+        entry?.task.cancel()
+    }
+
+    public func stopAll() {
+        let all = entries.withLock { entries in
+            let all = Array(entries.values)
+            entries.removeAll()
+            return all
+        }
+        for entry in all { entry.task.cancel() }
+    }
+
+    public var resources: [GroupVersionResource] { entries.withLock { Array($0.keys) } }
+
+    /// True when every running informer has synced.
+    public var hasSynced: Bool { entries.withLock { $0.values.allSatisfy { $0.informer.hasSynced } } }
+
+    /// LIST calls made by all running informers (for "zero LISTs at steady state" checks).
+    public var totalListCount: Int { entries.withLock { $0.values.reduce(0) { $0 + $1.informer.listCount } } }
+
+    public func waitForSync() async {
+        let informers = entries.withLock { $0.values.map(\.informer) }
+        for informer in informers { await informer.waitForSync() }
+    }
+}
+
+/// The type-erased face of an `Informer`.
+public protocol AnyInformer: Sendable {
+    var resource: GroupVersionResource { get }
+    var hasSynced: Bool { get }
+    var listCount: Int { get }
+    func waitForSync() async
+}
+
+extension Informer: AnyInformer {}
