@@ -11,7 +11,8 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so that source edits reuse this layer.
-COPY Package.swift Package.resolved ./
+# Package.resolved is copied when present (the glob tolerates its absence).
+COPY Package.* ./
 RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
