@@ -144,6 +144,11 @@ public final class KubernetesClient: KubeAPI {
         return groups
     }
 
+    /// GET of any path below the server URL (e.g. `/healthz`, `/openapi/v3`), decoded as JSON.
+    public func getRaw(_ path: String) async throws -> JSONValue {
+        try await requestJSON("GET", path)
+    }
+
     // MARK: plumbing
 
     private func writeQuery(_ options: WriteOptions, apply: Bool) -> [(String, String)] {
