@@ -6,10 +6,10 @@ import json
 import yaml
 
 from conftest import CHART_DIR, CONFIG_DIR, CRD_FILE, kustomize, one
-from sync_monitoring import expected_files
+from sync_generated import expected_files
 from test_chart import hardened
 
-FIX = "run: python3 hack/tests/sync_monitoring.py"
+FIX = "run: python3 hack/tests/sync_generated.py"
 
 
 def test_config_monitoring_is_generated_from_the_chart():

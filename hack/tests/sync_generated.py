@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates config/monitoring from the chart's single sources of truth.
+"""Regenerates the copies that keep one source of truth per artefact.
 
 The alert rules live in charts/flux-report-operator/files/alerts.yaml and the Grafana
 dashboards in charts/flux-report-operator/dashboards/*.json. Kustomize cannot load files
-from outside its directory, so config/monitoring carries generated copies; the packaging
-tests fail when they drift. Run:  python3 hack/tests/sync_monitoring.py
+from outside its directory, so config/monitoring carries generated copies. The FluxReport
+CRD lives in config/crd/bases/ and Helm needs a copy in the chart's crds/. The packaging
+tests fail when a copy drifts. Run:  python3 hack/tests/sync_generated.py
 """
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "flux-report-operator"
 MONITORING = ROOT / "config" / "monitoring"
+CRD = ROOT / "config" / "crd" / "bases" / "fluxcd.controlplane.io_fluxreports.yaml"
 
 HEADER = """\
-# GENERATED from charts/flux-report-operator/files/alerts.yaml by hack/tests/sync_monitoring.py.
+# GENERATED from charts/flux-report-operator/files/alerts.yaml by hack/tests/sync_generated.py.
 # Do not edit: change the chart's file and re-run the script.
 apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -38,7 +40,8 @@ def render_prometheus_rule() -> str:
 
 
 def expected_files() -> dict[pathlib.Path, str]:
-    files = {MONITORING / "prometheusrule.yaml": render_prometheus_rule()}
+    files = {MONITORING / "prometheusrule.yaml": render_prometheus_rule(),
+             CHART / "crds" / CRD.name: CRD.read_text()}
     for dashboard in sorted((CHART / "dashboards").glob("*.json")):
         files[MONITORING / "dashboards" / dashboard.name] = dashboard.read_text()
     return files
@@ -46,6 +49,7 @@ def expected_files() -> dict[pathlib.Path, str]:
 
 def main() -> int:
     (MONITORING / "dashboards").mkdir(parents=True, exist_ok=True)
+    (CHART / "crds").mkdir(parents=True, exist_ok=True)
     for path, text in expected_files().items():
         path.write_text(text)
         print(f"wrote {path.relative_to(ROOT)}")
