@@ -109,6 +109,7 @@ final class FakeAPIServer: Sendable {
         let input = Pipe()
         process.standardOutput = out
         process.standardInput = input
+        process.standardError = FileHandle.nullDevice // tracebacks of deliberately aborted requests
         try process.run()
         // First line: "PORT <n>".
         var line = Data()
