@@ -46,7 +46,8 @@ public struct ClientConfiguration: Sendable, Hashable {
     public var connectTimeout: Duration
     /// Timeout of every non-watch request.
     public var requestTimeout: Duration
-    /// A watch receiving nothing (not even a bookmark) for this long is aborted; nil disables.
+    /// A watch receiving nothing (not even a bookmark) for this long is aborted with `.timeout`; nil disables.
+    /// curl measures the speed over a window of about 5 s, so detection may lag by that much.
     public var watchIdleTimeout: Duration?
     public var userAgent: String
     /// Where this configuration came from, for messages ("kubeconfig /x/config", "in-cluster").

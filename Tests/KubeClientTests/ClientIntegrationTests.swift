@@ -243,6 +243,73 @@ let configMaps = GroupVersionResource.configMaps
         }
     }
 
+    @Test func silentWatchIsAbortedByTheIdleTimeout() async throws {
+        try await withServer { server in
+            var config = try server.configuration(.bearerToken("good-token"))
+            config.watchIdleTimeout = .seconds(1)
+            let client = KubernetesClient(configuration: config)
+            let start = ContinuousClock.now
+            var received = 0
+            do {
+                for try await _ in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "silent")) {
+                    received += 1
+                }
+                Issue.record("expected the idle watch to fail")
+            } catch let error as KubeAPIError {
+                #expect(error.reason == .timeout)
+            }
+            #expect(received == 1)
+            // curl averages the speed over ~5 s, so detection lags the idle time by that much.
+            #expect(ContinuousClock.now - start < .seconds(20))
+        }
+    }
+
+    @Test func manyConcurrentRequestsShareTheEngine() async throws {
+        try await withServer { server in
+            let observer = RecordingObserver()
+            let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")), observer: observer)
+            let names = try await withThrowingTaskGroup(of: String.self) { group in
+                for i in 0..<40 {
+                    group.addTask { try await client.get(configMaps, namespace: "default", name: "obj-\(i)").name }
+                }
+                var names: Set<String> = []
+                for try await name in group { names.insert(name) }
+                return names
+            }
+            #expect(names.count == 40)
+            #expect(observer.calls.withLock { $0.count } == 40)
+        }
+    }
+
+    @Test func clientSideRateLimitPacesRequests() async throws {
+        try await withServer { server in
+            var config = try server.configuration(.bearerToken("good-token"))
+            config.qps = 10
+            config.burst = 1
+            let client = KubernetesClient(configuration: config)
+            let start = ContinuousClock.now
+            for _ in 0..<4 { _ = try await client.get(configMaps, namespace: "default", name: "x") }
+            // One free token, then three more at 100 ms each.
+            #expect(ContinuousClock.now - start >= .milliseconds(280))
+        }
+    }
+
+    @Test func execPluginFoundOnPathCanReturnAClientCertificate() async throws {
+        try await withServer { server in
+            let script = """
+            import json, os
+            pki = os.environ["PKI"]
+            print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", "status": {
+                "clientCertificateData": open(pki + "/client.crt").read(),
+                "clientKeyData": open(pki + "/client.key").read()}}))
+            """
+            let exec = ExecConfig(apiVersion: "client.authentication.k8s.io/v1beta1", command: "python3", args: ["-c", script],
+                                  env: ["PKI": server.pki.directory])
+            let client = KubernetesClient(configuration: try server.configuration(.exec(exec)))
+            #expect(try await rawGet(client, "/whoami")["user"].string == "cert:client-user")
+        }
+    }
+
     @Test func cancellingARequestAbortsIt() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))

@@ -185,6 +185,10 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             self.connection.close()
             return
+        if rv == "silent":
+            self.chunk(json.dumps(events[0]).encode() + b"\n")
+            time.sleep(30)
+            return
         if rv == "hang":
             self.chunk(json.dumps(events[0]).encode() + b"\n")
             deadline = time.time() + 20
