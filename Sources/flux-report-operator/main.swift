@@ -1,3 +1,8 @@
 import FluxReportOperator
 
-await FluxReportOperatorCommand.main()
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let code = await FluxReportOperatorCommand.main()
+exit(code)

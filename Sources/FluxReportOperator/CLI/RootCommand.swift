@@ -1,0 +1,82 @@
+import ArgumentParser
+
+import Foundation
+
+/// `flux-report-operator`: runs the operator by default; `report`, `version`, `demo` are one-shot tools.
+public struct FluxReportOperatorCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "flux-report-operator",
+        abstract: "Keeps FluxReport/flux up to date with the observed state of a Flux installation.",
+        version: BuildInfo.version,
+        subcommands: [RunCommand.self, VersionCommand.self],
+        defaultSubcommand: RunCommand.self)
+
+    public init() {}
+
+    /// Entry point: parses arguments; a bad flag or bad configuration prints one line and exits 2
+    /// (the convention of Go tools and of the Flux controllers), help and `--version` exit 0.
+    public static func main(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            return report(error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                var syncCommand = command
+                try syncCommand.run()
+            }
+            return 0
+        } catch {
+            return report(error)
+        }
+    }
+
+    private static func report(_ error: any Error) -> Int32 {
+        let code = exitCode(for: error)
+        if code == .success {
+            // --help, --version: ArgumentParser's full text on stdout.
+            print(fullMessage(for: error))
+            return 0
+        }
+        if let exit = error as? ExitCode { return exit.rawValue }
+        if let failure = error as? OperatorExit {
+            if !failure.message.isEmpty { printError(failure.message) }
+            return failure.code
+        }
+        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        printError("error: \(message)")
+        return code == .validationFailure || error is ConfigurationError ? 2 : 1
+    }
+
+    static func printError(_ line: String) {
+        var stderr = StandardError()
+        print(line, to: &stderr)
+    }
+}
+
+/// A configuration problem the user can fix (bad flag value, unreadable kubeconfig): exit code 2.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Ends a command with a given exit code after printing `message` (when non-empty) on stderr.
+public struct OperatorExit: Error {
+    public let code: Int32
+    public let message: String
+    public init(code: Int32, message: String = "") {
+        self.code = code
+        self.message = message
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandle.standardError.write(Data(string.utf8))
+    }
+}

@@ -1,0 +1,243 @@
+import ControllerRuntime
+import FluxReport
+import KubeClient
+import KubeCore
+import Logging
+import Synchronization
+
+/// The watch-fed view of the cluster the report and the metrics are computed from.
+///
+/// - CRDs are watched; every CRD that `FluxCRD.isReported` gets an informer of `FluxObject`
+///   projections, started when the CRD appears and stopped when it goes (or replaced when its
+///   stored version changes) — Flux kinds are discovered, never hard-coded.
+/// - Controller Deployments (namespace, `part-of=flux`), Nodes (count only), FluxInstances
+///   (sync name) and the FluxReport itself are cached too.
+/// After the initial LISTs nothing is listed again unless a watch expires (410) or fails.
+public final class ClusterCache: Sendable {
+    public let namespace: String
+    public let informers: InformerSet
+    public let crds: Informer<FluxCRD>
+    public let deployments: Informer<DeploymentInfo>
+    public let nodes: Informer<NodeMarker>
+    public let report: Informer<CachedReport>
+
+    private let api: any KubeAPI
+    private let keepLabels: [String]
+    private let logger: Logger
+    private let state = Mutex(State())
+    /// Called when a cached object that feeds the report changes (the sync pair, a controller
+    /// Deployment, a CRD, the FluxReport): the operator enqueues a report.
+    private let onChange: @Sendable (ChangeReason) -> Void
+    /// Called for every Flux object change, for the `gotk_*` deleted series.
+    private let onObjectEvent: @Sendable (InformerEvent<FluxObject>) -> Void
+
+    private struct State {
+        /// Kind informers by `Kind.group`, with the resource they watch.
+        var kinds: [String: (crd: FluxCRD, resource: GroupVersionResource)] = [:]
+        var instances: (informer: Informer<FluxInstanceInfo>, task: Task<Void, Never>)?
+        var syncKeys: Set<String> = []
+        var started = false
+    }
+
+    public enum ChangeReason: Sendable, Equatable {
+        case kindsChanged, deployment, sync, report, instances
+    }
+
+    public init(api: any KubeAPI, namespace: String, keepLabels: [String], logger: Logger,
+                onChange: @escaping @Sendable (ChangeReason) -> Void,
+                onObjectEvent: @escaping @Sendable (InformerEvent<FluxObject>) -> Void = { _ in }) {
+        self.api = api
+        self.namespace = namespace
+        self.keepLabels = keepLabels
+        self.logger = logger
+        self.onChange = onChange
+        self.onObjectEvent = onObjectEvent
+        informers = InformerSet(api: api, logger: logger)
+        let distributionCRD = FluxKinds.distributionCRD
+        crds = Informer(api: api, resource: .customResourceDefinitions, logger: logger) { json in
+            guard let crd = FluxCRD(json: json), crd.isReported || crd.name == distributionCRD else { return nil }
+            return crd
+        }
+        deployments = Informer(
+            api: api, resource: .deployments,
+            options: InformerOptions(namespace: namespace, labelSelector: FluxKinds.partOfSelector), logger: logger
+        ) { DeploymentInfo(json: $0) }
+        nodes = Informer(api: api, resource: .nodes, logger: logger) { _ in NodeMarker() }
+        report = Informer(
+            api: api, resource: .fluxReports,
+            options: InformerOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)"), logger: logger
+        ) { CachedReport(json: $0) }
+    }
+
+    /// Runs the informers until cancelled.
+    public func run() async {
+        crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
+        deployments.addHandler(replay: false) { [weak self] _ in self?.onChange(.deployment) }
+        report.addHandler(replay: false) { [weak self] _ in self?.onChange(.report) }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.crds.run() }
+            group.addTask { await self.deployments.run() }
+            group.addTask { await self.nodes.run() }
+            group.addTask { await self.report.run() }
+            group.addTask {
+                await self.crds.waitForSync()
+                self.reconcileKinds()
+            }
+            await group.waitForAll()
+        }
+        informers.stopAll()
+        let instances = state.withLock { state -> Task<Void, Never>? in
+            defer { state.instances = nil }
+            return state.instances?.task
+        }
+        instances?.cancel()
+    }
+
+    /// True once the CRD list and every started informer have synced.
+    public var hasSynced: Bool {
+        crds.hasSynced && deployments.hasSynced && nodes.hasSynced && report.hasSynced && informers.hasSynced
+            && (state.withLock { $0.instances?.informer.hasSynced } ?? true)
+    }
+
+    /// Waits until `hasSynced` (or cancellation).
+    public func waitForSync() async {
+        await crds.waitForSync()
+        reconcileKinds()
+        await deployments.waitForSync()
+        await nodes.waitForSync()
+        await report.waitForSync()
+        await informers.waitForSync()
+        let instances = state.withLock { $0.instances?.informer }
+        await instances?.waitForSync()
+    }
+
+    /// LIST calls made by every informer so far (zero growth at steady state).
+    public var listCount: Int {
+        crds.listCount + deployments.listCount + nodes.listCount + report.listCount + informers.totalListCount
+            + (state.withLock { $0.instances?.informer.listCount } ?? 0)
+    }
+
+    /// The discovered kinds with their informers, sorted by `apiVersion + kind`.
+    public var kinds: [(crd: FluxCRD, informer: Informer<FluxObject>?)] {
+        let kinds = state.withLock { Array($0.kinds.values) }
+        return kinds
+            .map { (crd: $0.crd, informer: informers.informer(for: $0.resource, as: FluxObject.self)) }
+            .sorted { ($0.crd.apiVersion ?? "") + $0.crd.kind < ($1.crd.apiVersion ?? "") + $1.crd.kind }
+    }
+
+    /// The FluxInstances of the namespace, when their CRD exists.
+    public var instances: Informer<FluxInstanceInfo>? { state.withLock { $0.instances?.informer } }
+
+    /// Tells the cache which objects are the cluster's sync Kustomization and its source, so their
+    /// changes trigger a report (and its SyncFailed/SyncRecovered events) without waiting for the interval.
+    public func setSyncObjects(_ objects: [(kind: String, namespace: String, name: String)]) {
+        let keys = Set(objects.map { Self.syncKey(kind: $0.kind, namespace: $0.namespace, name: $0.name) })
+        state.withLock { $0.syncKeys = keys }
+    }
+
+    static func syncKey(kind: String, namespace: String, name: String) -> String { "\(kind)/\(namespace)/\(name)" }
+
+    // MARK: - Kind discovery
+
+    /// Starts informers for new Flux kinds and stops those whose CRD went away or changed version.
+    func reconcileKinds() {
+        guard crds.hasSynced else { return }
+        let wanted = Dictionary(
+            crds.store.list().filter(\.isReported).compactMap { crd in crd.resource.map { (crd.groupKind, (crd: crd, resource: $0)) } },
+            uniquingKeysWith: { first, _ in first })
+        let (toStart, toStop, changed) = state.withLock { state -> ([(crd: FluxCRD, resource: GroupVersionResource)], [GroupVersionResource], Bool) in
+            var toStart: [(crd: FluxCRD, resource: GroupVersionResource)] = []
+            var toStop: [GroupVersionResource] = []
+            for (key, current) in state.kinds where wanted[key]?.resource != current.resource {
+                toStop.append(current.resource)
+                state.kinds.removeValue(forKey: key)
+            }
+            for (key, entry) in wanted where state.kinds[key] == nil {
+                toStart.append(entry)
+                state.kinds[key] = entry
+            }
+            var changed = !toStart.isEmpty || !toStop.isEmpty
+            for (key, entry) in wanted where state.kinds[key]?.crd != entry.crd {
+                state.kinds[key] = entry  // labels or stored versions list changed, same resource
+                changed = true
+            }
+            return (toStart, toStop, changed)
+        }
+        for resource in toStop {
+            logger.info("stopping informer for removed Flux kind", metadata: ["resource": "\(resource)"])
+            if let informer = informers.informer(for: resource, as: FluxObject.self) {
+                // Series of a vanished kind go away with it (as Deleted for the gotk compatibility series).
+                for object in informer.store.list() { onObjectEvent(.deleted(object)) }
+            }
+            informers.stop(resource)
+            if resource.kind == "FluxInstance" { stopInstances() }
+        }
+        for entry in toStart {
+            startKind(entry.crd, resource: entry.resource)
+        }
+        if changed { onChange(.kindsChanged) }
+    }
+
+    private func startKind(_ crd: FluxCRD, resource: GroupVersionResource) {
+        logger.info("starting informer for Flux kind", metadata: ["kind": "\(crd.kind)", "resource": "\(resource)"])
+        let kind = crd.kind
+        let apiVersion = crd.apiVersion
+        let keepLabels = self.keepLabels
+        let informer: Informer<FluxObject>? = informers.start(resource) { json in
+            FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels)
+        }
+        guard let informer else { return }
+        informer.addHandler(replay: false) { [weak self] event in
+            guard let self else { return }
+            self.onObjectEvent(event)
+            // Only the sync pair triggers a report: other objects are counted at the interval,
+            // while their metrics are live anyway.
+            let object = event.object
+            if self.state.withLock({ $0.syncKeys.contains(Self.syncKey(kind: object.kind, namespace: object.namespace, name: object.name)) }) {
+                self.onChange(.sync)
+            }
+        }
+        if kind == "FluxInstance" { startInstances(resource) }
+    }
+
+    private func startInstances(_ resource: GroupVersionResource) {
+        let informer = Informer<FluxInstanceInfo>(
+            api: api, resource: resource, options: InformerOptions(namespace: namespace), logger: logger
+        ) { FluxInstanceInfo(json: $0) }
+        informer.addHandler(replay: false) { [weak self] _ in self?.onChange(.instances) }
+        let task = Task { await informer.run() }
+        let previous = state.withLock { state -> Task<Void, Never>? in
+            defer { state.instances = (informer, task) }
+            return state.instances?.task
+        }
+        previous?.cancel()
+    }
+
+    private func stopInstances() {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            defer { state.instances = nil }
+            return state.instances?.task
+        }
+        task?.cancel()
+    }
+}
+
+/// A Node reduced to nothing: the report only counts them.
+public struct NodeMarker: Sendable, Equatable {}
+
+/// The FluxReport as the reconciler needs it from the cache.
+public struct CachedReport: Sendable, Equatable {
+    public var uid: String
+    public var generation: Int64?
+    public var annotations: [String: String]
+    public var beingDeleted: Bool
+    public var lastHandledReconcileAt: String?
+
+    public init(json: JSONValue) {
+        uid = json.uid
+        generation = json.generation
+        annotations = json.annotations
+        beingDeleted = json.isBeingDeleted
+        lastHandledReconcileAt = json[path: "status", "lastHandledReconcileAt"].string
+    }
+}

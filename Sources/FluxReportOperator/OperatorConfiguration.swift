@@ -1,0 +1,68 @@
+import ControllerRuntime
+import Foundation
+
+/// Everything the operator is configured with, as a value: built from flags and environment by
+/// `RunCommand`, consumed by `OperatorApp`. Tests and the demo construct it directly.
+public struct OperatorConfiguration: Sendable, Hashable {
+    public var kubeconfigPath: String?
+    public var context: String?
+    /// Namespace of the FluxReport, the controllers and the Lease.
+    public var namespace: String
+    /// Default report interval; the `fluxcd.controlplane.io/reconcileEvery` annotation overrides it.
+    public var reportingInterval: Duration
+    public var metricsAddress: ListenAddress
+    public var healthAddress: ListenAddress
+    public var leaderElection: Bool
+    public var logLevel: LogLevel
+    public var logEncoding: LogEncoding
+    public var kubeAPIQPS: Double
+    public var kubeAPIBurst: Int
+    /// Object label keys copied onto `flux_resource_info` as `label_<key>`.
+    public var metricsObjectLabels: [String]
+    /// Flux notification-controller URL events are forwarded to.
+    public var eventsAddress: String?
+    /// Export the pre-2.1 `gotk_*` compatibility series.
+    public var gotkMetrics: Bool
+    /// Pod name: the events' reporting instance and the leader-election identity prefix.
+    public var podName: String
+
+    public init(
+        kubeconfigPath: String? = nil, context: String? = nil, namespace: String = "flux-system",
+        reportingInterval: Duration = .seconds(300), metricsAddress: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8080),
+        healthAddress: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8081), leaderElection: Bool = false,
+        logLevel: LogLevel = .info, logEncoding: LogEncoding = .json, kubeAPIQPS: Double = 50, kubeAPIBurst: Int = 300,
+        metricsObjectLabels: [String] = [], eventsAddress: String? = nil, gotkMetrics: Bool = true,
+        podName: String = ProcessInfo.processInfo.hostName
+    ) {
+        self.kubeconfigPath = kubeconfigPath
+        self.context = context
+        self.namespace = namespace
+        self.reportingInterval = reportingInterval
+        self.metricsAddress = metricsAddress
+        self.healthAddress = healthAddress
+        self.leaderElection = leaderElection
+        self.logLevel = logLevel
+        self.logEncoding = logEncoding
+        self.kubeAPIQPS = kubeAPIQPS
+        self.kubeAPIBurst = kubeAPIBurst
+        self.metricsObjectLabels = metricsObjectLabels
+        self.eventsAddress = eventsAddress
+        self.gotkMetrics = gotkMetrics
+        self.podName = podName
+    }
+}
+
+public enum LogLevel: String, Sendable, Hashable, CaseIterable {
+    case trace, debug, info, warning, error
+
+    public init?(flag: String) {
+        switch flag.lowercased() {
+        case "warn": self = .warning
+        default: self.init(rawValue: flag.lowercased())
+        }
+    }
+}
+
+public enum LogEncoding: String, Sendable, Hashable, CaseIterable {
+    case json, console
+}

@@ -1,0 +1,133 @@
+import ControllerRuntime
+import FluxReport
+import Foundation
+import KubeClient
+import KubeCore
+import Logging
+import Synchronization
+
+/// Reconciles `FluxReport/flux`: reads a snapshot from the caches, computes the report (a pure
+/// function) and writes it with two server-side applies (spec, then status), then records the
+/// events of whatever changed since the last report.
+///
+/// The last written report is kept in memory: it is both the "last good value" of every part that
+/// could not be read this time, and the baseline events are computed against.
+final class ReportReconciler: Reconciler, Sendable {
+    static let fieldManager = "flux-report-operator"
+
+    let api: any KubeAPI
+    let cache: ClusterCache
+    let configuration: OperatorConfiguration
+    let recorder: EventRecorder?
+    let reportMetrics: ReportMetrics
+    let logger: Logger
+    private let state = Mutex(State())
+
+    private struct State {
+        var last: (spec: FluxReportSpec, status: FluxReportStatus)?
+        var loadedPrevious = false
+        var consecutiveFailures = 0
+    }
+
+    init(api: any KubeAPI, cache: ClusterCache, configuration: OperatorConfiguration, recorder: EventRecorder?,
+         reportMetrics: ReportMetrics, logger: Logger) {
+        self.api = api
+        self.cache = cache
+        self.configuration = configuration
+        self.recorder = recorder
+        self.reportMetrics = reportMetrics
+        self.logger = logger
+    }
+
+    var namespace: String { configuration.namespace }
+
+    func reconcile(_ request: String) async throws -> ReconcileResult {
+        let started = ContinuousClock.now
+        let cached = cache.report.store.get("\(namespace)/\(FluxReportAPI.reportName)")
+        let annotations = cached?.annotations ?? [:]
+        let interval = ReportAnnotations.interval(annotations, default: configuration.reportingInterval)
+
+        if let cached, cached.beingDeleted {
+            logger.debug("FluxReport is being deleted; waiting to recreate it")
+            return .requeueAfter(.seconds(1))
+        }
+        if cached != nil, ReportAnnotations.isReconcileDisabled(annotations) {
+            logger.debug("reporting disabled by annotation", metadata: ["annotation": "\(ReportAnnotations.reconcile)"])
+            return .requeueAfter(interval)
+        }
+
+        let previous = await previousReport(exists: cached != nil)
+        let snapshot = await SnapshotReader(api: api, cache: cache).read()
+        let requested = ReportAnnotations.requestedAt(annotations)
+        let context = ReportContext(
+            operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform,
+            now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started,
+            handledRequest: requested, generation: cached?.generation)
+        let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.spec, previousStatus: previous?.status, context: context)
+        let report = FluxReport(namespace: namespace, spec: result.spec, status: result.status)
+
+        let written = try await write(report)
+        let uid = written["metadata"]["uid"].string ?? cached?.uid ?? ""
+
+        // Events: against the last report, or none (→ ReportInitialized) when the object was (re)created.
+        let baseline = cached == nil ? nil : previous
+        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status))
+        if let recorder {
+            let reference = ObjectReference(apiVersion: FluxReportAPI.apiVersion, kind: FluxReportAPI.kind,
+                                            namespace: namespace, name: FluxReportAPI.reportName, uid: uid)
+            for event in events {
+                recorder.record(reference, type: event.type == .warning ? .warning : .normal, reason: event.reason, message: event.message)
+            }
+        }
+        reportMetrics.update(namespace: namespace, result: result)
+
+        let failures = state.withLock { state -> Int in
+            state.last = (result.spec, result.status)
+            state.consecutiveFailures = result.succeeded ? 0 : state.consecutiveFailures + 1
+            return state.consecutiveFailures
+        }
+        if result.succeeded {
+            logger.info("report written", metadata: [
+                "elapsed": "\(ReportBuilder.durationText(ContinuousClock.now - started))",
+                "requestedAt": "\(requested ?? "")", "events": "\(events.count)",
+            ])
+            return .requeueAfter(interval)
+        }
+        // Partial failure: the last good parts were kept; retry with backoff capped by the interval.
+        let backoff = min(Duration.seconds(1) * (1 << min(failures - 1, 10)), interval)
+        logger.warning("report written with failed parts", metadata: [
+            "failures": "\(result.failures.map(\.description).joined(separator: "; "))", "retryIn": "\(backoff)",
+        ])
+        return .requeueAfter(backoff)
+    }
+
+    /// Server-side apply of spec, then of status; returns the object after the spec apply.
+    private func write(_ report: FluxReport) async throws -> JSONValue {
+        let options = WriteOptions(fieldManager: Self.fieldManager, force: true)
+        let object = try await api.patch(.fluxReports, namespace: namespace, name: report.name,
+                                         patch: .apply(report.applyBody()), subresource: nil, options: options)
+        _ = try await api.patch(.fluxReports, namespace: namespace, name: report.name,
+                                patch: .apply(report.statusApplyBody()), subresource: "status", options: options)
+        return object
+    }
+
+    /// The report written last: from memory, else (first reconcile after start) read from the cluster
+    /// so a restart neither blanks good parts nor re-announces old states as events.
+    private func previousReport(exists: Bool) async -> (spec: FluxReportSpec, status: FluxReportStatus)? {
+        let (last, loaded) = state.withLock { ($0.last, $0.loadedPrevious) }
+        if let last { return last }
+        if loaded || !exists { return nil }
+        do {
+            let json = try await api.get(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName)
+            let report = try FluxReport(json: json)
+            state.withLock { $0.loadedPrevious = true }
+            return (report.spec, report.status)
+        } catch let error as KubeAPIError where error.reason == .notFound {
+            state.withLock { $0.loadedPrevious = true }
+            return nil
+        } catch {
+            logger.warning("could not read the previous FluxReport", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import FluxReport
+import KubeClient
+import KubeCore
+
+/// Fills a `ReportSnapshot` from the watch-fed caches, plus a few cheap GETs (`/version`, the
+/// entitlement Secret — RBAC allows only `get` on it — and the sync Kustomization and its source).
+/// No LIST: the Flux objects come from the caches.
+///
+/// Every part that cannot be read is recorded as failed, never as empty, so the report builder
+/// keeps that part's last good value.
+struct SnapshotReader: Sendable {
+    let api: any KubeAPI
+    let cache: ClusterCache
+
+    func read() async -> ReportSnapshot {
+        let namespace = cache.namespace
+        var snapshot = ReportSnapshot(namespace: namespace)
+
+        // CRDs and per-kind statistics.
+        let allCRDs = cache.crds.hasSynced ? cache.crds.store.list() : nil
+        if let allCRDs {
+            snapshot.crds = .success(allCRDs.filter(\.isReported))
+            snapshot.sourceCRD = allCRDs.first { $0.name == FluxKinds.distributionCRD }.map { .found($0) } ?? .notFound
+        } else {
+            snapshot.crds = .failure(PartError("CustomResourceDefinition cache not synced"))
+            snapshot.sourceCRD = .failed(PartError("CustomResourceDefinition cache not synced"))
+        }
+        var stats: [String: PartResult<KindStats>] = [:]
+        for (crd, informer) in cache.kinds {
+            if let informer, informer.hasSynced {
+                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values) })
+            } else {
+                stats[crd.groupKind] = .failure(PartError("\(crd.kind) cache not synced"))
+            }
+        }
+        snapshot.kindStats = stats
+
+        snapshot.deployments = cache.deployments.hasSynced
+            ? .success(cache.deployments.store.list().sorted { $0.name < $1.name })
+            : .failure(PartError("Deployment cache not synced"))
+        snapshot.nodeCount = cache.nodes.hasSynced ? .success(cache.nodes.store.count) : .failure(PartError("Node cache not synced"))
+
+        if let instances = cache.instances {
+            snapshot.fluxInstances = instances.hasSynced
+                ? .success(instances.store.list())
+                : .failure(PartError("FluxInstance cache not synced"))
+        } else {
+            snapshot.fluxInstances = .success([])
+        }
+
+        // Cheap GETs, concurrently.
+        async let version = serverVersion()
+        async let entitlement = entitlementSecret(namespace: namespace)
+        let instances = snapshot.fluxInstances
+        async let sync = syncObjects(namespace: namespace, instances: instances)
+        snapshot.serverVersion = await version
+        snapshot.entitlement = await entitlement
+        let (kustomization, source) = await sync
+        snapshot.syncKustomization = kustomization
+        snapshot.syncSource = source
+        return snapshot
+    }
+
+    private func serverVersion() async -> PartResult<ServerVersionInfo> {
+        do {
+            let v = try await api.serverVersion()
+            return .success(ServerVersionInfo(gitVersion: v.gitVersion, platform: v.platform))
+        } catch {
+            return .failure(PartError(Self.describe(error)))
+        }
+    }
+
+    private func entitlementSecret(namespace: String) async -> Lookup<EntitlementSecret> {
+        await lookup(.secrets, namespace: namespace, name: FluxKinds.entitlementSecret) { EntitlementSecret(json: $0) }
+    }
+
+    /// The sync Kustomization (named by the first FluxInstance, else the namespace) and its source.
+    private func syncObjects(namespace: String, instances: PartResult<[FluxInstanceInfo]>) async -> (Lookup<SyncKustomization>, Lookup<SyncSource>) {
+        guard case .success(let instances) = instances else {
+            return (.failed(PartError("FluxInstance cache not synced")), .notFound)
+        }
+        let name = ReportBuilder.syncName(namespace: namespace, instances: instances)
+        guard let kustomizations = resource(kind: "Kustomization", group: "kustomize.toolkit.fluxcd.io") else {
+            cache.setSyncObjects([])
+            return (.notFound, .notFound)
+        }
+        let kustomization = await lookup(kustomizations, namespace: namespace, name: name) { SyncKustomization(json: $0) }
+        guard case .found(let sync) = kustomization, let ref = sync.sourceRef else {
+            cache.setSyncObjects([("Kustomization", namespace, name)])
+            return (kustomization, .notFound)
+        }
+        cache.setSyncObjects([("Kustomization", namespace, name), (ref.kind, ref.namespace, ref.name)])
+        guard let sources = resource(kind: ref.kind, group: "source.toolkit.fluxcd.io") else {
+            return (kustomization, .notFound)
+        }
+        let source = await lookup(sources, namespace: ref.namespace, name: ref.name) { SyncSource(json: $0, kind: ref.kind) }
+        return (kustomization, source)
+    }
+
+    /// The served resource of a discovered Flux kind, from the CRD cache.
+    private func resource(kind: String, group: String) -> GroupVersionResource? {
+        cache.kinds.first { $0.crd.kind == kind && $0.crd.group == group }?.crd.resource
+    }
+
+    private func lookup<T: Sendable>(_ resource: GroupVersionResource, namespace: String, name: String,
+                                     _ transform: (JSONValue) -> T) async -> Lookup<T> {
+        do {
+            return .found(transform(try await api.get(resource, namespace: namespace, name: name)))
+        } catch let error as KubeAPIError where error.reason == .notFound {
+            return .notFound
+        } catch {
+            return .failed(PartError("\(resource.kind.isEmpty ? resource.resource : resource.kind) \(namespace)/\(name): \(Self.describe(error))"))
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? KubeAPIError { return error.description }
+        if error is CancellationError { return "cancelled" }
+        return "\(error)"
+    }
+}
