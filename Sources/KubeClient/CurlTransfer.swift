@@ -90,6 +90,8 @@ final class CurlTransfer: @unchecked Sendable {
         try check(ccurl_easy_setopt_pointer(easy, CURLOPT_ERRORBUFFER, errorBuffer), "errorbuffer")
         try setLong(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_2TLS), "http version")
         try setLong(CURLOPT_PIPEWAIT, 1, "pipewait")
+        // gzip/deflate when the server offers it (the API server compresses large lists, as client-go asks).
+        try setString(CURLOPT_ACCEPT_ENCODING, "", "accept encoding")
         try setLong(CURLOPT_TCP_KEEPALIVE, 1, "keepalive")
         try setLong(CURLOPT_TCP_KEEPIDLE, 30, "keepidle")
         try setLong(CURLOPT_TCP_KEEPINTVL, 15, "keepintvl")

@@ -198,6 +198,19 @@ let configMaps = GroupVersionResource.configMaps
         }
     }
 
+    @Test func rejectedWatchThrowsTheStatusError() async throws {
+        try await withServer { server in
+            let client = KubernetesClient(configuration: try server.configuration())
+            do {
+                for try await _ in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "100")) {}
+                Issue.record("expected the stream to throw")
+            } catch let error as KubeAPIError {
+                #expect(error.reason == .unauthorized)
+                #expect(error.code == 401)
+            }
+        }
+    }
+
     @Test func droppedConnectionMidWatchThrows() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
