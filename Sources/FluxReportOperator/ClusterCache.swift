@@ -43,7 +43,7 @@ public final class ClusterCache: Sendable {
         case kindsChanged, deployment, sync, report, instances
     }
 
-    public init(api: any KubeAPI, namespace: String, keepLabels: [String], logger: Logger,
+    public init(api: any KubeAPI, namespace: String, keepLabels: [String], informers: InformerSet? = nil, logger: Logger,
                 onChange: @escaping @Sendable (ChangeReason) -> Void,
                 onObjectEvent: @escaping @Sendable (InformerEvent<FluxObject>) -> Void = { _ in }) {
         self.api = api
@@ -52,7 +52,7 @@ public final class ClusterCache: Sendable {
         self.logger = logger
         self.onChange = onChange
         self.onObjectEvent = onObjectEvent
-        informers = InformerSet(api: api, logger: logger)
+        self.informers = informers ?? InformerSet(api: api, logger: logger)
         let distributionCRD = FluxKinds.distributionCRD
         crds = Informer(api: api, resource: .customResourceDefinitions, logger: logger) { json in
             guard let crd = FluxCRD(json: json), crd.isReported || crd.name == distributionCRD else { return nil }
@@ -73,7 +73,9 @@ public final class ClusterCache: Sendable {
     public func run() async {
         crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
         deployments.addHandler(replay: false) { [weak self] _ in self?.onChange(.deployment) }
-        report.addHandler(replay: false) { [weak self] _ in self?.onChange(.report) }
+        report.addHandler(replay: false) { [weak self] event in
+            if Self.reportNeedsReconcile(event) { self?.onChange(.report) }
+        }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.crds.run() }
             group.addTask { await self.deployments.run() }
@@ -136,6 +138,20 @@ public final class ClusterCache: Sendable {
     }
 
     static func syncKey(kind: String, namespace: String, name: String) -> String { "\(kind)/\(namespace)/\(name)" }
+
+    /// The operator's own writes change the FluxReport too: only a deletion (to recreate it), a new
+    /// `requestedAt`, or a change of the interval / pause annotations calls for a report.
+    static func reportNeedsReconcile(_ event: InformerEvent<CachedReport>) -> Bool {
+        switch event {
+        case .deleted: return true
+        case .added(let report):
+            return ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt)
+        case .updated(let old, let new):
+            if ReportAnnotations.hasPendingRequest(new.annotations, lastHandled: new.lastHandledReconcileAt) { return true }
+            let keys = [ReportAnnotations.reconcileEvery, ReportAnnotations.reconcile]
+            return keys.contains { old.annotations[$0] != new.annotations[$0] } || (!old.beingDeleted && new.beingDeleted)
+        }
+    }
 
     // MARK: - Kind discovery
 

@@ -1,6 +1,131 @@
-/// Wires the operator together and runs it until SIGTERM/SIGINT.
-public enum OperatorApp {
+import ControllerRuntime
+import FluxReport
+import Foundation
+import KubeClient
+import KubeCore
+import Logging
+import Synchronization
+
+/// The operator: the runtime's `Manager` running the watch-fed cluster cache, the FluxReport
+/// controller (leader only), the event recorder and the metrics of SPEC §6.
+public final class OperatorApp: Sendable {
+    public static let controllerName = "fluxreport"
+    public static let leaseName = "flux-report-operator"
+
+    public let configuration: OperatorConfiguration
+    public let manager: Manager
+    public let cache: ClusterCache
+    let recorder: EventRecorder
+    let reconciler: ReportReconciler
+    private let logger: Logger
+    private let controller = ControllerSlot()
+
+    public init(configuration: OperatorConfiguration, api: any KubeAPI, registry: MetricsRegistry, logger: Logger = Logger(label: "flux-report-operator")) {
+        self.configuration = configuration
+        self.logger = logger
+        let leaderElection = configuration.leaderElection
+            ? LeaderElector.Configuration(leaseName: Self.leaseName, namespace: configuration.namespace,
+                                          identity: "\(configuration.podName)_\(UUID().uuidString.prefix(8).lowercased())")
+            : nil
+        manager = Manager(api: api, options: Manager.Options(
+            metricsAddress: configuration.metricsAddress, healthAddress: configuration.healthAddress,
+            leaderElection: leaderElection), registry: registry, logger: logger)
+        let elector = manager.leaderElector
+        let isLeader: @Sendable () -> Bool = { elector?.isLeader ?? true }
+
+        let objectMetrics = CollectorSlot()
+        let slot = controller
+        cache = ClusterCache(
+            api: api, namespace: configuration.namespace, keepLabels: configuration.metricsObjectLabels,
+            informers: manager.informers, logger: logger,
+            onChange: { _ in slot.current?.enqueue(FluxReportAPI.reportName) },
+            onObjectEvent: { event in objectMetrics.current?.objectEvent(event) })
+        let collector = FluxMetricsCollector(cache: cache, objectLabels: configuration.metricsObjectLabels,
+                                             gotk: configuration.gotkMetrics, isLeader: isLeader)
+        objectMetrics.set(collector)
+        let reportMetrics = ReportMetrics(isLeader: isLeader)
+        registry.register(collector: collector)
+        registry.register(collector: reportMetrics)
+        registry.gauge("flux_operator_info", help: "Information about the flux-report-operator.", labels: [
+            ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
+        ]).set(Double(1))
+
+        let forwarder = configuration.eventsAddress.flatMap(URL.init(string:)).map { NotificationControllerForwarder(url: $0) }
+        recorder = EventRecorder(api: api, options: EventRecorder.Options(
+            reportingController: ReportReconciler.fieldManager, reportingInstance: configuration.podName),
+            forwarder: forwarder, logger: logger)
+        reconciler = ReportReconciler(api: api, cache: cache, configuration: configuration, recorder: recorder,
+                                      reportMetrics: reportMetrics, logger: logger)
+
+        let cache = self.cache
+        manager.health.addReadinessCheck("flux-caches") { cache.hasSynced }
+        manager.add(RunnableFunc { await cache.run() }, needsLeaderElection: false)
+        manager.add(RunnableFunc { [recorder] in await recorder.run() }, needsLeaderElection: false)
+        manager.add(RunnableFunc { [weak self] in await self?.runController() }, needsLeaderElection: true)
+    }
+
+    /// Leader only: a fresh controller for each term of leadership, started once the caches synced,
+    /// with a first report at once (which also creates the FluxReport when it is missing).
+    private func runController() async {
+        await cache.waitForSync()
+        if Task.isCancelled { return }
+        let controller = Controller<String>(name: Self.controllerName, reconciler: reconciler, maxConcurrentReconciles: 1,
+                                            registry: manager.registry, logger: logger)
+        self.controller.set(controller)
+        controller.enqueue(FluxReportAPI.reportName)
+        logger.info("caches synced; reporting", metadata: ["namespace": "\(configuration.namespace)"])
+        await controller.run()
+        self.controller.clear(ifCurrent: controller)
+    }
+
+    /// Loads the client configuration, bootstraps logging and runs until SIGTERM/SIGINT.
     public static func run(configuration: OperatorConfiguration) async throws {
-        throw OperatorExit(code: 1, message: "the operator is being assembled")
+        RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
+                                    level: configuration.logLevel.swiftLogLevel)
+        let logger = Logger(label: "flux-report-operator")
+        var clientConfiguration: ClientConfiguration
+        do {
+            clientConfiguration = try ClientConfiguration.load(kubeconfigPath: configuration.kubeconfigPath, context: configuration.context)
+        } catch {
+            throw UsageError("\(error)")
+        }
+        clientConfiguration.qps = configuration.kubeAPIQPS
+        clientConfiguration.burst = configuration.kubeAPIBurst
+        let registry = MetricsRegistry(logger: logger)
+        let api = KubernetesClient(configuration: clientConfiguration, observer: RESTClientMetrics(registry: registry))
+        let app = OperatorApp(configuration: configuration, api: api, registry: registry, logger: logger)
+        logger.info("starting flux-report-operator", metadata: [
+            "version": "\(BuildInfo.version)", "namespace": "\(configuration.namespace)", "server": "\(clientConfiguration.server)",
+            "reportingInterval": "\(configuration.reportingInterval)", "leaderElection": "\(configuration.leaderElection)",
+        ])
+        try await app.manager.runUntilSignalled()
+        logger.info("stopped")
+    }
+}
+
+/// The controller of the current leadership term; informer callbacks enqueue into it.
+final class ControllerSlot: Sendable {
+    private let value = Mutex<Controller<String>?>(nil)
+    var current: Controller<String>? { value.withLock { $0 } }
+    func set(_ controller: Controller<String>) { value.withLock { $0 = controller } }
+    func clear(ifCurrent controller: Controller<String>) { value.withLock { if $0 === controller { $0 = nil } } }
+}
+
+/// The object-metrics collector, set once it exists (the cache it reads is created first).
+final class CollectorSlot: Sendable {
+    private let value = Mutex<FluxMetricsCollector?>(nil)
+    var current: FluxMetricsCollector? { value.withLock { $0 } }
+    func set(_ collector: FluxMetricsCollector) { value.withLock { $0 = collector } }
+}
+
+extension LogLevel {
+    var swiftLogLevel: Logger.Level {
+        switch self {
+        case .trace: return .trace
+        case .debug: return .debug
+        case .info: return .info
+        case .warning: return .warning
+        case .error: return .error
+        }
     }
 }

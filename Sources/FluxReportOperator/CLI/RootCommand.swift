@@ -49,7 +49,7 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
         }
         let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         printError("error: \(message)")
-        return code == .validationFailure || error is ConfigurationError ? 2 : 1
+        return code == .validationFailure || error is UsageError ? 2 : 1
     }
 
     static func printError(_ line: String) {
@@ -59,7 +59,7 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
 }
 
 /// A configuration problem the user can fix (bad flag value, unreadable kubeconfig): exit code 2.
-public struct ConfigurationError: Error, CustomStringConvertible {
+public struct UsageError: Error, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

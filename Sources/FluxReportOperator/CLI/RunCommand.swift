@@ -55,7 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         try await OperatorApp.run(configuration: configuration)
     }
 
-    /// Flags + environment → configuration; every bad value is a `ConfigurationError` (exit 2).
+    /// Flags + environment → configuration; every bad value is a `UsageError` (exit 2).
     func resolve(environment: [String: String], serviceAccountNamespaceFile: String = ServiceAccount.namespaceFile) throws -> OperatorConfiguration {
         var config = OperatorConfiguration()
         config.kubeconfigPath = kubeconfig
@@ -66,39 +66,39 @@ struct RunCommand: AsyncParsableCommand {
         if let intervalText {
             guard let interval = try? GoDuration.parse(intervalText), interval > .zero else {
                 let source = reportingInterval != nil ? "--reporting-interval" : "REPORTING_INTERVAL"
-                throw ConfigurationError("invalid \(source) \"\(intervalText)\": want a positive Go duration such as 30s, 5m or 1h30m")
+                throw UsageError("invalid \(source) \"\(intervalText)\": want a positive Go duration such as 30s, 5m or 1h30m")
             }
             config.reportingInterval = interval
         }
         guard let metrics = try? ListenAddress(parsing: metricsAddr) else {
-            throw ConfigurationError("invalid --metrics-addr \"\(metricsAddr)\": want host:port, e.g. :8080")
+            throw UsageError("invalid --metrics-addr \"\(metricsAddr)\": want host:port, e.g. :8080")
         }
         guard let health = try? ListenAddress(parsing: healthAddr) else {
-            throw ConfigurationError("invalid --health-addr \"\(healthAddr)\": want host:port, e.g. :8081")
+            throw UsageError("invalid --health-addr \"\(healthAddr)\": want host:port, e.g. :8081")
         }
         config.metricsAddress = metrics
         config.healthAddress = health
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
-            throw ConfigurationError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
+            throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
         }
         guard let encoding = LogEncoding(rawValue: logEncoding.lowercased()) else {
-            throw ConfigurationError("invalid --log-encoding \"\(logEncoding)\": want json or console")
+            throw UsageError("invalid --log-encoding \"\(logEncoding)\": want json or console")
         }
         config.logLevel = level
         config.logEncoding = encoding
         guard kubeAPIQPS > 0, kubeAPIQPS.isFinite else {
-            throw ConfigurationError("invalid --kube-api-qps \(kubeAPIQPS): must be positive")
+            throw UsageError("invalid --kube-api-qps \(kubeAPIQPS): must be positive")
         }
         guard kubeAPIBurst > 0 else {
-            throw ConfigurationError("invalid --kube-api-burst \(kubeAPIBurst): must be positive")
+            throw UsageError("invalid --kube-api-burst \(kubeAPIBurst): must be positive")
         }
         config.kubeAPIQPS = kubeAPIQPS
         config.kubeAPIBurst = kubeAPIBurst
         config.metricsObjectLabels = try Self.parseLabelKeys(metricsObjectLabels)
         if let eventsAddr, !eventsAddr.isEmpty {
             guard let url = URL(string: eventsAddr), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
-                throw ConfigurationError("invalid --events-addr \"\(eventsAddr)\": want an http(s) URL")
+                throw UsageError("invalid --events-addr \"\(eventsAddr)\": want an http(s) URL")
             }
             config.eventsAddress = eventsAddr
         }
@@ -109,11 +109,11 @@ struct RunCommand: AsyncParsableCommand {
 
     static func resolveNamespace(flag: String?, environment: [String: String], file: String) throws -> String {
         if let flag {
-            guard isDNSLabel(flag) else { throw ConfigurationError("invalid --namespace \"\(flag)\": not a valid namespace name") }
+            guard isDNSLabel(flag) else { throw UsageError("invalid --namespace \"\(flag)\": not a valid namespace name") }
             return flag
         }
         if let env = environment["RUNTIME_NAMESPACE"], !env.isEmpty {
-            guard isDNSLabel(env) else { throw ConfigurationError("invalid RUNTIME_NAMESPACE \"\(env)\": not a valid namespace name") }
+            guard isDNSLabel(env) else { throw UsageError("invalid RUNTIME_NAMESPACE \"\(env)\": not a valid namespace name") }
             return env
         }
         if let data = FileManager.default.contents(atPath: file),
@@ -132,7 +132,7 @@ struct RunCommand: AsyncParsableCommand {
             let name = key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? key
             let valid = key.split(separator: "/", omittingEmptySubsequences: false).count <= 2 && !name.isEmpty && name.count <= 63
                 && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
-            guard valid else { throw ConfigurationError("invalid --metrics-object-labels key \"\(key)\": not a Kubernetes label key") }
+            guard valid else { throw UsageError("invalid --metrics-object-labels key \"\(key)\": not a Kubernetes label key") }
             if !keys.contains(key) { keys.append(key) }
         }
         return keys
