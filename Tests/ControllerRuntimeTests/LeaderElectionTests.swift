@@ -1,0 +1,105 @@
+import KubeClient
+import KubeCore
+import Synchronization
+import Testing
+@testable import ControllerRuntime
+
+@Suite("LeaderElection")
+struct LeaderElectionTests {
+    static func config(_ identity: String, release: Bool = true) -> LeaderElector.Configuration {
+        LeaderElector.Configuration(leaseName: "test-lease", namespace: "default", identity: identity,
+                                    leaseDuration: .seconds(1), renewDeadline: .milliseconds(800),
+                                    retryPeriod: .milliseconds(100), releaseOnCancel: release)
+    }
+
+    @Test func standbyTakesOverWhenTheLeaderStopsWithoutReleasing() async throws {
+        let api = FakeKubeAPI()
+        let registry = MetricsRegistry()
+        let first = LeaderElector(api: api, configuration: Self.config("one", release: false), registry: registry)
+        let second = LeaderElector(api: api, configuration: Self.config("two", release: false))
+        let runFirst = Task { await first.run() }
+        #expect(await ControllerTests.waitUntil { first.isLeader })
+        let runSecond = Task { await second.run() }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(!second.isLeader)
+        #expect(registry.scrapeString().contains(#"leader_election_master_status{name="test-lease"} 1"#))
+        runFirst.cancel()
+        await runFirst.value
+        let stopped = ContinuousClock.now
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { second.isLeader })
+        // Lease duration (1 s) after the last renewal it saw, plus one retry period.
+        #expect(ContinuousClock.now - stopped < .milliseconds(1500))
+        let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
+        #expect(lease[path: "spec", "holderIdentity"].string == "two")
+        #expect(lease[path: "spec", "leaseTransitions"].int == 1)
+        runSecond.cancel()
+        await runSecond.value
+    }
+
+    @Test func releaseOnShutdownLetsThePeerTakeOverAtOnce() async throws {
+        let api = FakeKubeAPI()
+        let first = LeaderElector(api: api, configuration: Self.config("one"))
+        let second = LeaderElector(api: api, configuration: Self.config("two"))
+        let runFirst = Task { await first.run() }
+        #expect(await ControllerTests.waitUntil { first.isLeader })
+        let runSecond = Task { await second.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        runFirst.cancel()
+        await runFirst.value
+        let released = try await api.get(.leases, namespace: "default", name: "test-lease")
+        #expect(released[path: "spec", "holderIdentity"].string != "one")
+        let stopped = ContinuousClock.now
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { second.isLeader })
+        #expect(ContinuousClock.now - stopped < .milliseconds(600))
+        runSecond.cancel()
+        await runSecond.value
+    }
+
+    @Test func leadershipIsLostWhenRenewalsFailPastTheDeadline() async throws {
+        let api = FakeKubeAPI()
+        let elector = LeaderElector(api: api, configuration: Self.config("one"))
+        let changes = Mutex<[Bool]>([])
+        let stream = elector.leadershipChanges()
+        let listen = Task { for await leading in stream { changes.withLock { $0.append(leading) } } }
+        let run = Task { await elector.run() }
+        #expect(await ControllerTests.waitUntil { elector.isLeader })
+        api.setFailWrites(true)
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { !elector.isLeader })
+        api.setFailWrites(false)
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { elector.isLeader })
+        run.cancel()
+        await run.value
+        await listen.value
+        #expect(changes.withLock { $0 } == [false, true, false, true, false])
+    }
+
+    /// Two managers: only the leader runs its leader-only controller; when it stops, the other does.
+    @Test func onlyTheLeaderManagerRunsLeaderOnlyRunnables() async throws {
+        let api = FakeKubeAPI()
+        let running = Mutex<[String: Bool]>([:])
+        func manager(_ id: String) -> Manager {
+            let manager = Manager(api: api, options: Manager.Options(leaderElection: Self.config(id)))
+            manager.add(RunnableFunc {
+                running.withLock { $0[id] = true }
+                defer { running.withLock { $0[id] = false } }
+                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            }, needsLeaderElection: true)
+            return manager
+        }
+        let one = manager("one")
+        let two = manager("two")
+        let runOne = Task { try await one.run() }
+        #expect(await ControllerTests.waitUntil { running.withLock { $0["one"] == true } })
+        let runTwo = Task { try await two.run() }
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(running.withLock { $0["two"] } != true)
+        runOne.cancel()
+        _ = await runOne.result
+        #expect(running.withLock { $0["one"] } == false)
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(2)) { running.withLock { $0["two"] == true } })
+        runTwo.cancel()
+        _ = await runTwo.result
+        let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
+        #expect(lease[path: "spec", "holderIdentity"].string == "")
+    }
+}

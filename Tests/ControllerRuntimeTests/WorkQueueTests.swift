@@ -1,0 +1,156 @@
+import Testing
+@testable import ControllerRuntime
+
+@Suite("WorkQueue")
+struct WorkQueueTests {
+    /// A limiter with a fixed delay, so tests control timing exactly.
+    final class FixedLimiter: RateLimiter {
+        let inner = ItemExponentialFailureRateLimiter<String>(base: .seconds(1), max: .seconds(8))
+        func when(_ item: String) -> Duration { inner.when(item) }
+        func forget(_ item: String) { inner.forget(item) }
+        func numRequeues(_ item: String) -> Int { inner.numRequeues(item) }
+    }
+
+    @Test func deduplicatesQueuedItems() async {
+        let queue = WorkQueue<String>(clock: ManualClock())
+        queue.add("a")
+        queue.add("a")
+        queue.add("b")
+        #expect(queue.count == 2)
+        #expect(await queue.get() == "a")
+        #expect(await queue.get() == "b")
+        #expect(queue.count == 0)
+    }
+
+    @Test func itemAddedWhileProcessingIsRequeuedAfterDone() async {
+        let queue = WorkQueue<String>(clock: ManualClock())
+        queue.add("a")
+        let first = await queue.get()
+        #expect(first == "a")
+        queue.add("a")  // while processing: must not be handed out twice
+        queue.add("a")
+        #expect(queue.count == 0)
+        queue.done("a")
+        #expect(queue.count == 1)
+        #expect(await queue.get() == "a")
+        queue.done("a")
+        #expect(queue.count == 0)
+    }
+
+    @Test func addAfterWaitsForTheClock() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(clock: clock)
+        queue.addAfter("later", .seconds(10))
+        queue.addAfter("later", .seconds(20))  // the earlier time wins
+        #expect(queue.count == 0)
+        #expect(queue.delayedCount == 1)
+        clock.advance(by: .seconds(9))
+        queue.add("now")
+        #expect(await queue.get() == "now")
+        #expect(queue.count == 0)
+        clock.advance(by: .seconds(1))
+        #expect(await queue.get() == "later")
+        #expect(queue.delayedCount == 0)
+    }
+
+    @Test func waitingGetIsWokenByTheTimer() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(clock: clock)
+        queue.addAfter("x", .seconds(5))
+        async let got = queue.get()
+        // Wait until the timer task sleeps on the clock, then move time.
+        while clock.sleeperCount == 0 { await Task.yield() }
+        clock.advance(by: .seconds(5))
+        #expect(await got == "x")
+    }
+
+    @Test func exponentialBackoffGrowsAndCaps() {
+        let limiter = ItemExponentialFailureRateLimiter<String>(base: .milliseconds(5), max: .seconds(1000))
+        #expect(limiter.when("a") == .milliseconds(5))
+        #expect(limiter.when("a") == .milliseconds(10))
+        #expect(limiter.when("a") == .milliseconds(20))
+        #expect(limiter.numRequeues("a") == 3)
+        #expect(limiter.when("b") == .milliseconds(5))
+        for _ in 0..<40 { _ = limiter.when("a") }
+        #expect(limiter.when("a") == .seconds(1000))
+        for _ in 0..<100 { _ = limiter.when("a") }
+        #expect(limiter.when("a") == .seconds(1000))
+        limiter.forget("a")
+        #expect(limiter.numRequeues("a") == 0)
+        #expect(limiter.when("a") == .milliseconds(5))
+    }
+
+    @Test func bucketLimiterAllowsBurstThenPacesAtQPS() {
+        let clock = ManualClock()
+        let limiter = BucketRateLimiter<Int>(qps: 10, burst: 100, clock: clock)
+        for i in 0..<100 { #expect(limiter.when(i) == .zero) }
+        // The 101st waits one token's time (100 ms), the next two tokens' time.
+        #expect(limiter.when(100) == .milliseconds(100))
+        #expect(limiter.when(101) == .milliseconds(200))
+        clock.advance(by: .seconds(10))
+        #expect(limiter.when(102) == .zero)
+    }
+
+    @Test func defaultLimiterIsTheMaxOfBoth() {
+        let clock = ManualClock()
+        let limiter = MaxOfRateLimiter<String>.controllerDefault(clock: clock)
+        #expect(limiter.when("a") == .milliseconds(5))
+        #expect(limiter.when("a") == .milliseconds(10))
+        #expect(limiter.numRequeues("a") == 2)
+        limiter.forget("a")
+        #expect(limiter.numRequeues("a") == 0)
+    }
+
+    @Test func addRateLimitedBacksOffPerItem() async {
+        let clock = ManualClock()
+        let queue = WorkQueue<String>(clock: clock, rateLimiter: FixedLimiter())
+        queue.addRateLimited("k")  // 1 s
+        #expect(queue.delayedCount == 1)
+        clock.advance(by: .seconds(1))
+        #expect(await queue.get() == "k")
+        queue.done("k")
+        queue.addRateLimited("k")  // 2 s
+        clock.advance(by: .seconds(1))
+        #expect(queue.count == 0)
+        queue.add("other")
+        #expect(await queue.get() == "other")
+        clock.advance(by: .seconds(1))
+        #expect(await queue.get() == "k")
+        #expect(queue.numRequeues("k") == 2)
+        queue.forget("k")
+        #expect(queue.numRequeues("k") == 0)
+    }
+
+    @Test func shutDownWakesWaitersAndRejectsAdds() async {
+        let queue = WorkQueue<String>(clock: ManualClock())
+        async let waiting = queue.get()
+        await Task.yield()
+        queue.shutDown()
+        #expect(await waiting == nil)
+        queue.add("late")
+        #expect(await queue.get() == nil)
+        #expect(queue.isShuttingDown)
+    }
+
+    @Test func shutDownWithDrainHandsOutQueuedItemsAndWaitsForDone() async {
+        let queue = WorkQueue<String>(clock: ManualClock())
+        queue.add("a")
+        queue.add("b")
+        #expect(await queue.get() == "a")
+        let drained = Task { await queue.shutDownWithDrain() }
+        #expect(await queue.get() == "b")
+        queue.done("a")
+        queue.done("b")
+        await drained.value
+        #expect(await queue.get() == nil)
+    }
+
+    @Test func cancelledGetReturnsNil() async {
+        let queue = WorkQueue<String>(clock: ManualClock())
+        let task = Task { await queue.get() }
+        task.cancel()
+        #expect(await task.value == nil)
+        queue.add("a")
+        #expect(await queue.get() == "a")
+    }
+}
