@@ -4,5 +4,5 @@ import FluxReportOperator
 import Glibc
 #endif
 
-let code = await FluxReportOperatorCommand.main()
+let code = await FluxReportOperatorCommand.execute()
 exit(code)

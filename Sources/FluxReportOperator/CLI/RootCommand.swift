@@ -15,7 +15,7 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
 
     /// Entry point: parses arguments; a bad flag or bad configuration prints one line and exits 2
     /// (the convention of Go tools and of the Flux controllers), help and `--version` exit 0.
-    public static func main(arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+    public static func execute(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
         let command: any ParsableCommand
         do {
             command = try parseAsRoot(arguments)
