@@ -26,15 +26,27 @@ enum Fixtures {
         "notification-controller", "source-controller",
     ]
 
-    /// All documents of the manifests of one Flux version.
+    /// All documents of the manifests of one Flux version (parsed once per test process).
     static func documents(version: String) throws -> [JSONValue] {
-        var out: [JSONValue] = []
-        for controller in controllers {
-            let text = try readFile("\(fluxDir)/\(version)/\(controller).yaml")
-            out += try yamlDocuments(text)
+        guard let result = parsed[version] else { throw FixtureError("no fixtures for Flux \(version)") }
+        return try result.get()
+    }
+
+    static let parsed: [String: Result<[JSONValue], FixtureError>] = {
+        var out: [String: Result<[JSONValue], FixtureError>] = [:]
+        for version in ["v2.3.0", "v2.7.0"] {
+            do {
+                var docs: [JSONValue] = []
+                for controller in controllers {
+                    docs += try yamlDocuments(try readFile("\(fluxDir)/\(version)/\(controller).yaml"))
+                }
+                out[version] = .success(docs)
+            } catch {
+                out[version] = .failure(FixtureError("cannot load Flux \(version) fixtures: \(error)"))
+            }
         }
         return out
-    }
+    }()
 
     /// CRDs with `status.storedVersions` (older served versions first, the storage version last) and
     /// the labels `flux install` / `flux bootstrap` put on them.

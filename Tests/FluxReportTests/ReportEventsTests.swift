@@ -1,0 +1,96 @@
+import FluxReport
+import KubeCore
+import Testing
+
+@Suite struct ReportEventsTests {
+    typealias Report = (spec: FluxReportSpec, status: FluxReportStatus)
+
+    static func report(
+        version: String = "v2.7.0", components: [FluxComponentStatus] = [component("source-controller", ready: true)],
+        failing: Int = 0, sync: FluxSyncStatus? = FluxSyncStatus(id: "kustomization/flux-system", ready: true, status: "Applied revision: main@sha1:1"),
+        ready: Bool = true
+    ) -> Report {
+        let spec = FluxReportSpec(
+            distribution: FluxDistributionStatus(entitlement: "Unknown", status: "Installed", version: version),
+            components: components,
+            reconcilers: [FluxReconcilerStatus(apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease",
+                                               stats: FluxReconcilerStats(running: 4, failing: failing, suspended: 0))],
+            sync: sync)
+        let condition = ready
+            ? Condition(type: "Ready", status: "True", reason: "ReconciliationSucceeded", message: "Reporting finished in 20ms")
+            : Condition(type: "Ready", status: "False", reason: "ReconciliationFailed", message: "Reporting incomplete: components: forbidden")
+        return (spec, FluxReportStatus(conditions: [condition]))
+    }
+
+    static func component(_ name: String, ready: Bool) -> FluxComponentStatus {
+        FluxComponentStatus(name: name, ready: ready, status: ready ? "Current Deployment is available. Replicas: 1" : "InProgress Ready: 0/1",
+                            image: "fluxcd/\(name):v1.7.0")
+    }
+
+    func reasons(_ old: Report?, _ new: Report) -> [String] {
+        ReportEvents.transitions(from: old, to: new).map(\.reason)
+    }
+
+    @Test func unchangedReportEmitsNothing() {
+        let r = Self.report()
+        #expect(reasons(r, r).isEmpty)
+        let bad = Self.report(components: [Self.component("source-controller", ready: false)], failing: 2,
+                              sync: FluxSyncStatus(id: "kustomization/flux-system", ready: false, status: "failed"), ready: false)
+        #expect(reasons(bad, bad).isEmpty)  // still bad: no repeat
+    }
+
+    @Test func initialized() {
+        let events = ReportEvents.transitions(from: nil, to: Self.report())
+        #expect(events == [ReportEvent(type: .normal, reason: "ReportInitialized", message: "FluxReport created; Flux distribution v2.7.0 (Installed)")])
+        let bad = Self.report(components: [Self.component("helm-controller", ready: false)], failing: 1,
+                              sync: FluxSyncStatus(id: "kustomization/flux-system", ready: false, status: "failed"), ready: false)
+        #expect(reasons(nil, bad) == ["ReportInitialized", "ReportFailed", "ComponentNotReady", "ReconcilersFailing", "SyncFailed"])
+    }
+
+    @Test func sync() {
+        let good = Self.report()
+        let bad = Self.report(sync: FluxSyncStatus(id: "kustomization/flux-system", ready: false, status: "authentication required"))
+        let failed = ReportEvents.transitions(from: good, to: bad)
+        #expect(failed == [ReportEvent(type: .warning, reason: "SyncFailed", message: "Cluster sync kustomization/flux-system failed: authentication required")])
+        #expect(reasons(bad, good) == ["SyncRecovered"])
+        #expect(reasons(good, Self.report(sync: nil)).isEmpty)
+    }
+
+    @Test func components() {
+        let good = Self.report(components: [Self.component("helm-controller", ready: true), Self.component("source-controller", ready: true)])
+        let bad = Self.report(components: [Self.component("helm-controller", ready: false), Self.component("source-controller", ready: true)])
+        let events = ReportEvents.transitions(from: good, to: bad)
+        #expect(events.map(\.type) == [.warning])
+        #expect(events.first?.message == "Component helm-controller is not ready: InProgress Ready: 0/1")
+        #expect(reasons(bad, good) == ["ComponentReady"])
+        // A new controller that is not ready yet is announced; a new ready one is not.
+        let added = Self.report(components: good.spec.components + [Self.component("image-reflector-controller", ready: false)])
+        #expect(reasons(good, added) == ["ComponentNotReady"])
+        let addedReady = Self.report(components: good.spec.components + [Self.component("image-reflector-controller", ready: true)])
+        #expect(reasons(good, addedReady).isEmpty)
+    }
+
+    @Test func reconcilers() {
+        let good = Self.report()
+        let failing = Self.report(failing: 2)
+        let events = ReportEvents.transitions(from: good, to: failing)
+        #expect(events == [ReportEvent(type: .warning, reason: "ReconcilersFailing", message: "2 HelmRelease resources are failing (helm.toolkit.fluxcd.io/v2)")])
+        #expect(reasons(failing, Self.report(failing: 3)).isEmpty)  // still failing
+        #expect(reasons(failing, good) == ["ReconcilersRecovered"])
+    }
+
+    @Test func distribution() {
+        let events = ReportEvents.transitions(from: Self.report(version: "v2.3.0"), to: Self.report(version: "v2.7.0"))
+        #expect(events == [ReportEvent(type: .normal, reason: "DistributionChanged", message: "Flux distribution changed from v2.3.0 (Installed) to v2.7.0 (Installed)")])
+    }
+
+    @Test func reportHealth() {
+        let good = Self.report()
+        let bad = Self.report(ready: false)
+        let failed = ReportEvents.transitions(from: good, to: bad)
+        #expect(failed.map(\.reason) == ["ReportFailed"])
+        #expect(failed.first?.type == .warning)
+        #expect(failed.first?.message.contains("forbidden") == true)
+        #expect(reasons(bad, good) == ["ReportRecovered"])
+    }
+}
