@@ -252,7 +252,7 @@ public enum ReportBuilder {
             let details = failures.map(\.description).joined(separator: "; ")
             ready = Condition(
                 type: FluxReportAPI.readyCondition, status: "False", reason: FluxReportAPI.reasonFailed,
-                message: "Reporting incomplete, kept the last known value of \(failures.map(\.part).joined(separator: ", ")): \(details)")
+                message: "Reporting incomplete, kept the last known values: \(details)")
         }
         ready.observedGeneration = context.generation
         // Like fluxcd/pkg/runtime/conditions: the transition time moves when status, reason or message change.

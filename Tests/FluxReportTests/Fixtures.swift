@@ -49,7 +49,8 @@ enum Fixtures {
     }()
 
     /// CRDs with `status.storedVersions` (older served versions first, the storage version last) and
-    /// the labels `flux install` / `flux bootstrap` put on them.
+    /// the labels `flux install` / `flux bootstrap` put on every object (the raw per-controller
+    /// manifests lack `app.kubernetes.io/part-of` on several CRDs in v2.3.0; the installer adds it).
     static func crds(version: String, bootstrap: Bool = false) throws -> [JSONValue] {
         try documents(version: version).filter { $0.kind == "CustomResourceDefinition" }.map { crd in
             var crd = crd
@@ -59,6 +60,7 @@ enum Fixtures {
                 .compactMap { $0["name"].string }.suffix(1)
             crd["status"] = ["storedVersions": .array((Array(older) + storage).map { .string($0) })]
             var labels = crd[path: "metadata", "labels"]
+            labels[FluxKinds.partOfLabel] = "flux"
             labels[FluxKinds.versionLabel] = .string(version)
             labels["app.kubernetes.io/instance"] = "flux-system"
             if bootstrap { labels[FluxKinds.kustomizeNameLabel] = "flux-system" }
@@ -75,6 +77,7 @@ enum Fixtures {
     static func healthy(_ deployment: JSONValue) -> JSONValue {
         var d = deployment
         d["metadata"]["namespace"] = "flux-system"
+        d["metadata"]["labels"][FluxKinds.partOfLabel] = "flux"
         d["metadata"]["generation"] = 1
         d["spec"]["progressDeadlineSeconds"] = 600
         let replicas = d[path: "spec", "replicas"].int ?? 1

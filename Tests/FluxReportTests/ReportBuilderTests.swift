@@ -352,3 +352,30 @@ import Testing
         #expect(removing == KindStats(objects: objects.dropFirst(10)))
     }
 }
+
+@Suite struct DiscoveryTests {
+    @Test func onlyLabelledCRDsAreReported() throws {
+        // The raw v2.3.0 manifests: some CRDs carry part-of=flux, some do not.
+        let raw = try Fixtures.documents(version: "v2.3.0").filter { $0.kind == "CustomResourceDefinition" }
+            .compactMap(FluxCRD.init(json:))
+        #expect(raw.count == 13)
+        let reported = raw.filter(\.isReported).map(\.kind).sorted()
+        #expect(reported == ["Alert", "Bucket", "HelmRelease", "ImagePolicy", "ImageUpdateAutomation", "Kustomization"])
+        // The Flux Operator's kinds are reported without the label, other fluxcd.controlplane.io kinds are not.
+        let instance = FluxCRD(name: "fluxinstances.fluxcd.controlplane.io", group: "fluxcd.controlplane.io", kind: "FluxInstance",
+                               plural: "fluxinstances", storedVersions: ["v1"])
+        let report = FluxCRD(name: "fluxreports.fluxcd.controlplane.io", group: "fluxcd.controlplane.io", kind: "FluxReport",
+                             plural: "fluxreports", storedVersions: ["v1"])
+        #expect(instance.isReported)
+        #expect(!report.isReported)
+        #expect(instance.resource?.collectionPath(namespace: nil) == "/apis/fluxcd.controlplane.io/v1/fluxinstances")
+    }
+
+    @Test func installedCRDsAreAllReported() throws {
+        let crds = try Fixtures.crds(version: "v2.3.0").compactMap(FluxCRD.init(json:))
+        #expect(crds.allSatisfy { $0.isReported })
+        let git = try #require(crds.first { $0.name == FluxKinds.distributionCRD })
+        #expect(git.storedVersions == ["v1beta2", "v1"])
+        #expect(git.apiVersion == "source.toolkit.fluxcd.io/v1")
+    }
+}
