@@ -1,0 +1,101 @@
+import Foundation
+import FluxReport
+import KubeCore
+import Testing
+
+/// Every report the code writes must be accepted by the CRD's structural schema. The check runs the
+/// Python `jsonschema` package on the CRD's openAPIV3Schema, made strict the way the API server is for
+/// structural schemas: unknown fields are rejected (`additionalProperties: false` wherever properties are declared).
+@Suite struct SchemaTests {
+    static let validator = #"""
+import json, sys, yaml, jsonschema
+
+def strict(node):
+    if isinstance(node, dict):
+        node = {k: strict(v) for k, v in node.items() if not k.startswith("x-kubernetes-")}
+        if node.get("type") == "object" and "properties" in node:
+            node.setdefault("additionalProperties", False)
+        return node
+    if isinstance(node, list):
+        return [strict(v) for v in node]
+    return node
+
+def structural(node, path):
+    # Structural schema: every property, item and object has a type.
+    if "type" not in node:
+        return [path + ": no type"]
+    out = []
+    for name, sub in node.get("properties", {}).items():
+        out += structural(sub, path + "." + name)
+    if "items" in node:
+        out += structural(node["items"], path + "[]")
+    return out
+
+crd = yaml.safe_load(open(sys.argv[1]))
+version = crd["spec"]["versions"][0]
+schema = version["schema"]["openAPIV3Schema"]
+problems = structural(schema, "openAPIV3Schema")
+rules = schema.get("x-kubernetes-validations", [])
+if rules != [{"message": "the only accepted name for a FluxReport is 'flux'", "rule": "self.metadata.name == 'flux'"}]:
+    problems.append("validation rule missing or changed: %r" % rules)
+schema = strict(schema)
+schema["properties"]["metadata"] = {"type": "object"}
+for i, doc in enumerate(json.load(sys.stdin)):
+    for error in jsonschema.Draft7Validator(schema).iter_errors(doc):
+        problems.append("report %d: %s at %s" % (i, error.message, "/".join(map(str, error.path))))
+print("\n".join(problems))
+"""#
+
+    /// Problems found by the validator (empty when every document is valid).
+    static func validate(_ documents: [JSONValue]) throws -> [String] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", validator, Fixtures.crdPath]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        input.fileHandleForWriting.write(Data(JSONValue.array(documents).serialized()))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw FixtureError("validator failed: \(text)") }
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    @Test func everyReportIsAccepted() throws {
+        var documents = try GoldenTests.reports().map { $0.report.document.json }
+        documents.append(FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json)
+        #expect(documents.count == 5)
+        #expect(try Self.validate(documents) == [])
+    }
+
+    @Test func validatorRejectsBadReports() throws {
+        var good = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        good["spec"]["components"] = [["name": "x", "ready": "yes", "status": "s", "image": "i"]]
+        var unknown = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        unknown["spec"]["cluster"]["region"] = "eu"
+        var missing = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        missing["spec"]["distribution"]["status"] = .null
+        let problems = try Self.validate([good, unknown, missing])
+        #expect(problems.count == 3)
+        #expect(problems.contains { $0.hasPrefix("report 0:") && $0.contains("components/0/ready") })
+        #expect(problems.contains { $0.hasPrefix("report 1:") && $0.contains("region") })
+        #expect(problems.contains { $0.hasPrefix("report 2:") && $0.contains("'status' is a required property") })
+    }
+
+    @Test func crdNamesAndColumns() throws {
+        let crd = try #require(try yamlDocuments(try Fixtures.readFile(Fixtures.crdPath)).first)
+        #expect(crd.name == "fluxreports.fluxcd.controlplane.io")
+        #expect(crd[path: "spec", "names"] == ["kind": "FluxReport", "listKind": "FluxReportList", "plural": "fluxreports",
+                                                "singular": "fluxreport", "categories": ["fluxcd"]])
+        #expect(crd[path: "spec", "scope"] == "Namespaced")
+        let version = crd[path: "spec", "versions"][0]
+        #expect(version["subresources"] == ["status": [:]])
+        let columns = (version["additionalPrinterColumns"].array ?? []).map { "\($0["name"].string ?? ""):\($0["priority"].int ?? 0)" }
+        #expect(columns == ["Ready:0", "Status:0", "LastUpdated:0", "Age:0", "Entitlement:10"])
+    }
+}
