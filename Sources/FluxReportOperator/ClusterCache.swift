@@ -25,6 +25,7 @@ public final class ClusterCache: Sendable {
     private let keepLabels: [String]
     private let logger: Logger
     private let state = Mutex(State())
+    private let kindDiscovery = Mutex(())
     /// Called when a cached object that feeds the report changes (the sync pair, a controller
     /// Deployment, a CRD, the FluxReport): the operator enqueues a report.
     private let onChange: @Sendable (ChangeReason) -> Void
@@ -71,7 +72,8 @@ public final class ClusterCache: Sendable {
 
     /// Runs the informers until cancelled.
     public func run() async {
-        crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
+        // Handlers run under the informer's lock: discovery reads informers, so it runs off the handler.
+        crds.addHandler(replay: false) { [weak self] _ in Task { self?.reconcileKinds() } }
         deployments.addHandler(replay: false) { [weak self] _ in self?.onChange(.deployment) }
         report.addHandler(replay: false) { [weak self] event in
             if Self.reportNeedsReconcile(event) { self?.onChange(.report) }
@@ -158,6 +160,11 @@ public final class ClusterCache: Sendable {
     /// Starts informers for new Flux kinds and stops those whose CRD went away or changed version.
     func reconcileKinds() {
         guard crds.hasSynced else { return }
+        kindDiscovery.withLock { _ in reconcileKindsLocked() }
+    }
+
+    /// Serialized: CRD events and the initial sync may both ask for discovery at once.
+    private func reconcileKindsLocked() {
         let wanted = Dictionary(
             crds.store.list().filter(\.isReported).compactMap { crd in crd.resource.map { (crd.groupKind, (crd: crd, resource: $0)) } },
             uniquingKeysWith: { first, _ in first })

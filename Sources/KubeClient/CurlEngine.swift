@@ -28,7 +28,9 @@ final class CurlEngine: Sendable {
         handle = Handle(multi: curl_multi_init())
         guard let multi = handle.multi else { return }
         _ = ccurl_multi_setopt_long(multi, CURLMOPT_PIPELINING, Int(CURLPIPE_MULTIPLEX))
-        _ = ccurl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 16)
+        // No per-host connection cap: over HTTP/1.1 every watch holds a connection for minutes, so a
+        // cap would queue short requests behind watches forever (client-go does not cap either).
+        // Over HTTP/2 everything multiplexes on one connection anyway.
         let thread = Thread { [self] in
             if let multi = self.handle.multi { self.loop(multi) }
         }
