@@ -81,7 +81,7 @@ public final class KubeSim: Sendable {
             builder = .http1()
         }
         var logger = Logger(label: "kubesim")
-        logger.logLevel = .error
+        logger.logLevel = .critical  // Hummingbird logs cancellation at shutdown as an error
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = Application(
             responder: responder, server: builder,
