@@ -1,0 +1,167 @@
+"""Figures → docs/benchmarks.md. The raw results are kept in a comment at the end of the file, so a
+run at one size updates that size's row and keeps the others."""
+
+import json
+import re
+
+DATA_RE = re.compile(r"<!-- bench-data\n(.*?)\n-->", re.S)
+TARGET_N = 100_000
+
+
+def load(path):
+    """Previous results keyed by str(N); empty when the file or its data block is missing."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            m = DATA_RE.search(f.read())
+    except OSError:
+        return {}
+    if not m:
+        return {}
+    try:
+        return json.loads(m.group(1))
+    except ValueError:
+        return {}
+
+
+def fmt(value, unit="", missing="—"):
+    return missing if value is None else f"{value:,}{unit}" if isinstance(value, int) else f"{value}{unit}"
+
+
+def row(r):
+    ra = r.get("requestedAt") or {}
+    mem = r.get("memory") or {}
+    met = r.get("metrics") or {}
+    kc = r.get("kubectl") or {}
+    steady = r.get("steady") or {}
+    return (f"| {r['n']:,} | {fmt(r.get('fluxObjects'))} | {fmt(r.get('firstReportSeconds'), ' s')} "
+            f"| {fmt(mem.get('peakMiB'), ' MiB')} / {fmt(mem.get('steadyMiB'), ' MiB')} "
+            f"| {fmt(ra.get('medianMs'), ' ms')} / {fmt(ra.get('p90Ms'), ' ms')} "
+            f"| {fmt(steady.get('lists'))} | {fmt(met.get('medianMs'), ' ms')} ({fmt(met.get('resourceInfoSeries'))}) "
+            f"| {fmt(kc.get('seconds'), ' s')} | {fmt(kc.get('ratio'), '×')} | {r.get('build', '')} |")
+
+
+def verdict(ok):
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def targets(r):
+    """(target, figure, met?) for the SPEC §11 targets, read from the N = 100,000 run."""
+    ra, mem, met = r.get("requestedAt") or {}, r.get("memory") or {}, r.get("metrics") or {}
+    kc, steady = r.get("kubectl") or {}, r.get("steady") or {}
+
+    def check(value, limit, above=False):
+        if value is None:
+            return None
+        return value > limit if above else value <= limit
+
+    return [
+        ("first correct report ≤ 15 s", fmt(r.get("firstReportSeconds"), " s"), check(r.get("firstReportSeconds"), 15)),
+        ("operator RSS ≤ 150 MiB (peak VmHWM)", fmt(mem.get("peakMiB"), " MiB"), check(mem.get("peakMiB"), 150)),
+        ("operator RSS ≤ 150 MiB (steady VmRSS)", fmt(mem.get("steadyMiB"), " MiB"), check(mem.get("steadyMiB"), 150)),
+        ("requestedAt → report, median ≤ 200 ms", fmt(ra.get("medianMs"), " ms"), check(ra.get("medianMs"), 200)),
+        ("zero LIST requests at steady state", fmt(steady.get("lists")), check(steady.get("lists"), 0)),
+        ("/metrics with 100,000 flux_resource_info series ≤ 500 ms",
+         f"{fmt(met.get('medianMs'), ' ms')} ({fmt(met.get('resourceInfoSeries'))} series)", check(met.get("medianMs"), 500)),
+        ("faster than the kubectl baseline (ratio > 1)", fmt(kc.get("ratio"), "×"), check(kc.get("ratio"), 1, above=True)),
+    ]
+
+
+HEADER = """# Benchmarks
+
+Figures for the SPEC §11 targets, measured by `hack/bench` against the simulated API server
+(`kubesim`) on a generated fleet of N Flux objects plus the Flux v2.7.0 installation. The operator
+and the simulator run as separate processes on the same machine (so they share its cores), every
+figure is taken from outside: through the API, `/metrics`, and `/proc/<pid>/status`.
+
+```sh
+hack/bench                                  # N = 1,000, 10,000, 100,000, release build, updates this file
+hack/bench --sizes 100000 --no-build        # one size, binaries already built
+hack/bench --quick                          # N = 1,000, debug build, prints only (CI smoke run)
+```
+
+`--quick` exits non-zero when a measurement fails outright (no report, requestedAt never handled,
+a process that dies); a missed target is reported here, never asserted.
+"""
+
+METHOD = """## How each figure is measured
+
+1. **Simulator**: `kubesim --fleet N --seed S --fixtures ../shared/fixtures/flux/v2.7.0` (HTTPS, token auth);
+   the script waits until it prints its URL, then lists every kind discovered from the CRDs labelled
+   `app.kubernetes.io/part-of=flux` and computes the expected `running`/`failing`/`suspended` per kind
+   with the SPEC §3 rules.
+2. **First correct report**: from the operator's `exec` until a GET of `FluxReport/flux` (polled every
+   10 ms) shows `Ready=True` and every kind's counts equal the expected ones (the FluxReport kind itself
+   is left out of that comparison: the operator creates that object during the run).
+3. **requestedAt → report**: a merge PATCH of `reconcile.fluxcd.io/requestedAt` to a new value, then a
+   GET every 5 ms until `status.lastHandledReconcileAt` equals it; the time includes the PATCH round
+   trip. Repeated (20 times by default, 200 ms apart); median and p90 (nearest rank).
+4. **RSS**: the operator's `VmHWM` (peak) and `VmRSS` (steady: read after the steady-state window below).
+5. **LISTs at steady state**: the simulator's request counters (`DELETE /_sim/counters`) are reset after
+   the requestedAt runs, then one reporting interval (`--reporting-interval 10s`) plus 1 s, plus one
+   more requestedAt; the `list` count of `GET /_sim/counters` must be 0.
+6. **/metrics**: median of 5 scrapes (wall time of the whole response), and the number of
+   `flux_resource_info` series in it.
+7. **kubectl baseline**: `kubectl get crd -l app.kubernetes.io/part-of=flux -o json`, then
+   `kubectl get <every discovered kind> -A -o json` (kubectl pages with `--chunk-size 500`) and the
+   per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
+   requestedAt median (what a user waits for an up-to-date report). The baseline's counts are also
+   compared with the operator's last report.
+8. Every child is stopped with SIGTERM (SIGKILL after 10 s) in a `finally`; the operator's exit code and
+   shutdown time are recorded.
+"""
+
+
+def render(results):
+    ordered = [results[k] for k in sorted(results, key=int)]
+    out = [HEADER]
+    latest = max(ordered, key=lambda r: r.get("date", ""), default=None)
+    if latest:
+        m = latest.get("machine", {})
+        out.append("## Machine\n")
+        out.append(f"- CPU: {m.get('cpu', '?')}, `nproc` = {m.get('nproc', '?')}")
+        out.append(f"- Memory (`free -h`): {m.get('memory', '?')}")
+        out.append(f"- Toolchain: {m.get('swift', '?')}; kubectl {m.get('kubectl', '?')}")
+        out.append(f"- Latest run: {latest.get('date', '?')}, commit `{latest.get('commit', '?')}`\n")
+    out.append("## Results\n")
+    out.append("| N | Flux objects | first correct report | RSS peak / steady | requestedAt median / p90 "
+               "| LISTs at steady state | /metrics median (series) | kubectl baseline | ratio | build |")
+    out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    out.extend(row(r) for r in ordered)
+    out.append("")
+    big = results.get(str(TARGET_N))
+    out.append(f"## SPEC §11 targets (N = {TARGET_N:,})\n")
+    if big:
+        out.append("| target | figure | |")
+        out.append("| --- | ---: | --- |")
+        out.extend(f"| {t} | {f} | {verdict(ok)} |" for t, f, ok in targets(big))
+    else:
+        out.append("Not measured yet: run `hack/bench --sizes 100000`.")
+    out.append("")
+    notes = [(r["n"], e) for r in ordered for e in r.get("errors", []) + r.get("warnings", [])]
+    exits = [(r["n"], r["operatorExit"]) for r in ordered if r.get("operatorExit")]
+    out.append("## Notes\n")
+    for n, e in notes:
+        out.append(f"- N = {n:,}: {e}")
+    for n, e in exits:
+        out.append(f"- N = {n:,}: operator stopped by SIGTERM with exit code {e['code']} in {e['seconds']} s"
+                   + (" (had to be killed)" if e.get("killed") else ""))
+    out.append("")
+    out.append(METHOD)
+    out.append("<!-- bench-data\n" + json.dumps(results, indent=1, sort_keys=True) + "\n-->\n")
+    return "\n".join(out)
+
+
+def update(path, new_results):
+    results = load(path)
+    for r in new_results:
+        results[str(r["n"])] = r
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(render(results))
+
+
+def table(results):
+    """The results table alone, for the terminal."""
+    lines = ["| N | Flux objects | first correct report | RSS peak / steady | requestedAt median / p90 "
+             "| LISTs | /metrics (series) | kubectl | ratio | build |"]
+    lines.extend(row(r) for r in results)
+    return "\n".join(lines)

@@ -1,0 +1,222 @@
+"""One benchmark run at fleet size N (SPEC §11): kubesim + the operator in their own processes,
+every figure measured from outside through the API, /metrics and /proc."""
+
+import json
+import os
+import statistics
+import subprocess
+import time
+import urllib.request
+
+from bench_kube import (REQUESTED_AT, BenchError, Client, aggregate, flux_kinds, is_ready, list_expected,
+                        report_stats, stats_match, total_objects, FLUX_SELECTOR)
+from bench_proc import Child, free_port
+
+NAMESPACE = "flux-system"
+REPORT_PATH = f"/apis/fluxcd.controlplane.io/v1/namespaces/{NAMESPACE}/fluxreports/flux"
+REPORT_KIND = "fluxcd.controlplane.io/v1/FluxReport"
+REPORTING_INTERVAL_S = 10
+
+
+def percentile(values, p):
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))
+    return ordered[int(rank) - 1]
+
+
+def log(msg):
+    print(f"[bench] {msg}", flush=True)
+
+
+class Run:
+    """Holds the children of one size; `close()` stops them whatever happened."""
+
+    def __init__(self, n, bins, fixtures, seed, workdir, iterations, scrapes):
+        self.n, self.bins, self.fixtures, self.seed = n, bins, fixtures, seed
+        self.workdir, self.iterations, self.scrapes = workdir, iterations, scrapes
+        self.sim = self.operator = self.client = None
+        self.result = {"n": n, "seed": seed, "errors": [], "warnings": []}
+
+    # -- orchestration -------------------------------------------------------------------------
+    def execute(self):
+        try:
+            self.start_sim()
+            self.expected = list_expected(self.client)
+            self.result["fluxObjects"] = total_objects(self.expected)
+            self.start_operator()
+            self.first_report()
+            self.requested_at()
+            self.steady_state()
+            self.metrics()
+            self.kubectl_baseline()
+        except BenchError as e:
+            self.result["errors"].append(str(e))
+            log(f"N={self.n}: FAILED: {e}")
+        finally:
+            self.close()
+        return self.result
+
+    def close(self):
+        if self.client is not None:
+            self.client.close()
+        if self.operator is not None:
+            code, seconds, killed = self.operator.stop()
+            self.result["operatorExit"] = {"code": code, "seconds": round(seconds, 2), "killed": killed}
+        if self.sim is not None:
+            self.sim.stop()
+
+    # -- 1. the simulator -----------------------------------------------------------------------
+    def start_sim(self):
+        kubeconfig = os.path.join(self.workdir, "kubeconfig")
+        self.kubeconfig = kubeconfig
+        argv = [self.bins["kubesim"], "--fleet", str(self.n), "--seed", str(self.seed),
+                "--fixtures", self.fixtures, "--kubeconfig-out", kubeconfig]
+        log(f"N={self.n}: starting kubesim")
+        self.sim = Child("kubesim", argv, os.path.join(self.workdir, "kubesim.log"))
+        seconds = self.sim.wait_for_output("url:", timeout=900)
+        self.result["simStartSeconds"] = round(seconds, 2)
+        self.client = Client(kubeconfig)
+        self.client.get("/version")
+        log(f"N={self.n}: kubesim serving after {seconds:.1f}s")
+
+    # -- 2. first correct report ----------------------------------------------------------------
+    def start_operator(self):
+        self.metrics_port, health_port = free_port(), free_port()
+        argv = [self.bins["flux-report-operator"], "--kubeconfig", self.kubeconfig,
+                "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{health_port}",
+                "--log-encoding", "json", "--reporting-interval", f"{REPORTING_INTERVAL_S}s"]
+        self.operator = Child("flux-report-operator", argv, os.path.join(self.workdir, "operator.log"))
+
+    def first_report(self):
+        """Polls the FluxReport until Ready=True and every kind's counts equal the listing's.
+
+        The FluxReport kind itself is left out: the operator creates that object, so its count
+        legitimately changes during the run.
+        """
+        timeout = 60 + self.n * 0.0012
+        start = self.operator.started
+        seen_at = ready_at = None
+        report = None
+        while True:
+            now = time.monotonic()
+            if now - start > timeout:
+                got = report_stats(report) if report else {}
+                raise BenchError(f"no correct report after {timeout:.0f}s (seen: {seen_at}, ready: {ready_at}, "
+                                 f"reported objects: {total_objects(got)} of {total_objects(self.expected)})")
+            if not self.operator.alive():
+                raise BenchError(f"operator exited with {self.operator.proc.returncode}: {self.operator.output()[-800:]}")
+            status, obj = self.client.request("GET", REPORT_PATH)
+            if status == 200 and obj:
+                report = obj
+                seen_at = seen_at or now - start
+                if is_ready(obj):
+                    ready_at = ready_at or now - start
+                    if stats_match(obj, self.expected, ignore={REPORT_KIND}):
+                        break
+            time.sleep(0.01)
+        elapsed = time.monotonic() - start
+        self.result["firstReportSeconds"] = round(elapsed, 3)
+        self.result["firstSeenSeconds"] = round(seen_at, 3)
+        log(f"N={self.n}: first correct report after {elapsed:.2f}s")
+
+    # -- 3. requestedAt latency ----------------------------------------------------------------
+    def request_once(self, value):
+        patch = {"metadata": {"annotations": {REQUESTED_AT: value}}}
+        start = time.monotonic()
+        status, obj = self.client.request("PATCH", REPORT_PATH, patch, "application/merge-patch+json")
+        if status != 200:
+            raise BenchError(f"PATCH requestedAt: HTTP {status}: {obj}")
+        deadline = start + 30
+        while time.monotonic() < deadline:
+            status, obj = self.client.request("GET", REPORT_PATH)
+            if status == 200 and obj and (obj.get("status") or {}).get("lastHandledReconcileAt") == value:
+                return time.monotonic() - start, obj
+            time.sleep(0.005)
+        raise BenchError(f"requestedAt {value!r} not handled within 30s")
+
+    def requested_at(self):
+        samples = []
+        for i in range(self.iterations):
+            seconds, report = self.request_once(f"bench-{self.n}-{i}-{time.time_ns()}")
+            samples.append(seconds)
+            time.sleep(0.2)  # spaced out, so the work queue's rate limiter is not what is measured
+        self.last_report = report
+        self.result["requestedAt"] = {
+            "samples": len(samples), "medianMs": round(statistics.median(samples) * 1000, 1),
+            "p90Ms": round(percentile(samples, 90) * 1000, 1), "maxMs": round(max(samples) * 1000, 1)}
+        log(f"N={self.n}: requestedAt median {self.result['requestedAt']['medianMs']} ms, "
+            f"p90 {self.result['requestedAt']['p90Ms']} ms")
+
+    # -- 4 + 5. steady state: memory and LIST requests ------------------------------------------
+    def steady_state(self):
+        peak_before = self.operator.memory().get("VmHWM", 0)
+        status, _ = self.client.request("DELETE", "/_sim/counters")
+        if status != 200:
+            raise BenchError(f"cannot reset the sim's request counters: HTTP {status}")
+        time.sleep(REPORTING_INTERVAL_S + 1)
+        seconds, _ = self.request_once(f"bench-steady-{time.time_ns()}")
+        counts = self.client.get("/_sim/counters").get("counts", [])
+        by_verb = {}
+        for c in counts:
+            by_verb[c["verb"]] = by_verb.get(c["verb"], 0) + c["count"]
+        lists = [f"{c['resource']}={c['count']}" for c in counts if c["verb"] == "list"]
+        mem = self.operator.memory()
+        self.result["steady"] = {"lists": by_verb.get("list", 0), "listResources": lists, "requestsByVerb": by_verb,
+                                 "windowSeconds": REPORTING_INTERVAL_S + 1 + round(seconds, 2)}
+        self.result["memory"] = {"peakMiB": round(max(mem.get("VmHWM", 0), peak_before) / 2**20, 1),
+                                 "steadyMiB": round(mem.get("VmRSS", 0) / 2**20, 1)}
+        log(f"N={self.n}: LISTs at steady state {by_verb.get('list', 0)}, "
+            f"RSS peak {self.result['memory']['peakMiB']} MiB, steady {self.result['memory']['steadyMiB']} MiB")
+
+    # -- 6. /metrics --------------------------------------------------------------------------
+    def metrics(self):
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        samples, body = [], b""
+        for _ in range(self.scrapes):
+            start = time.monotonic()
+            try:
+                with urllib.request.urlopen(url, timeout=60) as resp:
+                    body = resp.read()
+            except OSError as e:
+                raise BenchError(f"scrape {url}: {e}") from e
+            samples.append(time.monotonic() - start)
+        series = sum(1 for line in body.split(b"\n") if line.startswith(b"flux_resource_info{"))
+        self.result["metrics"] = {"medianMs": round(statistics.median(samples) * 1000, 1),
+                                  "maxMs": round(max(samples) * 1000, 1), "resourceInfoSeries": series,
+                                  "bytes": len(body)}
+        log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms, {series} flux_resource_info series")
+
+    # -- 7. the kubectl baseline --------------------------------------------------------------
+    def kubectl(self, args, timeout=900):
+        env = dict(os.environ, KUBECONFIG=self.kubeconfig)
+        try:
+            done = subprocess.run(["kubectl", *args], env=env, capture_output=True, timeout=timeout)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            raise BenchError(f"kubectl {' '.join(args[:2])}: {e}") from e
+        if done.returncode != 0:
+            raise BenchError(f"kubectl {' '.join(args)}: exit {done.returncode}: {done.stderr.decode()[-500:]}")
+        return json.loads(done.stdout)
+
+    def kubectl_baseline(self):
+        """What a user would script: discover the kinds, get them all, count per kind."""
+        start = time.monotonic()
+        crds = self.kubectl(["get", "crd", "-l", FLUX_SELECTOR, "-o", "json"])
+        kinds = flux_kinds(crds)
+        resources = ",".join(f"{plural}.{group}" for group, _, plural, _ in kinds)
+        listing = self.kubectl(["get", resources, "-A", "-o", "json"])
+        groups = {(g, v, k): [] for g, v, _, k in kinds}
+        for item in listing.get("items", []):
+            group, _, version = item.get("apiVersion", "").rpartition("/")
+            groups.setdefault((group, version, item.get("kind", "")), []).append(item)
+        baseline = aggregate([(g, v, k, items) for (g, v, k), items in groups.items()])
+        elapsed = time.monotonic() - start
+        median_ms = self.result["requestedAt"]["medianMs"]
+        agrees = stats_match(self.last_report, baseline, ignore={REPORT_KIND})
+        self.result["kubectl"] = {"seconds": round(elapsed, 3), "objects": len(listing.get("items", [])),
+                                  "ratio": round(elapsed * 1000 / median_ms, 1) if median_ms > 0 else None,
+                                  "agreesWithReport": agrees}
+        if not agrees:
+            self.result["warnings"].append("the kubectl baseline's counts differ from the operator's latest report")
+        log(f"N={self.n}: kubectl baseline {elapsed:.2f}s ({len(listing.get('items', []))} objects), "
+            f"ratio {self.result['kubectl']['ratio']}x, agrees with report: {agrees}")
