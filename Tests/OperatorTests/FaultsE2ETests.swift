@@ -1,0 +1,135 @@
+import FluxReport
+import Foundation
+import KubeCore
+import KubeSim
+import Synchronization
+import Testing
+
+/// API faults: 500s on lists, dropped watches, forced 410 relists, 429 with Retry-After. The
+/// operator recovers with a correct report and never blanks a good one meanwhile.
+@Suite("E2E: API faults", .timeLimit(.minutes(3)))
+struct FaultsE2ETests {
+    static let fleet = E2EEnvironment.fleet(seed: 23, objects: 150)
+    static let helmReleases = GroupVersionResource(group: "helm.toolkit.fluxcd.io", version: "v2", resource: "helmreleases", kind: "HelmRelease")
+
+    /// Reads the stored report every 50 ms and remembers every moment it was blank or worse than good.
+    final class BlankWatcher: Sendable {
+        private let violations = Mutex<[String]>([])
+        private let samples = Mutex(0)
+
+        func check(_ report: JSONValue?) {
+            samples.withLock { $0 += 1 }
+            guard let report else { return record("the report is missing") }
+            let spec = FluxReportSpec(json: report["spec"])
+            if spec.reconcilers.isEmpty { record("spec.reconcilers is empty") }
+            if spec.distribution.status != FluxDistributionStatus.installed { record("distribution.status is \(spec.distribution.status)") }
+            if spec.components.isEmpty { record("spec.components is empty") }
+            if spec.cluster == nil { record("spec.cluster is missing") }
+            if spec.sync == nil { record("spec.sync is missing") }
+        }
+
+        private func record(_ violation: String) {
+            violations.withLock { if $0.count < 20 { $0.append(violation) } }
+        }
+
+        var found: [String] { violations.withLock { $0 } }
+        var count: Int { samples.withLock { $0 } }
+
+        /// Polls until the returned task is cancelled.
+        func watch(_ env: E2EEnvironment) -> Task<Void, Never> {
+            Task {
+                while !Task.isCancelled {
+                    check(env.report())
+                    try? await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+    }
+
+    /// Asks for a report now by setting the annotation directly in the simulator (no API request).
+    static func requestReport(_ env: E2EEnvironment, _ value: String) throws {
+        try env.sim.modify(.fluxReports, namespace: "flux-system", name: "flux") {
+            $0["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = .string(value)
+        }
+    }
+
+    static func suspendSomeHelmRelease(_ env: E2EEnvironment) async throws {
+        let release = try await env.client.listAll(helmReleases, namespace: nil).items.first { $0["spec"]["suspend"].bool != true }
+        guard let release else { throw E2EEnvironment.Failure(description: "no unsuspended HelmRelease in the fleet") }
+        try env.sim.modify(helmReleases, namespace: release.namespace, name: release.name) { $0["spec"]["suspend"] = true }
+    }
+
+    @Test("500s on lists, dropped watches, 410 and 429: the report recovers and is never blanked")
+    func recoversWithoutBlanking() async throws {
+        try await E2EEnvironment.with(fleet: Self.fleet) { env in
+            try await env.withOperator(arguments: ["--reporting-interval", "2s"]) { _ in
+                try await env.waitForCorrectReport()
+                let watcher = BlankWatcher()
+                let poller = watcher.watch(env)
+
+                // 1. Every list fails; watches end and cannot resume (history compacted) → relists fail.
+                env.sim.injectFault(Fault(path: "/", verb: "list", code: 500, message: "etcdserver: request timed out"))
+                env.sim.compactHistory()
+                env.sim.dropWatches()
+                try Self.requestReport(env, "during-500s")
+                try await Task.sleep(for: .seconds(4))
+                let failedLists = env.sim.requestCount(verb: "list")
+                env.sim.clearFaults()
+                try await env.waitForCorrectReport(timeout: .seconds(40))
+                try await waitUntil("the request made during the 500s is handled", timeout: .seconds(20)) {
+                    env.report()?[path: "status", "lastHandledReconcileAt"].string == "during-500s"
+                }
+
+                // 2. Dropped watches with a change made while they were down: resumed from the last resourceVersion.
+                env.sim.dropWatches()
+                try await Self.suspendSomeHelmRelease(env)
+                try await env.waitForCorrectReport(timeout: .seconds(20))
+
+                // 3. Forced 410: history compacted, then watches dropped → relist picks up a change.
+                try await Self.suspendSomeHelmRelease(env)
+                env.sim.compactHistory()
+                env.sim.dropWatches()
+                try await env.waitForCorrectReport(timeout: .seconds(30))
+
+                // 4. 429 with Retry-After on the relists.
+                env.sim.injectFault(Fault(path: "/", verb: "list", code: 429, times: 30, retryAfterSeconds: 1, message: "too many requests"))
+                try await Self.suspendSomeHelmRelease(env)
+                env.sim.compactHistory()
+                env.sim.dropWatches()
+                try await Task.sleep(for: .seconds(2))
+                env.sim.clearFaults()
+                try await env.waitForCorrectReport(timeout: .seconds(30))
+
+                poller.cancel()
+                await poller.value
+                #expect(failedLists > 0, "no list was attempted during the 500s: the fault phase tested nothing")
+                #expect(watcher.count > 50)
+                #expect(watcher.found.isEmpty, "the report was blanked during faults: \(watcher.found)")
+                let ready = env.report()?["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
+                #expect(ready?["status"].string == "True", "Ready after recovery: \(ready.map { "\($0)" } ?? "none")")
+            }
+        }
+    }
+
+    @Test("started while every list fails: converges once the API recovers")
+    func startsDuringFaults() async throws {
+        try await E2EEnvironment.with(fleet: Self.fleet) { env in
+            env.sim.injectFault(Fault(path: "/", verb: "list", code: 500, message: "etcdserver: leader changed"))
+            try await env.withOperator { op in
+                try await Task.sleep(for: .seconds(4))
+                #expect(op.isRunning, "the operator gave up while the API failed")
+                // Nothing good to show yet: no report, or one that is not blank.
+                if let report = env.report() {
+                    let watcher = BlankWatcher()
+                    watcher.check(report)
+                    #expect(watcher.found.isEmpty, "a report written from failed lists: \(watcher.found)")
+                }
+                let recovered = ContinuousClock.now
+                env.sim.clearFaults()
+                try await env.waitForCorrectReport(timeout: .seconds(45))
+                let convergence = ContinuousClock.now - recovered
+                #expect(convergence < .seconds(30), "converged \(convergence) after the API recovered")
+            }
+        }
+    }
+}
