@@ -78,6 +78,8 @@ public final class EventRecorder: Sendable {
     private let stream: AsyncStream<Record>
     private let continuation: AsyncStream<Record>.Continuation
     private let dropped = Atomic<Int>(0)
+    /// Added to the timestamp in Event names so events recorded in the same nanosecond stay distinct.
+    private let sequence = Atomic<UInt64>(0)
 
     public init(api: any KubeAPI, options: Options, forwarder: (any EventForwarder)? = nil, logger: Logger? = nil) {
         self.api = api
@@ -197,7 +199,8 @@ public final class EventRecorder: Sendable {
     private func create(_ record: Record, useEventsAPI: Bool) async throws -> Aggregate {
         let namespace = record.object.namespace.isEmpty ? "default" : record.object.namespace
         let nanos = UInt64(max(0, record.time.timeIntervalSince1970) * 1_000_000_000)
-        let name = "\(record.object.name).\(String(nanos, radix: 16))"
+        let unique = nanos &+ sequence.add(1, ordering: .relaxed).oldValue
+        let name = "\(record.object.name).\(String(unique, radix: 16))"
         var body: JSONValue
         if useEventsAPI {
             body = [
