@@ -8,7 +8,7 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
         commandName: "flux-report-operator",
         abstract: "Keeps FluxReport/flux up to date with the observed state of a Flux installation.",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, ReportCommand.self, DemoCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}
