@@ -1,7 +1,8 @@
 /// Per-kind counters behind one `spec.reconcilers` entry.
 ///
 /// Kept incrementally by the operator (`add`/`remove` from watch events) or computed from a cache
-/// with `init(objects:)`; either way the report reads O(kinds), not O(objects).
+/// with `init(objects:)`; either way the report reads O(kinds), not O(objects). On a watch MODIFIED
+/// event call `remove(old)` then `add(new)` with the two projections.
 public struct KindStats: Sendable, Equatable {
     public var total: Int
     public var suspended: Int

@@ -223,3 +223,15 @@ import Testing
         #expect(suspend.value == 0)
     }
 }
+
+@Suite struct FluxObjectFootprintTests {
+    @Test func projectionStaysSmall() {
+        // 15 strings of 16 bytes inline plus a few scalars; short strings (≤ 15 UTF-8 bytes) need no heap.
+        #expect(MemoryLayout<FluxObject>.stride <= 320)
+        let json = fluxObject(kind: "Kustomization", apiVersion: "kustomize.toolkit.fluxcd.io/v1", name: "apps",
+                              spec: ["path": "./apps"], message: "a very long message that is dropped because the object is ready")
+        let o = FluxObject(json: json, kind: "Kustomization")
+        #expect(o.message.isEmpty)
+        #expect(o.labelValues.isEmpty)
+    }
+}
