@@ -109,7 +109,8 @@ public final class LeaderElector: Sendable {
             }
         }
         if isLeader {
-            if configuration.releaseOnCancel { await release() }
+            // Our task is cancelled, which would abort the request: release from a fresh task.
+            if configuration.releaseOnCancel { await Task { await self.release() }.value }
             setLeading(false)
         }
         let listeners = state.withLock { state in

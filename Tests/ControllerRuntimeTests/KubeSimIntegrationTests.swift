@@ -1,0 +1,105 @@
+import KubeClient
+import KubeCore
+import KubeSim
+import Testing
+@testable import ControllerRuntime
+
+/// The informer and leader election against the simulated API server over HTTP, through the
+/// real libcurl `KubernetesClient`.
+@Suite("KubeSim integration", .serialized)
+struct KubeSimIntegrationTests {
+    static func start() async throws -> (KubeSim, KubernetesClient) {
+        var options = KubeSimOptions()
+        options.plainHTTP = true
+        options.bookmarkInterval = .milliseconds(200)
+        let sim = try await KubeSim.start(options)
+        let client = KubernetesClient(configuration: ClientConfiguration(
+            server: sim.url, authentication: .bearerToken(sim.token), qps: 5000, burst: 5000))
+        return (sim, client)
+    }
+
+    static func configMap(_ name: String, _ value: Int) -> JSONValue {
+        ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": .string(name), "namespace": "default"],
+         "data": ["value": .string(String(value))]]
+    }
+
+    static func slim(_ object: JSONValue) -> Slim? {
+        Slim(key: object.objectKey, resourceVersion: object.resourceVersion ?? "", value: Int64(object[path: "data", "value"].string ?? "") ?? -1)
+    }
+
+    static func consistent(_ informer: Informer<Slim>, _ sim: KubeSim, _ client: KubernetesClient) async throws -> Bool {
+        let server = try await client.listAll(.configMaps, namespace: "default")
+        let cached = informer.store.withItems { $0 }
+        guard server.items.count == cached.count else { return false }
+        for item in server.items where cached[item.objectKey] != slim(item) { return false }
+        return true
+    }
+
+    @Test func informerConvergesUnderChurnOverHTTP() async throws {
+        let (sim, client) = try await Self.start()
+        let informer = Informer<Slim>(api: client, resource: .configMaps,
+                                      options: InformerOptions(namespace: "default", pageSize: 50,
+                                                               backoff: Backoff(initial: .milliseconds(10), max: .milliseconds(100), jitter: 0.2)),
+                                      transform: Self.slim)
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        var names: [String] = []
+        var rng = SystemRandomNumberGenerator()
+        for step in 0..<1500 {
+            let roll = Int.random(in: 0..<100, using: &rng)
+            if roll < 45 || names.isEmpty {
+                let name = "cm\(step)"
+                _ = try await client.create(.configMaps, namespace: "default", object: Self.configMap(name, step), options: WriteOptions())
+                names.append(name)
+            } else if roll < 75 {
+                let name = names[Int.random(in: 0..<names.count, using: &rng)]
+                _ = try await client.patch(.configMaps, namespace: "default", name: name,
+                                           patch: .merge(["data": ["value": .string(String(step))]]), subresource: nil, options: WriteOptions())
+            } else if roll < 97 {
+                let name = names.remove(at: Int.random(in: 0..<names.count, using: &rng))
+                try await client.delete(.configMaps, namespace: "default", name: name)
+            } else if roll < 99 {
+                _ = sim.dropWatches()
+            } else {
+                _ = sim.dropWatches()
+                _ = sim.compactHistory()
+            }
+        }
+        var converged = false
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            if try await Self.consistent(informer, sim, client) { converged = true; break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(converged)
+        // Steady state: no LIST from the informer while nothing fails.
+        let lists = informer.listCount
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(informer.listCount == lists)
+        run.cancel()
+        await run.value
+        await sim.stop()
+    }
+
+    @Test func leaderFailoverOverHTTP() async throws {
+        let (sim, client) = try await Self.start()
+        let first = LeaderElector(api: client, configuration: LeaderElectionTests.config("one", release: false))
+        let second = LeaderElector(api: client, configuration: LeaderElectionTests.config("two"))
+        let runFirst = Task { await first.run() }
+        #expect(await ControllerTests.waitUntil { first.isLeader })
+        let runSecond = Task { await second.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!second.isLeader)
+        runFirst.cancel()
+        await runFirst.value
+        let stopped = ContinuousClock.now
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { second.isLeader })
+        #expect(ContinuousClock.now - stopped < .milliseconds(1500))
+        runSecond.cancel()
+        await runSecond.value
+        // Released on shutdown.
+        let lease = try await client.get(.leases, namespace: "default", name: "test-lease")
+        #expect(lease[path: "spec", "holderIdentity"].string == "")
+        await sim.stop()
+    }
+}
