@@ -323,6 +323,24 @@ let configMaps = GroupVersionResource.configMaps
         }
     }
 
+    @Test func breakingOutOfTheLoopDropsTheWatch() async throws {
+        try await withServer { server in
+            let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
+            func firstEvent() async throws -> WatchEvent? {
+                for try await event in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "hang")) {
+                    return event
+                }
+                return nil
+            }
+            #expect(try await firstEvent()?.type == .added)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while server.counter("hang-closed") == 0, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(server.counter("hang-closed") == 1)
+        }
+    }
+
     @Test func cancellingARequestAbortsIt() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
