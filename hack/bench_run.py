@@ -40,6 +40,8 @@ class Run:
 
     # -- orchestration -------------------------------------------------------------------------
     def execute(self):
+        # Other work on the machine skews every figure: record the load the run started under.
+        self.result["loadAverage"] = [round(x, 2) for x in os.getloadavg()]
         try:
             self.start_sim()
             self.expected = list_expected(self.client)
@@ -61,6 +63,10 @@ class Run:
         if self.client is not None:
             self.client.close()
         if self.operator is not None:
+            # The peak over the whole run, /metrics scrapes included (steady_state() read it before them).
+            final_peak = self.operator.memory().get("VmHWM")
+            if final_peak and "memory" in self.result:
+                self.result["memory"]["peakWithScrapesMiB"] = round(final_peak / 2**20, 1)
             code, seconds, killed = self.operator.stop()
             self.result["operatorExit"] = {"code": code, "seconds": round(seconds, 2), "killed": killed}
         if self.sim is not None:
