@@ -56,7 +56,9 @@ public struct FluxCRD: Sendable, Equatable, Hashable {
 
     /// Whether the report covers this kind: labelled `app.kubernetes.io/part-of=flux`, or one of the
     /// Flux Operator's own kinds in `fluxcd.controlplane.io`.
+    /// `FluxReport` itself is never a reconciler, whatever its labels say.
     public var isReported: Bool {
+        if group == FluxReportAPI.group && kind == FluxReportAPI.kind { return false }
         if labels[FluxKinds.partOfLabel] == "flux" { return true }
         return group == FluxReportAPI.group && FluxKinds.operatorKinds.contains(kind)
     }

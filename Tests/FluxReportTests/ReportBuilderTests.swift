@@ -368,6 +368,10 @@ import Testing
                              plural: "fluxreports", storedVersions: ["v1"])
         #expect(instance.isReported)
         #expect(!report.isReported)
+        // Not even when an installer labels it part-of=flux: a FluxReport is not a reconciler.
+        var labelledReport = report
+        labelledReport.labels = [FluxKinds.partOfLabel: "flux"]
+        #expect(!labelledReport.isReported)
         #expect(instance.resource?.collectionPath(namespace: nil) == "/apis/fluxcd.controlplane.io/v1/fluxinstances")
     }
 
