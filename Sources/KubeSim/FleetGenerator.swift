@@ -214,12 +214,12 @@ public struct FleetGenerator {
                 ]]
     }
 
-    static func minimalCRD(_ kind: Kind, component: String, status: Bool = true, scope: String = "Namespaced") -> JSONValue {
+    static func minimalCRD(_ kind: Kind, component: String, partOf: String = "flux", status: Bool = true, scope: String = "Namespaced") -> JSONValue {
         var version: JSONValue = ["name": .string(kind.version), "served": true, "storage": true,
                                   "schema": ["openAPIV3Schema": ["type": "object", "x-kubernetes-preserve-unknown-fields": true]]]
         if status { version["subresources"] = ["status": [:]] }
         return ["apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-                "metadata": ["name": .string("\(kind.plural).\(kind.group)"), "labels": ["app.kubernetes.io/component": .string(component), "app.kubernetes.io/part-of": "flux"]],
+                "metadata": ["name": .string("\(kind.plural).\(kind.group)"), "labels": ["app.kubernetes.io/component": .string(component), "app.kubernetes.io/part-of": .string(partOf)]],
                 "spec": ["group": .string(kind.group), "scope": .string(scope),
                          "names": ["kind": .string(kind.kind), "listKind": .string(kind.kind + "List"), "plural": .string(kind.plural), "singular": .string(kind.kind.lowercased())],
                          "versions": [version]]]
@@ -227,12 +227,12 @@ public struct FleetGenerator {
 
     static func operatorCRDs() -> [JSONValue] {
         let instance = Kind(kind: "FluxInstance", group: "fluxcd.controlplane.io", version: "v1", plural: "fluxinstances", weight: 0, controller: "flux-operator")
-        return ([instance] + operatorKinds).map { minimalCRD($0, component: "flux-operator") }
+        return ([instance] + operatorKinds).map { minimalCRD($0, component: "flux-operator", partOf: "flux-operator") }
     }
 
     static func fluxReportCRD() -> [JSONValue] {
         let report = Kind(kind: "FluxReport", group: "fluxcd.controlplane.io", version: "v1", plural: "fluxreports", weight: 0, controller: "flux-operator")
-        return [minimalCRD(report, component: "flux-operator")]
+        return [minimalCRD(report, component: "flux-operator", partOf: "flux-operator")]
     }
 
     mutating func fluxInstance() -> JSONValue {

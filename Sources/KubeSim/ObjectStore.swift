@@ -67,6 +67,17 @@ final class ObjectStore: Sendable {
         var compactedRV: Int64 = 1
         var watchers: [Int: Watcher] = [:]
         var nextWatcherID = 1
+        /// Watches to end once the lock is released (finishing runs `onTermination`, which locks).
+        var toFinish: [AsyncStream<[UInt8]>.Continuation] = []
+    }
+
+    /// Ends the watches queued while the lock was held.
+    private func finishPending() {
+        let pending = state.withLock { s -> [AsyncStream<[UInt8]>.Continuation] in
+            defer { s.toFinish.removeAll() }
+            return s.toFinish
+        }
+        for c in pending { c.finish() }
     }
 
     let state: Mutex<State>
@@ -218,6 +229,7 @@ final class ObjectStore: Sendable {
                _ body: (JSONValue?) throws(APIError) -> JSONValue?) throws(APIError) -> (object: JSONValue, created: Bool) {
         let ns = info.namespaced ? (namespace ?? "") : ""
         let key = Self.key(info, ns, name)
+        defer { finishPending() }
         return try state.withLock { s throws(APIError) -> (object: JSONValue, created: Bool) in
             guard s.resources[info.storeKey] != nil else { throw APIError.notFoundPath(info.storeKey) }
             let oldStored = s.buckets[info.storeKey]?.objects[key]
@@ -275,6 +287,7 @@ final class ObjectStore: Sendable {
     func delete(_ info: ResourceInfo, namespace: String?, name: String, precondition: (uid: String?, rv: String?) = (nil, nil)) throws(APIError) -> JSONValue {
         let ns = info.namespaced ? (namespace ?? "") : ""
         let key = Self.key(info, ns, name)
+        defer { finishPending() }
         return try state.withLock { s throws(APIError) -> JSONValue in
             guard let stored = s.buckets[info.storeKey]?.objects[key], var object = try? JSONValue.parse(stored.bytes) else {
                 throw APIError.notFound(info, name)
@@ -577,7 +590,7 @@ final class ObjectStore: Sendable {
         s.buckets[info.storeKey] = nil
         s.resources[info.storeKey] = nil
         for (id, w) in s.watchers where w.storeKey == info.storeKey {
-            w.continuation.finish()
+            s.toFinish.append(w.continuation)
             s.watchers[id] = nil
         }
     }
