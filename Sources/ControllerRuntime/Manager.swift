@@ -90,16 +90,18 @@ public final class Manager: Service, Sendable {
     /// Runs under a `ServiceGroup` that turns SIGTERM/SIGINT into graceful shutdown, escalating to
     /// cancellation after `gracefulShutdownTimeout`.
     public func runUntilSignalled() async throws {
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: self)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            cancellationSignals: [],
-            logger: logger))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            try await tasks.next()
-            tasks.cancelAll()
-        }
+        try await serviceGroup(handlingSignals: true).run()
+    }
+
+    /// A `ServiceGroup` running this manager; `triggerGracefulShutdown()` on it stops the manager
+    /// gracefully (leases released), with cancellation after `gracefulShutdownTimeout`.
+    /// With `handlingSignals`, SIGTERM and SIGINT trigger the graceful shutdown.
+    public func serviceGroup(handlingSignals: Bool) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: [.init(service: self)], gracefulShutdownSignals: handlingSignals ? [.sigterm, .sigint] : [],
+            cancellationSignals: [], logger: logger)
+        configuration.maximumGracefulShutdownDuration = options.gracefulShutdownTimeout
+        return ServiceGroup(configuration: configuration)
     }
 
     private func runAll() async throws {

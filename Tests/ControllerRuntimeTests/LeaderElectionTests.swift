@@ -103,3 +103,48 @@ struct LeaderElectionTests {
         #expect(lease[path: "spec", "holderIdentity"].string == "")
     }
 }
+
+@Suite("Manager")
+struct ManagerTests {
+    @Test func gracefulShutdownStopsRunnablesAndReleasesTheLease() async throws {
+        let api = FakeKubeAPI()
+        let manager = Manager(api: api, options: Manager.Options(
+            metricsAddress: try ListenAddress(parsing: "127.0.0.1:0"), healthAddress: try ListenAddress(parsing: "127.0.0.1:0"),
+            leaderElection: LeaderElectionTests.config("solo")))
+        let running = SendableFlag()
+        manager.add(RunnableFunc {
+            running.value = true
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            running.value = false
+        })
+        let group = manager.serviceGroup(handlingSignals: false)
+        let run = Task { try await group.run() }
+        #expect(await ControllerTests.waitUntil { running.value })
+        // Ready once the API answered and (no) informers synced.
+        let port = await manager.healthServer?.boundPort() ?? 0
+        #expect(port > 0)
+        let started = ContinuousClock.now
+        await group.triggerGracefulShutdown()
+        _ = await run.result
+        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(!running.value)
+        let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
+        #expect(lease[path: "spec", "holderIdentity"].string == "")
+    }
+
+    @Test func readinessReflectsInformerSync() async throws {
+        let api = FakeKubeAPI()
+        let manager = Manager(api: api, options: Manager.Options(apiPingInterval: .milliseconds(50)))
+        #expect(await manager.health.failingReadiness().contains("apiserver"))
+        let run = Task { try await manager.run() }
+        #expect(await ControllerTests.waitUntil { manager.informers.hasSynced })
+        var failing: [String] = ["?"]
+        for _ in 0..<200 where !failing.isEmpty {
+            failing = await manager.health.failingReadiness()
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(failing.isEmpty)
+        run.cancel()
+        _ = await run.result
+    }
+}
