@@ -82,9 +82,13 @@ public final class Manager: Service, Sendable {
     /// Runs until cancelled or until graceful shutdown is triggered; then stops everything,
     /// releasing the lease.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.runAll()
-        }
+        try await runAll()
+    }
+
+    /// Runs `body` until cancelled or until graceful shutdown begins (the HTTP servers handle
+    /// graceful shutdown themselves and finish in-flight requests).
+    private static func stopOnShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        try await cancelWhenGracefulShutdown { try await body() }
     }
 
     /// Runs under a `ServiceGroup` that turns SIGTERM/SIGINT into graceful shutdown, escalating to
@@ -111,19 +115,21 @@ public final class Manager: Service, Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             if let metricsServer { group.addTask { try await metricsServer.run() } }
             if let healthServer { group.addTask { try await healthServer.run() } }
-            group.addTask { await self.pingLoop() }
-            for runnable in always { group.addTask { try await runnable.run() } }
+            group.addTask { try await Self.stopOnShutdown { await self.pingLoop() } }
+            for runnable in always { group.addTask { try await Self.stopOnShutdown { try await runnable.run() } } }
             if let leaderElector {
-                group.addTask { await leaderElector.run() }
-                group.addTask { try await self.runWhileLeading(leaderOnly, elector: leaderElector) }
+                group.addTask { try await Self.stopOnShutdown { await leaderElector.run() } }
+                group.addTask { try await Self.stopOnShutdown { try await self.runWhileLeading(leaderOnly, elector: leaderElector) } }
             } else {
-                for runnable in leaderOnly { group.addTask { try await runnable.run() } }
+                for runnable in leaderOnly { group.addTask { try await Self.stopOnShutdown { try await runnable.run() } } }
             }
             // A runnable that fails takes the manager down (like controller-runtime); one that
             // returns normally just leaves.
             while !group.isEmpty {
                 do {
                     try await group.next()
+                } catch is CancellationError {
+                    continue  // stopping, not failing
                 } catch {
                     group.cancelAll()
                     informers.stopAll()

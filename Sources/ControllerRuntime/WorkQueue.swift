@@ -219,8 +219,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     private func insert(_ item: Key, now: Duration, into state: inout State) {
         guard !state.shuttingDown else { return }
-        metrics?.adds.increment()
         if state.dirty.contains(item) { return }
+        // Like client-go, only adds that are not de-duplicated count.
+        metrics?.adds.increment()
         state.dirty.insert(item)
         if state.processing.contains(item) { return }
         state.queue.append(item)

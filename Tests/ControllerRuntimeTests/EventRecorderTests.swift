@@ -100,3 +100,10 @@ struct EventRecorderTests {
         #expect(payload["metadata"].object != nil)
     }
 }
+
+extension EventRecorderTests {
+    @Test func forwarderReportsAnUnreachableReceiverAsAnError() async throws {
+        let forwarder = NotificationControllerForwarder(url: try #require(URL(string: "http://127.0.0.1:1/")), timeout: .seconds(2))
+        await #expect(throws: (any Error).self) { try await forwarder.forward(["message": "x"]) }
+    }
+}

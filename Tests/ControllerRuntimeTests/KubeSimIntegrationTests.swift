@@ -103,3 +103,16 @@ struct KubeSimIntegrationTests {
         await sim.stop()
     }
 }
+
+extension KubeSimIntegrationTests {
+    @Test func eventsAggregateOnTheSimulator() async throws {
+        let (sim, client) = try await Self.start()
+        let recorder = EventRecorder(api: client, options: EventRecorderTests.options)
+        let object = ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "subject", uid: "u-9")
+        for _ in 0..<4 { #expect(await recorder.publish(object, type: .warning, reason: "Broken", message: "still broken")) }
+        let events = try await client.listAll(.events, namespace: "default")
+        #expect(events.items.count == 1)
+        #expect(events.items.first?[path: "series", "count"].int == 4)
+        await sim.stop()
+    }
+}

@@ -154,3 +154,33 @@ struct WorkQueueTests {
         #expect(await queue.get() == "a")
     }
 }
+
+@Suite("WorkQueue metrics")
+struct WorkQueueMetricsTests {
+    @Test func countsAddsDepthAndDurationsWithTheInjectedClock() async {
+        let clock = ManualClock()
+        let registry = MetricsRegistry()
+        let queue = WorkQueue<String>(name: "q", clock: clock,
+                                      metrics: WorkQueueMetrics(registry: registry, name: "q", controller: "c"))
+        queue.add("a")
+        queue.add("a")  // de-duplicated: not counted
+        queue.add("b")
+        var text = registry.scrapeString()
+        #expect(text.contains(#"workqueue_adds_total{name="q",controller="c"} 2"#))
+        #expect(text.contains(#"workqueue_depth{name="q",controller="c"} 2"#))
+        clock.advance(by: .seconds(2))
+        #expect(await queue.get() == "a")
+        clock.advance(by: .seconds(3))
+        queue.updateUnfinishedWorkMetrics()
+        text = registry.scrapeString()
+        #expect(text.contains(#"workqueue_depth{name="q",controller="c"} 1"#))
+        #expect(text.contains(#"workqueue_longest_running_processor_seconds{name="q",controller="c"} 3"#))
+        #expect(text.contains(#"workqueue_unfinished_work_seconds{name="q",controller="c"} 3"#))
+        // Queued for 2 s: in the 10 s bucket, not the 1 s one.
+        #expect(text.contains(#"workqueue_queue_duration_seconds_bucket{name="q",controller="c",le="1.0"} 0"#))
+        #expect(text.contains(#"workqueue_queue_duration_seconds_bucket{name="q",controller="c",le="10.0"} 1"#))
+        queue.done("a")
+        text = registry.scrapeString()
+        #expect(text.contains(#"workqueue_work_duration_seconds_sum{name="q",controller="c"} 3"#))
+    }
+}
