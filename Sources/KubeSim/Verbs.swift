@@ -22,7 +22,17 @@ struct Verbs {
 
     func get() throws -> Response {
         guard let name = target.name else { throw APIError.methodNotAllowed("GET") }
-        return HTTPSupport.bytes(try store.get(info, namespace: target.namespace, name: name, version: target.version))
+        let bytes = try store.get(info, namespace: target.namespace, name: name, version: target.version)
+        if Tables.wantsTable(headers[.accept]), let object = try? JSONValue.parse(bytes) {
+            return HTTPSupport.json(Tables.table(for: [object], listMetadata: [:], info: info, version: target.version, crd: crd))
+        }
+        return HTTPSupport.bytes(bytes)
+    }
+
+    /// The CRD serving this kind, for its printer columns.
+    var crd: JSONValue? {
+        guard let name = info.crdName, let crdInfo = store.resource(storeKey: ResourceInfo.crdStoreKey) else { return nil }
+        return store.getObject(crdInfo, namespace: nil, name: name)
     }
 
     func list() throws -> Response {
@@ -35,6 +45,10 @@ struct Verbs {
         }
         let page = try store.list(info, version: target.version, namespace: target.namespace, labels: labels, fields: fields,
                                   limit: limit, continueToken: query["continue"])
+        if Tables.wantsTable(headers[.accept]), let list = try? JSONValue.parse(page.body) {
+            return HTTPSupport.json(Tables.table(for: list["items"].array ?? [], listMetadata: list["metadata"], info: info,
+                                                 version: target.version, crd: crd))
+        }
         return HTTPSupport.bytes(page.body)
     }
 

@@ -1,0 +1,134 @@
+import Foundation
+import KubeCore
+import KubeSim
+import Testing
+
+/// The real kubectl against the simulator over HTTPS.
+enum Kubectl {
+    static let path: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    struct Result {
+        var status: Int32
+        var out: String
+        var err: String
+    }
+
+    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil) throws -> Result {
+        guard let path else { throw WaitTimeout() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["--kubeconfig", kubeconfig] + args
+        var env = ProcessInfo.processInfo.environment
+        env["KUBECONFIG"] = kubeconfig
+        env["HOME"] = NSTemporaryDirectory()
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+@Suite("KubeSim with the real kubectl", .serialized, .enabled(if: Kubectl.path != nil, "no kubectl binary"))
+struct KubectlTests {
+    static func startTLS(clientCertificates: Bool = false) async throws -> (KubeSim, String) {
+        let dir = NSTemporaryDirectory() + "kubesim-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var options = KubeSimOptions()
+        options.kubeconfigPath = dir + "/kubeconfig"
+        options.clientCertificateAuth = clientCertificates
+        let sim = try await KubeSim.start(options)
+        return (sim, dir)
+    }
+
+    @Test func applyGetAnnotateEventsDelete() async throws {
+        let fixtures = try #require(FleetTests.fixturesDirectory)
+        let (sim, dir) = try await Self.startTLS()
+        defer { Task { await sim.stop() } }
+        #expect(sim.url.hasPrefix("https://127.0.0.1:"))
+        let kubeconfig = try #require(sim.kubeconfigPath)
+        // The FluxReport CRD and a few objects come from the generator; the Flux manifests through kubectl.
+        var fleet = FleetOptions(seed: 5, objects: 30)
+        fleet.nodes = 1
+        try sim.loadFleet(fleet)
+
+        let apply = try Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig)
+        #expect(apply.status == 0, "\(apply.err)")
+        #expect(apply.out.contains("deployment.apps/source-controller"))
+
+        let crds = try Kubectl.run(["get", "crd"], kubeconfig: kubeconfig)
+        #expect(crds.status == 0, "\(crds.err)")
+        #expect(crds.out.contains("gitrepositories.source.toolkit.fluxcd.io"))
+        #expect(crds.out.contains("helmreleases.helm.toolkit.fluxcd.io"))
+
+        let list = try Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig)
+        #expect(list.status == 0, "\(list.err)")
+        let items = try JSONValue.parse(list.out)["items"].array ?? []
+        let expected = 1 + 30 * 25 / 100
+        #expect(items.count == expected)
+
+        let report = """
+            apiVersion: fluxcd.controlplane.io/v1
+            kind: FluxReport
+            metadata:
+              name: flux
+              namespace: flux-system
+            spec:
+              distribution:
+                entitlement: Unknown
+            """
+        try report.write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
+        let created = try Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
+        #expect(created.status == 0, "\(created.err)")
+        let yaml = try Kubectl.run(["-n", "flux-system", "get", "fluxreport/flux", "-o", "yaml"], kubeconfig: kubeconfig)
+        #expect(yaml.status == 0, "\(yaml.err)")
+        #expect(yaml.out.contains("name: flux"))
+        #expect(yaml.out.contains("entitlement: Unknown"))
+        let other = try Kubectl.run(["apply", "-f", "-"], kubeconfig: kubeconfig, stdin: report.replacingOccurrences(of: "name: flux\n", with: "name: other\n"))
+        #expect(other.status != 0)
+        #expect(other.err.contains("the only accepted name for a FluxReport is 'flux'"))
+
+        let annotate = try Kubectl.run(["-n", "flux-system", "annotate", "--overwrite", "fluxreport/flux", "reconcile.fluxcd.io/requestedAt=now"], kubeconfig: kubeconfig)
+        #expect(annotate.status == 0, "\(annotate.err)")
+        let annotated = sim.get(.fluxReports, namespace: "flux-system", name: "flux")
+        #expect(annotated?.annotations["reconcile.fluxcd.io/requestedAt"] == "now")
+
+        try sim.load(objects: [["apiVersion": "v1", "kind": "Event",
+                                "metadata": ["name": "flux.1", "namespace": "flux-system"],
+                                "involvedObject": ["kind": "FluxReport", "name": "flux", "namespace": "flux-system"],
+                                "reason": "ReportUpdated", "message": "report updated", "type": "Normal", "count": 1]])
+        let events = try Kubectl.run(["get", "events", "-n", "flux-system"], kubeconfig: kubeconfig)
+        #expect(events.status == 0, "\(events.err)")
+        #expect(events.out.contains("ReportUpdated"))
+
+        let deleted = try Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
+        #expect(deleted.status == 0, "\(deleted.err)")
+        #expect(sim.get(.fluxReports, namespace: "flux-system", name: "flux") == nil)
+    }
+
+    @Test func wrongTokenIsRejected() async throws {
+        let (sim, dir) = try await Self.startTLS()
+        defer { Task { await sim.stop() } }
+        let text = sim.kubeconfig.replacingOccurrences(of: "token: \(sim.token)", with: "token: wrong")
+        try text.write(toFile: dir + "/bad", atomically: true, encoding: .utf8)
+        let result = try Kubectl.run(["get", "ns"], kubeconfig: dir + "/bad")
+        #expect(result.status != 0)
+        #expect(result.err.contains("Unauthorized") || result.err.contains("credentials"))
+    }
+
+    @Test func clientCertificateAuth() async throws {
+        let (sim, _) = try await Self.startTLS(clientCertificates: true)
+        defer { Task { await sim.stop() } }
+        let kubeconfig = try #require(sim.kubeconfigPath)
+        let result = try Kubectl.run(["get", "ns", "default", "-o", "name"], kubeconfig: kubeconfig)
+        #expect(result.status == 0, "\(result.err)")
+        #expect(result.out.contains("namespace/default"))
+    }
+}
