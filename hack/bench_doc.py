@@ -109,6 +109,8 @@ METHOD = """## How each figure is measured
    per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
    requestedAt median (what a user waits for an up-to-date report). The baseline's counts are also
    compared with the operator's last report.
+7b. **requestedAt while scraping**: 10 more requestedAt round trips while a second client scrapes
+   `/metrics` back to back.
 8. Every child is stopped with SIGTERM (SIGKILL after 10 s) in a `finally`; the operator's exit code and
    shutdown time are recorded.
 """
@@ -130,6 +132,16 @@ def render(results):
                "| LISTs at steady state | /metrics median (series) | kubectl baseline | ratio | build |")
     out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     out.extend(row(r) for r in ordered)
+    out.append("")
+    out.append("Beyond the targets: the operator's peak RSS over the whole run (/metrics scrapes included), the "
+               "size of one scrape, and the requestedAt latency while another client scrapes /metrics back to back.\n")
+    out.append("| N | peak RSS incl. scrapes | /metrics body | requestedAt median / p90 while scraping |")
+    out.append("| ---: | ---: | ---: | ---: |")
+    for r in ordered:
+        mem, met, ws = r.get("memory") or {}, r.get("metrics") or {}, r.get("requestedAtWhileScraping") or {}
+        body = f"{met['bytes'] / 2**20:.1f} MiB" if met.get("bytes") else "—"
+        out.append(f"| {r['n']:,} | {fmt(mem.get('peakWithScrapesMiB'), ' MiB')} | {body} "
+                   f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} |")
     out.append("")
     big = results.get(str(TARGET_N))
     out.append(f"## SPEC §11 targets (N = {TARGET_N:,})\n")

@@ -5,6 +5,7 @@ import json
 import os
 import statistics
 import subprocess
+import threading
 import time
 import urllib.request
 
@@ -88,6 +89,9 @@ class Run:
 
     # -- 2. first correct report ----------------------------------------------------------------
     def start_operator(self):
+        status, _ = self.client.request("GET", REPORT_PATH)
+        if status == 200:
+            self.result["warnings"].append("FluxReport/flux existed before the operator started: the first-report time is not meaningful")
         self.metrics_port, health_port = free_port(), free_port()
         argv = [self.bins["flux-report-operator"], "--kubeconfig", self.kubeconfig,
                 "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{health_port}",
@@ -192,6 +196,39 @@ class Run:
                                   "maxMs": round(max(samples) * 1000, 1), "resourceInfoSeries": series,
                                   "bytes": len(body)}
         log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms, {series} flux_resource_info series")
+        self.requested_at_while_scraping(url)
+
+    def requested_at_while_scraping(self, url, samples=10):
+        """requestedAt latency while another client scrapes /metrics back to back: what a user gets
+        when Prometheus scrapes a big fleet (rendering shares the operator's threads and caches)."""
+        stop = threading.Event()
+        scrapes = []
+
+        def scraper():
+            while not stop.is_set():
+                try:
+                    with urllib.request.urlopen(url, timeout=60) as resp:
+                        resp.read()
+                    scrapes.append(1)
+                except OSError:
+                    return
+
+        thread = threading.Thread(target=scraper, daemon=True)
+        thread.start()
+        try:
+            times = []
+            for i in range(samples):
+                seconds, _ = self.request_once(f"bench-scrape-{self.n}-{i}-{time.time_ns()}")
+                times.append(seconds)
+                time.sleep(0.2)
+        finally:
+            stop.set()
+            thread.join(timeout=120)
+        self.result["requestedAtWhileScraping"] = {
+            "samples": len(times), "medianMs": round(statistics.median(times) * 1000, 1),
+            "p90Ms": round(percentile(times, 90) * 1000, 1), "maxMs": round(max(times) * 1000, 1), "scrapes": len(scrapes)}
+        log(f"N={self.n}: requestedAt while scraping: median {self.result['requestedAtWhileScraping']['medianMs']} ms, "
+            f"p90 {self.result['requestedAtWhileScraping']['p90Ms']} ms ({len(scrapes)} scrapes)")
 
     # -- 7. the kubectl baseline --------------------------------------------------------------
     def kubectl(self, args, timeout=900):
