@@ -62,11 +62,12 @@ struct FaultsE2ETests {
     @Test("500s on lists, dropped watches, 410 and 429: the report recovers and is never blanked")
     func recoversWithoutBlanking() async throws {
         try await E2EEnvironment.with(fleet: Self.fleet) { env in
-            try await env.withOperator(arguments: ["--reporting-interval", "2s"]) { _ in
+            try await env.withOperator(arguments: ["--reporting-interval", "2s", "--log-level", "debug"]) { _ in
                 try await env.waitForCorrectReport()
                 let watcher = BlankWatcher()
                 let poller = watcher.watch(env)
 
+                note("phase 1: list 500s + compact + drop")
                 // 1. Every list fails; watches end and cannot resume (history compacted) → relists fail.
                 env.sim.injectFault(Fault(path: "/", verb: "list", code: 500, message: "etcdserver: request timed out"))
                 env.sim.compactHistory()
@@ -80,17 +81,20 @@ struct FaultsE2ETests {
                     env.report()?[path: "status", "lastHandledReconcileAt"].string == "during-500s"
                 }
 
+                note("phase 2: drop watches")
                 // 2. Dropped watches with a change made while they were down: resumed from the last resourceVersion.
                 env.sim.dropWatches()
                 try await Self.suspendSomeHelmRelease(env)
                 try await env.waitForCorrectReport(timeout: .seconds(20))
 
+                note("phase 3: compact + drop")
                 // 3. Forced 410: history compacted, then watches dropped → relist picks up a change.
                 try await Self.suspendSomeHelmRelease(env)
                 env.sim.compactHistory()
                 env.sim.dropWatches()
                 try await env.waitForCorrectReport(timeout: .seconds(30))
 
+                note("phase 4: 429 + compact + drop")
                 // 4. 429 with Retry-After on the relists.
                 try await Self.suspendSomeHelmRelease(env)
                 env.sim.resetRequestCounts()
@@ -112,6 +116,28 @@ struct FaultsE2ETests {
                 #expect(watcher.found.isEmpty, "the report was blanked during faults: \(watcher.found)")
                 let ready = env.report()?["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
                 #expect(ready?["status"].string == "True", "Ready after recovery: \(ready.map { "\($0)" } ?? "none")")
+            }
+        }
+    }
+
+    @Test("a change made while watches are down reaches /metrics within 3 s of the re-watch (findings F3)",
+          arguments: ["tenant-0", "flux-system"])
+    func changeDuringDroppedWatch(namespace: String) async throws {
+        try await E2EEnvironment.with(fleet: E2EEnvironment.fleet(seed: 1, objects: 30)) { env in
+            try await env.withOperator { op in
+                try await env.waitForCorrectReport()
+                let repo = try #require(try await env.client.listAll(E2EEnvironment.kinds.gitRepositories, namespace: namespace).items.first {
+                    $0["spec"]["suspend"].bool != true
+                })
+                let series: [String: String] = ["kind": "GitRepository", "name": repo.name, "exported_namespace": repo.namespace ?? ""]
+                env.sim.dropWatches()
+                // Before the operator re-watches: the resumed watch must replay it from history.
+                try env.sim.modify(E2EEnvironment.kinds.gitRepositories, namespace: repo.namespace, name: repo.name) {
+                    $0["spec"]["suspend"] = true
+                }
+                try await waitUntil("flux_resource_info of \(repo.name) shows suspended=True", timeout: .seconds(3)) {
+                    try await op.metrics().series("flux_resource_info", series).first?.labels["suspended"] == "True"
+                }
             }
         }
     }

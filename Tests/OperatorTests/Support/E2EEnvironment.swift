@@ -51,7 +51,12 @@ final class E2EEnvironment: Sendable {
                                      client: KubernetesClient(configuration: configuration))
             let result = try await body(env)
             await sim.stop()
-            try? FileManager.default.removeItem(atPath: directory)
+            // E2E_KEEP=1 keeps the operator logs of passing tests too (an #expect failure does not throw).
+            if ProcessInfo.processInfo.environment["E2E_KEEP"] == nil {
+                try? FileManager.default.removeItem(atPath: directory)
+            } else {
+                print("E2E_KEEP: test files kept in \(directory)")
+            }
             return result
         } catch {
             await sim.stop()
