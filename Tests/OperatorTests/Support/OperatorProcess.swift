@@ -105,7 +105,8 @@ final class OperatorProcess: Sendable {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if let code = exitCode { return code }
-            try? await Task.sleep(for: .milliseconds(50))
+            // A cancelled test (time limit) must still wait for its child: sleep without the task.
+            if (try? await Task.sleep(for: .milliseconds(50))) == nil { usleep(50_000) }
         }
         return exitCode
     }
