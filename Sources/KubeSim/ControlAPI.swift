@@ -76,9 +76,18 @@ struct ControlAPI {
         case (.post, "/_sim/fleet"):
             let options = try FleetOptions(json: try parse(body))
             var generator = FleetGenerator(options)
-            let objects = try generator.objects()
-            let loaded = try loadOrFail(objects, namespace: nil)
-            return HTTPSupport.json(["loaded": .int(Int64(loaded.count))])
+            var count = 0
+            do {
+                try generator.generate { object in
+                    try KubeSim.loadOne(object, namespace: nil, into: core.store)
+                    count += 1
+                }
+            } catch let error as APIError {
+                throw error
+            } catch {
+                throw APIError.badRequest("\(error)")
+            }
+            return HTTPSupport.json(["loaded": .int(Int64(count))])
         case (.get, "/_sim/stats"):
             return HTTPSupport.json([
                 "objects": .int(Int64(core.store.objectCount)),

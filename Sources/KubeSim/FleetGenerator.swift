@@ -139,20 +139,32 @@ public struct FleetGenerator {
     /// Every object of the fleet, CRDs first.
     public mutating func objects() throws -> [JSONValue] {
         var out: [JSONValue] = []
-        out += try installation()
-        if options.fluxOperator { out += Self.operatorCRDs() + [fluxInstance()] }
-        out += Self.fluxReportCRD()
-        for i in 0..<options.nodes { out.append(node(i)) }
-        out += syncPair()
+        try generate { out.append($0) }
+        return out
+    }
+
+    /// Hands every object to `body` as it is made (CRDs first), so 100,000 objects never sit in memory at once.
+    public mutating func generate(_ body: (JSONValue) throws -> Void) throws {
+        var crds: [JSONValue] = []
+        var rest: [JSONValue] = []
+        for m in try installation() {
+            if m.kind == "CustomResourceDefinition" { crds.append(m) } else { rest.append(m) }
+        }
+        if options.fluxOperator { crds += Self.operatorCRDs() }
+        crds += Self.fluxReportCRD()
+        for m in crds { try body(m) }
+        for m in rest { try body(m) }
+        if options.fluxOperator { try body(fluxInstance()) }
+        for i in 0..<options.nodes { try body(node(i)) }
+        for m in syncPair() { try body(m) }
         let counts = counts()
         for (k, kind) in kinds.enumerated() {
             let perNamespace = (0..<options.namespaces).map { ns in (counts[k] + options.namespaces - 1 - ns) / options.namespaces }
             for i in 0..<counts[k] {
                 let ns = i % options.namespaces
-                out.append(object(kind, namespace: "tenant-\(ns)", index: i / options.namespaces, perNamespace: perNamespace[ns], counts: counts, nsIndex: ns))
+                try body(object(kind, namespace: "tenant-\(ns)", index: i / options.namespaces, perNamespace: perNamespace[ns], counts: counts, nsIndex: ns))
             }
         }
-        return out
     }
 
     // MARK: - Installation

@@ -43,22 +43,25 @@ extension KubeSim {
         let ordered = objects.filter { $0.kind == "CustomResourceDefinition" } + objects.filter { $0.kind != "CustomResourceDefinition" }
         var out: [JSONValue] = []
         out.reserveCapacity(ordered.count)
-        for object in ordered {
-            guard let apiVersion = object.apiVersion, let kind = object.kind else {
-                throw ControlError(description: "object without apiVersion/kind: \(object.name)")
-            }
-            guard let info = store.resource(apiVersion: apiVersion, kind: kind) else {
-                throw ControlError(description: "no resource serves \(apiVersion), Kind=\(kind)")
-            }
-            let ns = info.namespaced ? (object.namespace ?? namespace ?? "default") : nil
-            let result = try store.write(info, namespace: ns, name: object.name, mode: .control, autoCreateNamespace: true) { old in
-                var new = object
-                if let old { new["metadata"]["uid"] = old[path: "metadata", "uid"] }
-                return new
-            }
-            out.append(result.object)
-        }
+        for object in ordered { out.append(try loadOne(object, namespace: namespace, into: store)) }
         return out
+    }
+
+    /// Creates or replaces one object as given (status included), creating its namespace if missing.
+    @discardableResult
+    static func loadOne(_ object: JSONValue, namespace: String?, into store: ObjectStore) throws -> JSONValue {
+        guard let apiVersion = object.apiVersion, let kind = object.kind else {
+            throw ControlError(description: "object without apiVersion/kind: \(object.name)")
+        }
+        guard let info = store.resource(apiVersion: apiVersion, kind: kind) else {
+            throw ControlError(description: "no resource serves \(apiVersion), Kind=\(kind)")
+        }
+        let ns = info.namespaced ? (object.namespace ?? namespace ?? "default") : nil
+        return try store.write(info, namespace: ns, name: object.name, mode: .control, autoCreateNamespace: true) { old in
+            var new = object
+            if let old { new["metadata"]["uid"] = old[path: "metadata", "uid"] }
+            return new
+        }.object
     }
 
     /// The stored object, or nil.
@@ -128,6 +131,11 @@ extension KubeSim {
     @discardableResult
     public func loadFleet(_ options: FleetOptions) throws -> Int {
         var generator = FleetGenerator(options)
-        return try load(objects: generator.objects()).count
+        var count = 0
+        try generator.generate { object in
+            try Self.loadOne(object, namespace: nil, into: core.store)
+            count += 1
+        }
+        return count
     }
 }

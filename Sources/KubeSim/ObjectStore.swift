@@ -151,15 +151,15 @@ final class ObjectStore: Sendable {
                 throw APIError.gone("The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
             }
             let rv = listRV ?? s.rv
-            var bucket = s.buckets[info.storeKey] ?? Bucket()
+            // Mutate buckets in place: copying one out and back would copy its dictionary (O(n) per call).
             let keys: [String]
-            if let sorted = bucket.sortedKeys {
+            if let sorted = s.buckets[info.storeKey]?.sortedKeys {
                 keys = sorted
             } else {
-                keys = bucket.objects.keys.sorted()
-                bucket.sortedKeys = keys
-                s.buckets[info.storeKey] = bucket
+                keys = s.buckets[info.storeKey]?.objects.keys.sorted() ?? []
+                s.buckets[info.storeKey]?.sortedKeys = keys
             }
+            let bucket = s.buckets[info.storeKey] ?? Bucket()
             var index = 0
             if let start {
                 index = Self.upperBound(keys, start)
@@ -466,18 +466,17 @@ final class ObjectStore: Sendable {
         let stored = StoredObject(bytes: object.serialized(), labels: object.labels,
                                   apiVersion: object.apiVersion ?? info.apiVersion(info.storageVersion),
                                   rv: Int64(object.resourceVersion ?? "") ?? s.rv)
-        var bucket = s.buckets[info.storeKey] ?? Bucket()
-        if bucket.objects.updateValue(stored, forKey: key) == nil { bucket.sortedKeys = nil }
-        s.buckets[info.storeKey] = bucket
+        if s.buckets[info.storeKey, default: Bucket()].objects.updateValue(stored, forKey: key) == nil {
+            s.buckets[info.storeKey]?.sortedKeys = nil
+        }
         let (ns, name) = splitKey(key)
         record(&s, Change(rv: stored.rv, storeKey: info.storeKey, type: type, namespace: ns, name: name, object: stored))
     }
 
     @discardableResult
     static func remove(_ s: inout State, _ info: ResourceInfo, key: String) -> JSONValue? {
-        guard var bucket = s.buckets[info.storeKey], let old = bucket.objects.removeValue(forKey: key) else { return nil }
-        bucket.sortedKeys = nil
-        s.buckets[info.storeKey] = bucket
+        guard let old = s.buckets[info.storeKey]?.objects.removeValue(forKey: key) else { return nil }
+        s.buckets[info.storeKey]?.sortedKeys = nil
         s.rv += 1
         var object = (try? JSONValue.parse(old.bytes)) ?? .null
         object["metadata"]["resourceVersion"] = .string(String(s.rv))
