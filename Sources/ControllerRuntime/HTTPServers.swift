@@ -18,6 +18,11 @@ public final class RuntimeHTTPServer: Service, Sendable {
     }
 
     /// Serves until cancelled or graceful shutdown.
+    ///
+    /// Cancellation is turned into a graceful shutdown: cancelling a NIO server while it is accepting
+    /// a connection traps ("Deinited NIOAsyncWriter without calling finish()", swift-nio#2637), so the
+    /// application runs in an unstructured task that cancellation does not reach, and is told to shut
+    /// down gracefully instead.
     public func run() async throws {
         let app = Application(
             responder: responder,
@@ -26,7 +31,13 @@ public final class RuntimeHTTPServer: Service, Sendable {
                 self?.setBound(channel.localAddress?.port ?? 0)
             },
             logger: logger)
-        try await app.run()
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: logger))
+        let serving = Task { try await group.run() }
+        try await withTaskCancellationHandler {
+            try await serving.value
+        } onCancel: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     private func setBound(_ port: Int) {
