@@ -162,6 +162,9 @@ def render(results):
             out.append(f"- N = {r['n']:,}: load average (1, 5, 15 min) when the run started: "
                        + ", ".join(str(x) for x in r["loadAverage"]))
     for n, e in exits:
+        if e.get("exitedEarly"):
+            out.append(f"- N = {n:,}: the operator exited on its own with code {e['code']} before the end of the run")
+            continue
         out.append(f"- N = {n:,}: operator stopped by SIGTERM with exit code {e['code']} in {e['seconds']} s"
                    + (" (had to be killed)" if e.get("killed") else ""))
     out.append("")

@@ -68,8 +68,10 @@ class Run:
             final_peak = self.operator.memory().get("VmHWM")
             if final_peak and "memory" in self.result:
                 self.result["memory"]["peakWithScrapesMiB"] = round(final_peak / 2**20, 1)
+            was_running = self.operator.alive()
             code, seconds, killed = self.operator.stop()
-            self.result["operatorExit"] = {"code": code, "seconds": round(seconds, 2), "killed": killed}
+            self.result["operatorExit"] = {"code": code, "seconds": round(seconds, 2), "killed": killed,
+                                           "exitedEarly": not was_running}
         if self.sim is not None:
             self.sim.stop()
 
