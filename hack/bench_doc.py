@@ -65,6 +65,8 @@ def targets(r):
         ("/metrics with 100,000 flux_resource_info series ≤ 500 ms",
          f"{fmt(met.get('medianMs'), ' ms')} ({fmt(met.get('resourceInfoSeries'))} series)", check(met.get("medianMs"), 500)),
         ("faster than the kubectl baseline (ratio > 1)", fmt(kc.get("ratio"), "×"), check(kc.get("ratio"), 1, above=True)),
+        ("… even against the operator's cold start (baseline ÷ first report)", fmt(kc.get("ratioColdStart"), "×"),
+         check(kc.get("ratioColdStart"), 1, above=True)),
     ]
 
 
@@ -107,8 +109,8 @@ METHOD = """## How each figure is measured
 7. **kubectl baseline**: `kubectl get crd -l app.kubernetes.io/part-of=flux -o json`, then
    `kubectl get <every discovered kind> -A -o json` (kubectl pages with `--chunk-size 500`) and the
    per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
-   requestedAt median (what a user waits for an up-to-date report). The baseline's counts are also
-   compared with the operator's last report.
+   requestedAt median (what a user waits for an up-to-date report); the cold-start ratio divides by the
+   first-report time instead. The baseline's counts are also compared with the operator's last report.
 7b. **requestedAt while scraping**: 10 more requestedAt round trips while a second client scrapes
    `/metrics` back to back.
 8. Every child is stopped with SIGTERM (SIGKILL after 10 s) in a `finally`; the operator's exit code and

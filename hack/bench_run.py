@@ -261,6 +261,10 @@ class Run:
         self.result["kubectl"] = {"seconds": round(elapsed, 3), "objects": len(listing.get("items", [])),
                                   "ratio": round(elapsed * 1000 / median_ms, 1) if median_ms > 0 else None,
                                   "agreesWithReport": agrees}
+        first = self.result.get("firstReportSeconds")
+        if first:
+            # The conservative comparison: against the operator's cold start, not its warm caches.
+            self.result["kubectl"]["ratioColdStart"] = round(elapsed / first, 1)
         if not agrees:
             self.result["warnings"].append("the kubectl baseline's counts differ from the operator's latest report")
         log(f"N={self.n}: kubectl baseline {elapsed:.2f}s ({len(listing.get('items', []))} objects), "
