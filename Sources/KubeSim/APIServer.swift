@@ -58,9 +58,12 @@ struct APIServer: Sendable {
         case "version" where segments.count == 1:
             return try await discovery(Discovery.version())
         case "openapi":
-            // kubectl asks for OpenAPI v2 as protobuf only; a 404 sends it to the v3 document.
-            if segments == ["openapi", "v2"] && !(request.headers[.accept] ?? "").contains("protobuf") {
-                return try await discovery(Discovery.openAPIV2())
+            if segments == ["openapi", "v2"] {
+                guard (request.headers[.accept] ?? "").contains("protobuf") else { return try await discovery(Discovery.openAPIV2()) }
+                guard method == .get else { throw APIError.methodNotAllowed(method.rawValue) }
+                core.counters.record(verb: "get", resource: "discovery")
+                return Response(status: .ok, headers: [.contentType: "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: Discovery.openAPIV2Protobuf())))
             }
             if segments == ["openapi", "v3"] { return try await discovery(Discovery.openAPIV3(core.store.resources)) }
             if segments.count == 4 && segments[1] == "v3" && segments[2] == "api" {

@@ -77,6 +77,17 @@ enum Discovery {
         ["swagger": "2.0", "info": ["title": "Kubernetes", "version": .string(gitVersion)], "paths": [:], "definitions": [:]]
     }
 
+    /// The same minimal document as gnostic `openapi_v2.Document` protobuf, which kubectl 1.20
+    /// requires (it only asks for protobuf): swagger "2.0", info, empty paths and definitions.
+    static func openAPIV2Protobuf() -> [UInt8] {
+        func field(_ number: UInt8, _ payload: [UInt8]) -> [UInt8] {
+            // Wire type 2 (length-delimited); every payload here is shorter than 128 bytes.
+            [number << 3 | 2, UInt8(payload.count)] + payload
+        }
+        let info = field(1, Array("Kubernetes".utf8)) + field(2, Array(gitVersion.utf8))
+        return field(1, Array("2.0".utf8)) + field(2, info) + field(8, []) + field(9, [])
+    }
+
     /// OpenAPI v3 index: one entry per served group/version, each pointing at a schema-less document.
     static func openAPIV3(_ resources: [ResourceInfo]) -> JSONValue {
         var paths: [String: JSONValue] = ["api/v1": ["serverRelativeURL": "/openapi/v3/api/v1?hash=kubesim"]]

@@ -13,8 +13,13 @@ enum Kubectl {
         var err: String
     }
 
-    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil) throws -> Result {
-        guard let path else { throw WaitTimeout() }
+    /// kubectl 1.20 (Debian `kubernetes-client`), e.g. extracted with `dpkg-deb -x`: `KUBESIM_KUBECTL_LEGACY=/path/to/kubectl`.
+    static let legacyPath: String? = ProcessInfo.processInfo.environment["KUBESIM_KUBECTL_LEGACY"].flatMap {
+        FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil
+    }
+
+    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) throws -> Result {
+        guard let path = binary ?? path else { throw WaitTimeout() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["--kubeconfig", kubeconfig] + args
@@ -111,6 +116,26 @@ struct KubectlTests {
         let deleted = try Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
         #expect(deleted.status == 0, "\(deleted.err)")
         #expect(sim.get(.fluxReports, namespace: "flux-system", name: "flux") == nil)
+    }
+
+    @Test(.enabled(if: Kubectl.legacyPath != nil, "set KUBESIM_KUBECTL_LEGACY to a kubectl 1.20 binary"))
+    func legacyKubectlApplyAndGet() async throws {
+        let legacy = try #require(Kubectl.legacyPath)
+        let (sim, dir) = try await Self.startTLS()
+        defer { Task { await sim.stop() } }
+        let kubeconfig = try #require(sim.kubeconfigPath)
+        var fleet = FleetOptions(seed: 5, objects: 10)
+        fleet.nodes = 1
+        try sim.loadFleet(fleet)
+        let fixtures = try #require(FleetTests.fixturesDirectory)
+        let apply = try Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig, binary: legacy)
+        #expect(apply.status == 0, "\(apply.err)")
+        try "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxReport\nmetadata:\n  name: flux\n  namespace: flux-system\nspec: {}\n"
+            .write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
+        #expect(try Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig, binary: legacy).status == 0)
+        let get = try Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig, binary: legacy)
+        #expect(get.status == 0, "\(get.err)")
+        #expect((try JSONValue.parse(get.out))["items"].array?.isEmpty == false)
     }
 
     @Test func wrongTokenIsRejected() async throws {
