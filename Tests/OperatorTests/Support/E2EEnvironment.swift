@@ -132,8 +132,16 @@ final class E2EEnvironment: Sendable {
 
     /// Runs the real kubectl against the simulator.
     func kubectl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
-        try await Self.run("/usr/bin/env", ["kubectl", "--kubeconfig", kubeconfigPath] + arguments, directory: directory, timeout: timeout)
+        guard let kubectl = Self.kubectlPath else {
+            throw Failure(description: "kubectl not found on PATH (apt-get install kubernetes-client)")
+        }
+        return try await Self.run(kubectl, ["--kubeconfig", kubeconfigPath] + arguments, directory: directory, timeout: timeout)
     }
+
+    static let kubectlPath: String? = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/kubectl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
 
     /// Runs a command, output to files (no pipe can fill up), with a timeout.
     static func run(_ executable: String, _ arguments: [String], directory: String, timeout: Duration = .seconds(60)) async throws -> CommandResult {
