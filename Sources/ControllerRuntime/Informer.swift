@@ -53,6 +53,19 @@ public final class Informer<Object: Sendable>: Sendable {
     private let lists = Atomic<Int>(0)
     private let watches = Atomic<Int>(0)
     private let lastRV = Mutex<String>("")
+    private let health = Mutex(Health())
+
+    /// Why the cache may be stale: the LIST it needs keeps failing, or the watch failed several
+    /// times in a row without delivering anything.
+    private struct Health {
+        var listFailing = false
+        var consecutiveFailures = 0
+        var lastError: String?
+    }
+
+    /// Watch failures in a row (with no event in between) before the cache counts as failing; a
+    /// single dropped watch that resumes at once is routine, not a failure.
+    public static var watchFailureThreshold: Int { 3 }
 
     public init(api: any KubeAPI, resource: GroupVersionResource, options: InformerOptions = InformerOptions(),
                 logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
@@ -120,6 +133,30 @@ public final class Informer<Object: Sendable>: Sendable {
     /// The last resourceVersion seen.
     public var lastSyncResourceVersion: String { lastRV.withLock { $0 } }
 
+    /// Non-nil while the cache cannot be kept up to date: the needed LIST is failing, or the watch
+    /// failed `watchFailureThreshold` times in a row. The store keeps its last contents meanwhile.
+    public var failure: String? {
+        health.withLock { h in
+            guard h.listFailing || h.consecutiveFailures >= Self.watchFailureThreshold else { return nil }
+            return h.lastError.map { "\(h.listFailing ? "list" : "watch") failed: \($0)" }
+        }
+    }
+
+    private func recordFailure(_ error: any Error, listing: Bool) {
+        let text = (error as? KubeAPIError)?.description ?? "\(error)"
+        health.withLock { h in
+            h.listFailing = listing
+            h.consecutiveFailures += 1
+            h.lastError = text
+        }
+    }
+
+    private func recordHealthy() {
+        health.withLock { h in
+            if h.consecutiveFailures != 0 || h.listFailing { h = Health() }
+        }
+    }
+
     // MARK: running
 
     /// Lists and watches until the task is cancelled; then ends every subscriber stream.
@@ -127,9 +164,13 @@ public final class Informer<Object: Sendable>: Sendable {
         var backoff = options.backoff
         var resourceVersion: String?
         while !Task.isCancelled {
+            var listing = false
             do {
                 if resourceVersion == nil {
+                    listing = true
                     resourceVersion = try await relist()
+                    listing = false
+                    recordHealthy()
                 }
                 let started = ContinuousClock.now
                 resourceVersion = try await watch(from: resourceVersion ?? "")
@@ -145,8 +186,10 @@ public final class Informer<Object: Sendable>: Sendable {
                 resourceVersion = nil
             } catch let error as ResumableError {
                 resourceVersion = error.resourceVersion
+                recordFailure(error.underlying, listing: false)
                 if !(await pause(after: error.underlying, backoff: &backoff)) { break }
             } catch {
+                recordFailure(error, listing: listing)
                 if !(await pause(after: error, backoff: &backoff)) { break }
             }
         }
@@ -231,6 +274,7 @@ public final class Informer<Object: Sendable>: Sendable {
         do {
             for try await event in api.watch(resource, namespace: options.namespace, options: watchOptions) {
                 try Task.checkCancellation()
+                recordHealthy()
                 apply(event)
                 if event.type != .error, let version = event.object.resourceVersion, !version.isEmpty {
                     current = version

@@ -1,3 +1,4 @@
+import ControllerRuntime
 import FluxReport
 import KubeClient
 import KubeCore
@@ -16,34 +17,46 @@ struct SnapshotReader: Sendable {
         let namespace = cache.namespace
         var snapshot = ReportSnapshot(namespace: namespace)
 
-        // CRDs and per-kind statistics.
-        let allCRDs = cache.crds.hasSynced ? cache.crds.store.list() : nil
-        if let allCRDs {
+        // CRDs and per-kind statistics. A cache that is not synced, or whose list/watch keeps
+        // failing, is a failed part: the builder keeps the last good value and says so.
+        if let problem = Self.problem(cache.crds, "CustomResourceDefinition") {
+            snapshot.crds = .failure(problem)
+            snapshot.sourceCRD = .failed(problem)
+        } else {
+            let allCRDs = cache.crds.store.list()
             snapshot.crds = .success(allCRDs.filter(\.isReported))
             snapshot.sourceCRD = allCRDs.first { $0.name == FluxKinds.distributionCRD }.map { .found($0) } ?? .notFound
-        } else {
-            snapshot.crds = .failure(PartError("CustomResourceDefinition cache not synced"))
-            snapshot.sourceCRD = .failed(PartError("CustomResourceDefinition cache not synced"))
         }
         var stats: [String: PartResult<KindStats>] = [:]
         for (crd, informer) in cache.kinds {
-            if let informer, informer.hasSynced {
-                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values) })
+            guard let informer else {
+                stats[crd.groupKind] = .failure(PartError("\(crd.kind) cache not started"))
+                continue
+            }
+            if let problem = Self.problem(informer, crd.kind) {
+                stats[crd.groupKind] = .failure(problem)
             } else {
-                stats[crd.groupKind] = .failure(PartError("\(crd.kind) cache not synced"))
+                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values) })
             }
         }
         snapshot.kindStats = stats
 
-        snapshot.deployments = cache.deployments.hasSynced
-            ? .success(cache.deployments.store.list().sorted { $0.name < $1.name })
-            : .failure(PartError("Deployment cache not synced"))
-        snapshot.nodeCount = cache.nodes.hasSynced ? .success(cache.nodes.store.count) : .failure(PartError("Node cache not synced"))
-
+        if let problem = Self.problem(cache.deployments, "Deployment") {
+            snapshot.deployments = .failure(problem)
+        } else {
+            snapshot.deployments = .success(cache.deployments.store.list().sorted { $0.name < $1.name })
+        }
+        if let problem = Self.problem(cache.nodes, "Node") {
+            snapshot.nodeCount = .failure(problem)
+        } else {
+            snapshot.nodeCount = .success(cache.nodes.store.count)
+        }
         if let instances = cache.instances {
-            snapshot.fluxInstances = instances.hasSynced
-                ? .success(instances.store.list())
-                : .failure(PartError("FluxInstance cache not synced"))
+            if let problem = Self.problem(instances, "FluxInstance") {
+                snapshot.fluxInstances = .failure(problem)
+            } else {
+                snapshot.fluxInstances = .success(instances.store.list())
+            }
         } else {
             snapshot.fluxInstances = .success([])
         }
@@ -77,7 +90,7 @@ struct SnapshotReader: Sendable {
     /// The sync Kustomization (named by the first FluxInstance, else the namespace) and its source.
     private func syncObjects(namespace: String, instances: PartResult<[FluxInstanceInfo]>) async -> (Lookup<SyncKustomization>, Lookup<SyncSource>) {
         guard case .success(let instances) = instances else {
-            return (.failed(PartError("FluxInstance cache not synced")), .notFound)
+            return (.failed(PartError("FluxInstance cache unavailable")), .notFound)
         }
         let name = ReportBuilder.syncName(namespace: namespace, instances: instances)
         guard let kustomizations = resource(kind: "Kustomization", group: "kustomize.toolkit.fluxcd.io") else {
@@ -111,6 +124,13 @@ struct SnapshotReader: Sendable {
         } catch {
             return .failed(PartError("\(resource.kind.isEmpty ? resource.resource : resource.kind) \(namespace)/\(name): \(Self.describe(error))"))
         }
+    }
+
+    /// Why a cache cannot be trusted right now, or nil.
+    static func problem<T>(_ informer: Informer<T>, _ kind: String) -> PartError? {
+        if let failure = informer.failure { return PartError("\(kind) \(failure)") }
+        if !informer.hasSynced { return PartError("\(kind) cache not synced") }
+        return nil
     }
 
     static func describe(_ error: any Error) -> String {

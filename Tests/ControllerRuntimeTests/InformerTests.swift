@@ -125,6 +125,32 @@ struct InformerTests {
         await run.value
     }
 
+    @Test func failingRelistIsReportedWhileTheStoreKeepsItsContents() async throws {
+        let api = FakeKubeAPI()
+        for i in 0..<3 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", 0), options: WriteOptions()) }
+        let slow = Backoff(initial: .milliseconds(200), max: .milliseconds(200), jitter: 0)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: slow), transform: Self.slim)
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        #expect(informer.failure == nil)
+        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        // The watch expires (410) and the relist fails: the cache is stale, and says so.
+        // (The informer waits its 200 ms backoff before re-watching a watch that ended at once.)
+        api.failNextLists((0..<3).map { _ in KubeAPIError(reason: .serverError, code: 500, message: "etcd unavailable") })
+        api.dropWatches()
+        _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "late", 0), options: WriteOptions())
+        api.compact()
+        #expect(await ControllerTests.waitUntil { informer.failure != nil })
+        #expect(informer.failure?.contains("list failed") == true)
+        #expect(informer.failure?.contains("etcd unavailable") == true)
+        #expect(informer.store.count == 3)
+        // Once a list succeeds again, it is healthy and current.
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(5)) { informer.failure == nil && api.activeWatchers == 1 })
+        #expect(informer.store.count == 4)
+        run.cancel()
+        await run.value
+    }
+
     @Test func transformReturningNilKeepsObjectsOut() async throws {
         let api = FakeKubeAPI()
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "small", 1), options: WriteOptions())
