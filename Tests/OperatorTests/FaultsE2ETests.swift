@@ -75,6 +75,12 @@ struct FaultsE2ETests {
                 try Self.requestReport(env, "during-500s")
                 try await Task.sleep(for: .seconds(4))
                 let failedLists = env.sim.requestCount(verb: "list")
+                // Honest partial failure: the caches are stale, so Ready is False and names the failing
+                // list, while every part keeps its last good value (the BlankWatcher checks that).
+                let duringOutage = env.report()?["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
+                #expect(duringOutage?["status"].string == "False", "Ready during the list outage: \(duringOutage.map { "\($0)" } ?? "none")")
+                #expect(duringOutage?["reason"].string == "ReconciliationFailed")
+                #expect(duringOutage?["message"].string?.contains("list failed") == true, "\(duringOutage?["message"].string ?? "")")
                 env.sim.clearFaults()
                 try await env.waitForCorrectReport(timeout: .seconds(40))
                 try await waitUntil("the request made during the 500s is handled", timeout: .seconds(20)) {
