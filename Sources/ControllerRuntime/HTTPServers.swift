@@ -68,10 +68,27 @@ extension RuntimeHTTPServer {
     public static func metrics(address: ListenAddress, registry: MetricsRegistry, logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
         let router = Router()
         router.get("/metrics") { _, _ -> Response in
-            let bytes = registry.scrape()
+            // Streamed chunk by chunk (chunked transfer encoding): memory stays at one chunk, not the
+            // whole body (tens of MB with 100,000 series), and collectors release locks between chunks.
+            let chunks = registry.scrapeChunks()
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+                body: ResponseBody { writer in
+                    var buffer: [UInt8] = []
+                    var pending = ByteBuffer()
+                    for chunk in chunks {
+                        buffer.removeAll(keepingCapacity: true)
+                        chunk(&buffer)
+                        pending.writeBytes(buffer)
+                        // Coalesce small chunks into writes of at least 64 KiB.
+                        if pending.readableBytes >= 64 * 1024 {
+                            try await writer.write(pending)
+                            pending = ByteBuffer()
+                        }
+                    }
+                    if pending.readableBytes > 0 { try await writer.write(pending) }
+                    try await writer.finish(nil)
+                })
         }
         return RuntimeHTTPServer(address: address, router: router, logger: logger)
     }

@@ -7,6 +7,18 @@ import Synchronization
 /// Implementations append complete `# HELP`/`# TYPE` blocks and sample lines to `buffer`.
 public protocol MetricsCollector: Sendable {
     func collect(into buffer: inout [UInt8])
+
+    /// The same output as `collect(into:)`, as steps rendered one after another. The metrics server
+    /// streams each step's bytes before rendering the next, so a scrape of 100,000 series never holds
+    /// the whole body, and a collector can release its locks between steps.
+    func chunks() -> [MetricsChunk]
+}
+
+/// One step of a streamed scrape: appends the next bytes of the exposition.
+public typealias MetricsChunk = @Sendable (inout [UInt8]) -> Void
+
+extension MetricsCollector {
+    public func chunks() -> [MetricsChunk] { [{ self.collect(into: &$0) }] }
 }
 
 /// The process-wide metrics registry: swift-prometheus families plus custom collectors.
@@ -86,11 +98,18 @@ public final class MetricsRegistry: Sendable {
     public func scrape() -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(64 * 1024)
-        prometheus.emit(into: &buffer)
-        for entry in collectors.withLock({ $0 }) {
-            entry.collector.collect(into: &buffer)
-        }
+        for chunk in scrapeChunks() { chunk(&buffer) }
         return buffer
+    }
+
+    /// The exposition as steps, in order: registered families, then each collector's chunks.
+    public func scrapeChunks() -> [MetricsChunk] {
+        let prometheus = self.prometheus
+        var chunks: [MetricsChunk] = [{ prometheus.emit(into: &$0) }]
+        for entry in collectors.withLock({ $0 }) {
+            chunks.append(contentsOf: entry.collector.chunks())
+        }
+        return chunks
     }
 
     public func scrapeString() -> String { String(decoding: scrape(), as: UTF8.self) }
@@ -132,6 +151,15 @@ public enum MetricsText {
     }
 
     public static func appendEscapedLabel(_ value: String, into buffer: inout [UInt8]) {
+        // Fast path: most label values need no escaping and are stored contiguously.
+        let copied: Bool? = value.utf8.withContiguousStorageIfAvailable { bytes in
+            for byte in bytes where byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\n") {
+                return false
+            }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if copied == true { return }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\\"): buffer.append(contentsOf: "\\\\".utf8)

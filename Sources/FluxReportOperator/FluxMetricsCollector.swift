@@ -54,51 +54,99 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     }
 
     func collect(into buffer: inout [UInt8]) {
-        guard isLeader() else { return }
+        for chunk in chunks() { chunk(&buffer) }
+    }
+
+    /// One chunk per family header and per kind: a store's lock is held only while its own kind
+    /// renders, so watch events and reports are not held up by a whole scrape.
+    func chunks() -> [MetricsChunk] {
+        guard isLeader() else { return [] }
         let kinds = cache.kinds.compactMap { $0.informer }
+        let selection = self.selection
+        var chunks: [MetricsChunk] = []
         for family in FluxMetricFamily.allCases {
-            let members = kinds.filter { FluxMetricFamily(kind: $0.resource.kind) == family }
-            MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &buffer)
-            for informer in members {
+            chunks.append { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) }
+            for informer in kinds where FluxMetricFamily(kind: informer.resource.kind) == family {
+                chunks.append { buffer in
+                    informer.store.withItems { items in
+                        for object in items.values { Self.appendInfo(family.rawValue, object, selection, into: &buffer) }
+                    }
+                }
+            }
+        }
+        guard gotk else { return chunks }
+
+        chunks.append {
+            MetricsText.header("gotk_reconcile_condition", help: "The current condition status of a GitOps Toolkit resource reconciliation.",
+                               type: "gauge", into: &$0)
+        }
+        for informer in kinds {
+            chunks.append { buffer in
                 informer.store.withItems { items in
                     for object in items.values {
-                        MetricsText.sample(family.rawValue, labels: MetricLabels.info(object, objectLabels: selection), value: 1, into: &buffer)
+                        Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
+                                             current: GotkConditionStatus(object.metricReady), into: &buffer)
                     }
                 }
             }
         }
-        guard gotk else { return }
-
-        MetricsText.header("gotk_reconcile_condition", help: "The current condition status of a GitOps Toolkit resource reconciliation.",
-                           type: "gauge", into: &buffer)
+        chunks.append { [self] buffer in
+            let cutoff = Date().addingTimeInterval(-deletedRetention)
+            let gone = deleted.withLock { deleted -> [DeletedObject] in
+                deleted = deleted.filter { $0.value.at >= cutoff }
+                return Array(deleted.values)
+            }
+            for object in gone {
+                Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace, current: .deleted, into: &buffer)
+            }
+        }
+        chunks.append { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) }
         for informer in kinds {
-            informer.store.withItems { items in
-                for object in items.values {
-                    for series in ReconcileConditionSeries.series(for: object) {
-                        MetricsText.sample("gotk_reconcile_condition", labels: series.labels, value: series.value, into: &buffer)
+            chunks.append { buffer in
+                informer.store.withItems { items in
+                    for object in items.values {
+                        let series = MetricLabels.suspendStatus(object)
+                        MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
                     }
                 }
             }
         }
-        let cutoff = Date().addingTimeInterval(-deletedRetention)
-        let gone = deleted.withLock { deleted -> [DeletedObject] in
-            deleted = deleted.filter { $0.value.at >= cutoff }
-            return Array(deleted.values)
-        }
-        for object in gone {
-            for series in ReconcileConditionSeries.series(kind: object.kind, name: object.name, namespace: object.namespace, current: .deleted) {
-                MetricsText.sample("gotk_reconcile_condition", labels: series.labels, value: series.value, into: &buffer)
-            }
-        }
+        return chunks
+    }
 
-        MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &buffer)
-        for informer in kinds {
-            informer.store.withItems { items in
-                for object in items.values {
-                    let series = MetricLabels.suspendStatus(object)
-                    MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
-                }
-            }
+    /// `<family>{uid="…",kind="…",…} 1`, written straight into the buffer.
+    static func appendInfo(_ family: String, _ object: FluxObject, _ selection: ObjectLabelSelection, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: family.utf8)
+        var separator = UInt8(ascii: "{")
+        MetricLabels.forEachInfoLabel(object, objectLabels: selection) { name, value in
+            buffer.append(separator)
+            separator = UInt8(ascii: ",")
+            buffer.append(contentsOf: name.utf8)
+            buffer.append(UInt8(ascii: "="))
+            buffer.append(UInt8(ascii: "\""))
+            MetricsText.appendEscapedLabel(value, into: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+        }
+        buffer.append(contentsOf: "} 1\n".utf8)
+    }
+
+    /// The four `gotk_reconcile_condition` series of an object, sharing one rendered prefix;
+    /// labels in `ReconcileConditionSeries.labelNames` order.
+    static func appendCondition(kind: String, name: String, namespace: String, current: GotkConditionStatus, into buffer: inout [UInt8]) {
+        // The prefix goes to its own small array: appending a slice of `buffer` to itself would copy it whole.
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(96 + name.utf8.count + namespace.utf8.count)
+        prefix.append(contentsOf: "gotk_reconcile_condition{kind=\"".utf8)
+        MetricsText.appendEscapedLabel(kind, into: &prefix)
+        prefix.append(contentsOf: "\",name=\"".utf8)
+        MetricsText.appendEscapedLabel(name, into: &prefix)
+        prefix.append(contentsOf: "\",namespace=\"".utf8)
+        MetricsText.appendEscapedLabel(namespace, into: &prefix)
+        prefix.append(contentsOf: "\",type=\"Ready\",status=\"".utf8)
+        for status in GotkConditionStatus.allCases {
+            buffer.append(contentsOf: prefix)
+            buffer.append(contentsOf: status.rawValue.utf8)
+            buffer.append(contentsOf: (status == current ? "\"} 1\n" : "\"} 0\n").utf8)
         }
     }
 }
