@@ -45,6 +45,8 @@ final class ObjectStore: Sendable {
         var namespace: String
         var name: String
         var object: StoredObject
+        /// For MODIFIED: the labels before, so label-selected watches see objects enter and leave.
+        var previousLabels: [String: String]? = nil
     }
 
     struct Watcher: Sendable {
@@ -343,7 +345,7 @@ final class ObjectStore: Sendable {
                         guard let obj = bucket.objects[key] else { continue }
                         let (ns, name) = Self.splitKey(key)
                         let change = Change(rv: obj.rv, storeKey: watcher.storeKey, type: .added, namespace: ns, name: name, object: obj)
-                        if Self.wants(watcher, change) { continuation.yield(Self.line(change, for: watcher)) }
+                        if let type = Self.eventType(watcher, change) { continuation.yield(Self.line(change, type, for: watcher)) }
                     }
                 }
             } else if let from = Int64(rvText) {
@@ -356,8 +358,8 @@ final class ObjectStore: Sendable {
                     continuation.finish()
                     return id
                 }
-                for change in s.history where change.rv > from && Self.wants(watcher, change) {
-                    continuation.yield(Self.line(change, for: watcher))
+                for change in s.history where change.rv > from {
+                    if let type = Self.eventType(watcher, change) { continuation.yield(Self.line(change, type, for: watcher)) }
                 }
             } else {
                 let status = APIError.badRequest("invalid resourceVersion \"\(rvText)\"").status.json
@@ -443,13 +445,31 @@ final class ObjectStore: Sendable {
         return value.serialized()
     }
 
-    static func line(_ change: Change, for watcher: Watcher) -> [UInt8] {
+    static func line(_ change: Change, _ type: WatchEvent.EventType, for watcher: Watcher) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(change.object.bytes.count + 40)
-        out.append(contentsOf: "{\"type\":\"\(change.type.rawValue)\",\"object\":".utf8)
+        out.append(contentsOf: "{\"type\":\"\(type.rawValue)\",\"object\":".utf8)
         out.append(contentsOf: bytes(change.object, servedAs: watcher.apiVersion))
         out.append(contentsOf: "}\n".utf8)
         return out
+    }
+
+    /// The event a watcher sees for a change, if any. Like Kubernetes, a modification that moves an
+    /// object into a label selector is an ADDED, out of it a DELETED.
+    static func eventType(_ w: Watcher, _ change: Change) -> WatchEvent.EventType? {
+        guard w.storeKey == change.storeKey else { return nil }
+        if let ns = w.namespace, !ns.isEmpty, ns != change.namespace { return nil }
+        if change.type == .modified, !w.labels.isEmpty, let before = change.previousLabels {
+            let now = wants(w, change)
+            let was = w.labels.matches(before)
+            switch (was, now) {
+            case (true, true): return .modified
+            case (false, true): return .added
+            case (true, false): return .deleted
+            case (false, false): return nil
+            }
+        }
+        return wants(w, change) ? change.type : nil
     }
 
     static func wants(_ w: Watcher, _ change: Change) -> Bool {
@@ -466,11 +486,11 @@ final class ObjectStore: Sendable {
         let stored = StoredObject(bytes: object.serialized(), labels: object.labels,
                                   apiVersion: object.apiVersion ?? info.apiVersion(info.storageVersion),
                                   rv: Int64(object.resourceVersion ?? "") ?? s.rv)
-        if s.buckets[info.storeKey, default: Bucket()].objects.updateValue(stored, forKey: key) == nil {
-            s.buckets[info.storeKey]?.sortedKeys = nil
-        }
+        let previous = s.buckets[info.storeKey, default: Bucket()].objects.updateValue(stored, forKey: key)
+        if previous == nil { s.buckets[info.storeKey]?.sortedKeys = nil }
         let (ns, name) = splitKey(key)
-        record(&s, Change(rv: stored.rv, storeKey: info.storeKey, type: type, namespace: ns, name: name, object: stored))
+        record(&s, Change(rv: stored.rv, storeKey: info.storeKey, type: type, namespace: ns, name: name, object: stored,
+                          previousLabels: previous?.labels))
     }
 
     @discardableResult
@@ -489,7 +509,9 @@ final class ObjectStore: Sendable {
     static func record(_ s: inout State, _ change: Change) {
         s.history.append(change)
         while s.history.count > s.historyLimit, let first = s.history.popFirst() { s.compactedRV = first.rv }
-        for w in s.watchers.values where wants(w, change) { w.continuation.yield(line(change, for: w)) }
+        for w in s.watchers.values {
+            if let type = eventType(w, change) { w.continuation.yield(line(change, type, for: w)) }
+        }
     }
 
     static func initialized(_ object: JSONValue, info: ResourceInfo, s: inout State) -> JSONValue {

@@ -35,6 +35,19 @@ struct WatchTests {
         }
     }
 
+    @Test func labelSelectedWatchSeesObjectsEnterAndLeave() async throws {
+        try await withSim { c in
+            let first = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("a", labels: ["app": "x"]))
+            let rv = try #require(first.body.resourceVersion)
+            _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["metadata": ["labels": ["app": "y"]]])
+            _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["data": ["k": "unseen"]])
+            _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["metadata": ["labels": ["app": "x"]]])
+            _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["data": ["k": "seen"]])
+            let reply = try await c.get("/api/v1/namespaces/default/configmaps?watch=1&timeoutSeconds=1&labelSelector=app%3Dx&resourceVersion=\(rv)")
+            #expect(reply.lines.map { $0["type"].string ?? "" } == ["DELETED", "ADDED", "MODIFIED"])
+        }
+    }
+
     @Test func bookmarksPeriodicAndBeforeTimeout() async throws {
         try await withSim({ $0.bookmarkInterval = .milliseconds(300) }) { c in
             _ = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("a"))
