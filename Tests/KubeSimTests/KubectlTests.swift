@@ -53,7 +53,8 @@ struct KubectlTests {
         return (sim, dir)
     }
 
-    @Test func applyGetAnnotateEventsDelete() async throws {
+    @Test(.enabled(if: FleetTests.fixturesDirectory != nil, "no Flux fixtures directory"))
+    func applyGetAnnotateEventsDelete() async throws {
         let fixtures = try #require(FleetTests.fixturesDirectory)
         let (sim, dir) = try await Self.startTLS()
         defer { Task { await sim.stop() } }
@@ -118,7 +119,7 @@ struct KubectlTests {
         #expect(sim.get(.fluxReports, namespace: "flux-system", name: "flux") == nil)
     }
 
-    @Test(.enabled(if: Kubectl.legacyPath != nil, "set KUBESIM_KUBECTL_LEGACY to a kubectl 1.20 binary"))
+    @Test(.enabled(if: Kubectl.legacyPath != nil && FleetTests.fixturesDirectory != nil, "set KUBESIM_KUBECTL_LEGACY to a kubectl 1.20 binary"))
     func legacyKubectlApplyAndGet() async throws {
         let legacy = try #require(Kubectl.legacyPath)
         let (sim, dir) = try await Self.startTLS()
