@@ -39,6 +39,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .target(name: "CSystemShims"),
         .target(
             name: "KubeCore",
             swiftSettings: strict
@@ -55,7 +56,7 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore", "KubeClient",
+                "KubeCore", "KubeClient", "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -97,7 +98,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "flux-report-operator",
-            dependencies: ["FluxReportOperator"],
+            dependencies: ["FluxReportOperator", "CSystemShims"],
             swiftSettings: strict
         ),
         .executableTarget(

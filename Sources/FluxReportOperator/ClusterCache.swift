@@ -26,6 +26,7 @@ public final class ClusterCache: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let kindDiscovery = Mutex(())
+    private let interner = StringInterner()
     /// Called when a cached object that feeds the report changes (the sync pair, a controller
     /// Deployment, a CRD, the FluxReport): the operator enqueues a report.
     private let onChange: @Sendable (ChangeReason) -> Void
@@ -122,10 +123,10 @@ public final class ClusterCache: Sendable {
     }
 
     /// The discovered kinds with their informers, sorted by `apiVersion + kind`.
-    public var kinds: [(crd: FluxCRD, informer: Informer<FluxObject>?)] {
+    public var kinds: [(crd: FluxCRD, informer: Informer<CachedFluxObject>?)] {
         let kinds = state.withLock { Array($0.kinds.values) }
         return kinds
-            .map { (crd: $0.crd, informer: informers.informer(for: $0.resource, as: FluxObject.self)) }
+            .map { (crd: $0.crd, informer: informers.informer(for: $0.resource, as: CachedFluxObject.self)) }
             .sorted { ($0.crd.apiVersion ?? "") + $0.crd.kind < ($1.crd.apiVersion ?? "") + $1.crd.kind }
     }
 
@@ -188,9 +189,9 @@ public final class ClusterCache: Sendable {
         }
         for resource in toStop {
             logger.info("stopping informer for removed Flux kind", metadata: ["resource": "\(resource)"])
-            if let informer = informers.informer(for: resource, as: FluxObject.self) {
+            if let informer = informers.informer(for: resource, as: CachedFluxObject.self) {
                 // Series of a vanished kind go away with it (as Deleted for the gotk compatibility series).
-                for object in informer.store.list() { onObjectEvent(.deleted(object)) }
+                for cached in informer.store.list() { onObjectEvent(.deleted(cached.object)) }
             }
             informers.stop(resource)
             if resource.kind == "FluxInstance" { stopInstances() }
@@ -206,16 +207,23 @@ public final class ClusterCache: Sendable {
         let kind = crd.kind
         let apiVersion = crd.apiVersion
         let keepLabels = self.keepLabels
-        let informer: Informer<FluxObject>? = informers.start(resource) { json in
-            FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels)
+        let interner = self.interner
+        let informer: Informer<CachedFluxObject>? = informers.start(resource) { json in
+            CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, interner: interner)
         }
         guard let informer else { return }
         informer.addHandler(replay: false) { [weak self] event in
             guard let self else { return }
-            self.onObjectEvent(event)
+            let objectEvent: InformerEvent<FluxObject>
+            switch event {
+            case .added(let cached): objectEvent = .added(cached.object)
+            case .updated(let old, let new): objectEvent = .updated(old: old.object, new: new.object)
+            case .deleted(let cached): objectEvent = .deleted(cached.object)
+            }
+            self.onObjectEvent(objectEvent)
             // Only the sync pair triggers a report: other objects are counted at the interval,
             // while their metrics are live anyway.
-            let object = event.object
+            let object = objectEvent.object
             if self.state.withLock({ $0.syncKeys.contains(Self.syncKey(kind: object.kind, namespace: object.namespace, name: object.name)) }) {
                 self.onChange(.sync)
             }

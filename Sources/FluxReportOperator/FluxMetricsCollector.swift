@@ -69,7 +69,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
             for informer in kinds where FluxMetricFamily(kind: informer.resource.kind) == family {
                 chunks.append { buffer in
                     informer.store.withItems { items in
-                        for object in items.values { Self.appendInfo(family.rawValue, object, selection, into: &buffer) }
+                        for cached in items.values { Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
                     }
                 }
             }
@@ -83,7 +83,8 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         for informer in kinds {
             chunks.append { buffer in
                 informer.store.withItems { items in
-                    for object in items.values {
+                    for cached in items.values {
+                        let object = cached.object
                         Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
                                              current: GotkConditionStatus(object.metricReady), into: &buffer)
                     }
@@ -104,8 +105,8 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         for informer in kinds {
             chunks.append { buffer in
                 informer.store.withItems { items in
-                    for object in items.values {
-                        let series = MetricLabels.suspendStatus(object)
+                    for cached in items.values {
+                        let series = MetricLabels.suspendStatus(cached.object)
                         MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
                     }
                 }

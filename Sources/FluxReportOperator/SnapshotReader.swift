@@ -36,7 +36,7 @@ struct SnapshotReader: Sendable {
             if let problem = Self.problem(informer, crd.kind) {
                 stats[crd.groupKind] = .failure(problem)
             } else {
-                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values) })
+                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values.lazy.map(\.object)) })
             }
         }
         snapshot.kindStats = stats

@@ -1,0 +1,22 @@
+#include "system_shims.h"
+#include <stdlib.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+
+int flux_malloc_trim(void) { return malloc_trim(0); }
+int flux_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
+
+// glibc gives each allocating thread its own malloc arena and keeps what a thread frees there: after
+// a /metrics scrape of 100,000 series that stayed resident for good (measured 196-217 MiB with the
+// default, 137 MiB with two arenas). This must run before any thread starts, which Swift code cannot
+// guarantee (an async main already runs on the concurrency runtime's threads), hence a constructor.
+// An explicit MALLOC_ARENA_MAX in the environment wins.
+__attribute__((constructor)) static void flux_default_malloc_arenas(void) {
+    if (getenv("MALLOC_ARENA_MAX") == NULL) {
+        mallopt(M_ARENA_MAX, 2);
+    }
+}
+#else
+int flux_malloc_trim(void) { return 0; }
+int flux_limit_malloc_arenas(int arenas) { (void)arenas; return 0; }
+#endif

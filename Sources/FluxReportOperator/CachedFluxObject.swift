@@ -1,0 +1,43 @@
+import KubeCore
+import FluxReport
+import Synchronization
+
+/// A Flux object as the informer stores keep it.
+///
+/// Boxed: a store is a dictionary whose capacity runs up to about twice its count, and every spare
+/// slot of a dictionary of structs costs the struct's full inline size (~250 bytes for a
+/// `FluxObject`). Boxed, a spare slot costs a pointer — about 35 MiB less at 100,000 objects.
+public final class CachedFluxObject: Sendable {
+    public let object: FluxObject
+
+    public init(_ object: FluxObject) { self.object = object }
+
+    /// Projects an object and shares the copies of its low-cardinality strings with other objects.
+    static func project(_ json: JSONValue, kind: String, apiVersion: String?, keepLabels: [String], interner: StringInterner) -> CachedFluxObject {
+        var object = FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels)
+        object.namespace = interner.intern(object.namespace)
+        object.reason = interner.intern(object.reason)
+        object.ref = interner.intern(object.ref)
+        object.registry = interner.intern(object.registry)
+        object.labelValues = object.labelValues.map { interner.intern($0) }
+        return CachedFluxObject(object)
+    }
+}
+
+/// Shares one copy of strings that repeat across objects (namespaces, reasons, branch names):
+/// a String longer than 15 bytes is a heap allocation per object otherwise. Only short strings
+/// are interned, so the table stays small even when a field turns out to be unique per object.
+final class StringInterner: Sendable {
+    private let table = Mutex<Set<String>>([])
+    private let maxLength = 64
+    private let maxEntries = 50_000
+
+    func intern(_ value: String) -> String {
+        guard value.utf8.count > 15, value.utf8.count <= maxLength else { return value }  // ≤ 15 bytes are stored inline
+        return table.withLock { table in
+            if let existing = table.firstIndex(of: value).map({ table[$0] }) { return existing }
+            if table.count < maxEntries { table.insert(value) }
+            return value
+        }
+    }
+}
