@@ -1,4 +1,5 @@
 import Hummingbird
+import ServiceLifecycle
 import HummingbirdCore
 import HummingbirdTLS
 import KubeCore
@@ -36,12 +37,15 @@ public final class KubeSim: Sendable {
 
     let core: SimCore
     private let serverTask: Mutex<Task<Void, Never>?>
+    private let serviceGroup: ServiceGroup
 
     public struct StartError: Error, CustomStringConvertible {
         public var description: String
     }
 
-    private init(url: String, port: Int, certificates: SimCertificates?, core: SimCore, kubeconfigPath: String?, task: Task<Void, Never>) {
+    private init(url: String, port: Int, certificates: SimCertificates?, core: SimCore, kubeconfigPath: String?,
+                 task: Task<Void, Never>, serviceGroup: ServiceGroup) {
+        self.serviceGroup = serviceGroup
         self.url = url
         self.port = port
         caPEM = certificates?.caPEM
@@ -91,19 +95,24 @@ public final class KubeSim: Sendable {
                 portContinuation.finish()
             },
             logger: logger)
+        // Stopped by graceful shutdown, never by cancellation: cancelling a NIO server while it accepts
+        // a connection traps ("Deinited NIOAsyncWriter without calling finish()", swift-nio#2637).
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: [app], logger: logger))
         let task = Task {
-            do { try await app.run() } catch { logger.error("kubesim server ended: \(error)") }
+            do { try await group.run() } catch { logger.error("kubesim server ended: \(error)") }
             portContinuation.finish()
         }
         var port = 0
         for await p in ports { port = p; break }
         guard port > 0 else {
-            task.cancel()
+            await group.triggerGracefulShutdown()
+            await task.value
             throw StartError(description: "kubesim could not bind \(options.host):\(options.port)")
         }
         core.hostPort = "127.0.0.1:\(port)"
         let url = "\(certificates == nil ? "http" : "https")://127.0.0.1:\(port)"
-        let sim = KubeSim(url: url, port: port, certificates: certificates, core: core, kubeconfigPath: options.kubeconfigPath, task: task)
+        let sim = KubeSim(url: url, port: port, certificates: certificates, core: core, kubeconfigPath: options.kubeconfigPath,
+                          task: task, serviceGroup: group)
         if let path = options.kubeconfigPath {
             do {
                 try Data(sim.kubeconfig.utf8).write(to: URL(fileURLWithPath: path))
@@ -115,25 +124,33 @@ public final class KubeSim: Sendable {
         return sim
     }
 
-    /// Ends every watch and stops serving.
+    /// Ends every watch and stops serving (gracefully: requests in flight finish).
     public func stop() async {
-        core.store.dropAllWatches()
         let task = serverTask.withLock { t -> Task<Void, Never>? in
             defer { t = nil }
             return t
         }
-        task?.cancel()
-        await task?.value
+        guard let task else { return }
+        core.store.dropAllWatches()
+        await serviceGroup.triggerGracefulShutdown()
+        // Clients re-open watches at once; keep ending them until the server has drained.
+        let drain = Task { [core] in
+            while !Task.isCancelled {
+                core.store.dropAllWatches()
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        await task.value
+        drain.cancel()
     }
 
-    /// Serves until the calling task is cancelled, then stops.
+    /// Serves until the calling task is cancelled, then stops gracefully.
     public func run() async {
         let task = serverTask.withLock { $0 }
         await withTaskCancellationHandler {
             await task?.value
         } onCancel: {
-            core.store.dropAllWatches()
-            task?.cancel()
+            Task { await self.stop() }
         }
     }
 
