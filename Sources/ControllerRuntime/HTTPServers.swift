@@ -83,19 +83,17 @@ extension RuntimeHTTPServer {
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody { writer in
+                    // Chunks render into `buffer` until it holds at least 64 KiB, which is then sent.
                     var buffer: [UInt8] = []
-                    var pending = ByteBuffer()
+                    buffer.reserveCapacity(128 * 1024)
                     for chunk in chunks {
-                        buffer.removeAll(keepingCapacity: true)
                         chunk(&buffer)
-                        pending.writeBytes(buffer)
-                        // Coalesce small chunks into writes of at least 64 KiB.
-                        if pending.readableBytes >= 64 * 1024 {
-                            try await writer.write(pending)
-                            pending = ByteBuffer()
+                        if buffer.count >= 64 * 1024 {
+                            try await writer.write(ByteBuffer(bytes: buffer))
+                            buffer.removeAll(keepingCapacity: true)
                         }
                     }
-                    if pending.readableBytes > 0 { try await writer.write(pending) }
+                    if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
                     try await writer.finish(nil)
                     MemoryTrim.afterLargeResponse()
                 })

@@ -57,21 +57,34 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         for chunk in chunks() { chunk(&buffer) }
     }
 
-    /// One chunk per family header and per kind: a store's lock is held only while its own kind
-    /// renders, so watch events and reports are not held up by a whole scrape.
+    /// Objects per chunk: bounds the memory of a scrape in flight (a chunk is rendered, then sent).
+    static let objectsPerChunk = 1000
+
+    /// Chunks of at most `objectsPerChunk` objects. Each kind's objects are snapshotted first — an
+    /// array of pointers to immutable boxes, taken under the store's lock for a moment — so rendering
+    /// holds no lock at all, and watch events and reports are never held up by a scrape.
     func chunks() -> [MetricsChunk] {
         guard isLeader() else { return [] }
-        let kinds = cache.kinds.compactMap { $0.informer }
+        let snapshots: [(kind: String, objects: [CachedFluxObject])] = cache.kinds.compactMap { entry in
+            guard let informer = entry.informer else { return nil }
+            return (informer.resource.kind, informer.store.withItems { Array($0.values) })
+        }
         let selection = self.selection
         var chunks: [MetricsChunk] = []
+        func sliced(_ objects: [CachedFluxObject], _ render: @escaping @Sendable (CachedFluxObject, inout [UInt8]) -> Void) {
+            var start = 0
+            while start < objects.count {
+                let slice = objects[start..<min(start + Self.objectsPerChunk, objects.count)]
+                chunks.append { buffer in
+                    for cached in slice { render(cached, &buffer) }
+                }
+                start += Self.objectsPerChunk
+            }
+        }
         for family in FluxMetricFamily.allCases {
             chunks.append { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) }
-            for informer in kinds where FluxMetricFamily(kind: informer.resource.kind) == family {
-                chunks.append { buffer in
-                    informer.store.withItems { items in
-                        for cached in items.values { Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
-                    }
-                }
+            for snapshot in snapshots where FluxMetricFamily(kind: snapshot.kind) == family {
+                sliced(snapshot.objects) { cached, buffer in Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
             }
         }
         guard gotk else { return chunks }
@@ -80,15 +93,11 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
             MetricsText.header("gotk_reconcile_condition", help: "The current condition status of a GitOps Toolkit resource reconciliation.",
                                type: "gauge", into: &$0)
         }
-        for informer in kinds {
-            chunks.append { buffer in
-                informer.store.withItems { items in
-                    for cached in items.values {
-                        let object = cached.object
-                        Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
-                                             current: GotkConditionStatus(object.metricReady), into: &buffer)
-                    }
-                }
+        for snapshot in snapshots {
+            sliced(snapshot.objects) { cached, buffer in
+                let object = cached.object
+                Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
+                                     current: GotkConditionStatus(object.metricReady), into: &buffer)
             }
         }
         chunks.append { [self] buffer in
@@ -102,14 +111,10 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
             }
         }
         chunks.append { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) }
-        for informer in kinds {
-            chunks.append { buffer in
-                informer.store.withItems { items in
-                    for cached in items.values {
-                        let series = MetricLabels.suspendStatus(cached.object)
-                        MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
-                    }
-                }
+        for snapshot in snapshots {
+            sliced(snapshot.objects) { cached, buffer in
+                let series = MetricLabels.suspendStatus(cached.object)
+                MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
             }
         }
         return chunks
