@@ -83,12 +83,7 @@ public final class OperatorApp: Sendable {
         RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
                                     level: configuration.logLevel.swiftLogLevel)
         let logger = Logger(label: "flux-report-operator")
-        var clientConfiguration: ClientConfiguration
-        do {
-            clientConfiguration = try ClientConfiguration.load(kubeconfigPath: configuration.kubeconfigPath, context: configuration.context)
-        } catch {
-            throw UsageError("\(error)")
-        }
+        var clientConfiguration = try KubeconfigOptions.load(path: configuration.kubeconfigPath, context: configuration.context)
         clientConfiguration.qps = configuration.kubeAPIQPS
         clientConfiguration.burst = configuration.kubeAPIBurst
         let registry = MetricsRegistry(logger: logger)

@@ -13,11 +13,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Print the FluxReport of the current cluster as YAML or JSON, without installing anything.")
 
-    @Option(help: "Path to a kubeconfig. Default: $KUBECONFIG, in-cluster config, then ~/.kube/config.")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use. Default: the current context.")
-    var context: String?
+    @OptionGroup var cluster: KubeconfigOptions
 
     @Option(help: "Namespace of the Flux installation. Default: the context's namespace, then flux-system.")
     var namespace: String?
@@ -35,12 +31,7 @@ struct ReportCommand: AsyncParsableCommand {
         guard let wait = try? GoDuration.parse(timeout), wait > .zero else {
             throw UsageError("invalid --timeout \"\(timeout)\": want a positive Go duration such as 30s")
         }
-        let clientConfiguration: ClientConfiguration
-        do {
-            clientConfiguration = try ClientConfiguration.load(kubeconfigPath: kubeconfig, context: context)
-        } catch {
-            throw UsageError("\(error)")
-        }
+        let clientConfiguration = try cluster.load()
         let namespace = self.namespace ?? clientConfiguration.namespace ?? "flux-system"
         guard RunCommand.isDNSLabel(namespace) else {
             throw UsageError("invalid --namespace \"\(namespace)\": not a valid namespace name")

@@ -8,11 +8,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run the operator (the default when no subcommand is given).")
 
-    @Option(help: "Path to a kubeconfig. Default: $KUBECONFIG, in-cluster config, then ~/.kube/config.")
-    var kubeconfig: String?
-
-    @Option(help: "The kubeconfig context to use. Default: the current context.")
-    var context: String?
+    @OptionGroup var cluster: KubeconfigOptions
 
     @Option(help: "Namespace of the FluxReport and the Flux controllers. Default: $RUNTIME_NAMESPACE, the service-account namespace, then flux-system.")
     var namespace: String?
@@ -58,8 +54,8 @@ struct RunCommand: AsyncParsableCommand {
     /// Flags + environment → configuration; every bad value is a `UsageError` (exit 2).
     func resolve(environment: [String: String], serviceAccountNamespaceFile: String = ServiceAccount.namespaceFile) throws -> OperatorConfiguration {
         var config = OperatorConfiguration()
-        config.kubeconfigPath = kubeconfig
-        config.context = context
+        config.kubeconfigPath = cluster.kubeconfig
+        config.context = cluster.context
         config.namespace = try Self.resolveNamespace(flag: namespace, environment: environment, file: serviceAccountNamespaceFile)
 
         let intervalText = reportingInterval ?? environment["REPORTING_INTERVAL"].flatMap { $0.isEmpty ? nil : $0 }

@@ -1,0 +1,22 @@
+import ArgumentParser
+import KubeClient
+
+/// `--kubeconfig` and `--context`, shared by every command that talks to a cluster.
+struct KubeconfigOptions: ParsableArguments {
+    @Option(help: "Path to a kubeconfig. Default: $KUBECONFIG, in-cluster config, then ~/.kube/config.")
+    var kubeconfig: String?
+
+    @Option(help: "The kubeconfig context to use. Default: the current context.")
+    var context: String?
+
+    func load() throws -> ClientConfiguration { try Self.load(path: kubeconfig, context: context) }
+
+    /// The client configuration; an unreadable or inconsistent kubeconfig is a usage error (exit 2).
+    static func load(path: String?, context: String?) throws -> ClientConfiguration {
+        do {
+            return try ClientConfiguration.load(kubeconfigPath: path, context: context)
+        } catch {
+            throw UsageError("\(error)")
+        }
+    }
+}
