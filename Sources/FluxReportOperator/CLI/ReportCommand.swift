@@ -15,8 +15,8 @@ struct ReportCommand: AsyncParsableCommand {
 
     @OptionGroup var cluster: KubeconfigOptions
 
-    @Option(help: "Namespace of the Flux installation. Default: the context's namespace, then flux-system.")
-    var namespace: String?
+    @Option(help: "Namespace of the Flux installation (not the context's working namespace, which is rarely it).")
+    var namespace = "flux-system"
 
     @Option(name: [.short, .long], help: "Output format: yaml or json.")
     var output = "yaml"
@@ -32,7 +32,6 @@ struct ReportCommand: AsyncParsableCommand {
             throw UsageError("invalid --timeout \"\(timeout)\": want a positive Go duration such as 30s")
         }
         let clientConfiguration = try cluster.load()
-        let namespace = self.namespace ?? clientConfiguration.namespace ?? "flux-system"
         guard RunCommand.isDNSLabel(namespace) else {
             throw UsageError("invalid --namespace \"\(namespace)\": not a valid namespace name")
         }
