@@ -281,6 +281,10 @@ final class ObjectStore: Sendable {
             new["metadata"]["resourceVersion"] = .string(String(s.rv))
             Self.store(&s, info, key: key, object: new, type: old == nil ? .added : .modified)
             if info.storeKey == ResourceInfo.crdStoreKey { Self.registerCRD(&s, new, previous: old) }
+            if let other = EventMirror.counterpart(of: info.storeKey), let otherInfo = s.resources[other] {
+                let existed = s.buckets[other]?.objects[key] != nil
+                Self.store(&s, otherInfo, key: key, object: EventMirror.convert(new, from: info.storeKey), type: existed ? .modified : .added)
+            }
             return (new, old == nil)
         }
     }
@@ -311,6 +315,9 @@ final class ObjectStore: Sendable {
                 Self.unregister(&s, served)
             }
             object = Self.remove(&s, info, key: key) ?? object
+            if let other = EventMirror.counterpart(of: info.storeKey), let otherInfo = s.resources[other] {
+                _ = Self.remove(&s, otherInfo, key: key)
+            }
             return object
         }
     }

@@ -142,7 +142,7 @@ struct DemoCommand: AsyncParsableCommand {
           export KUBECONFIG=\(kubeconfigOut)
           kubectl -n flux-system get fluxreport/flux -o yaml
           kubectl -n flux-system annotate --overwrite fluxreport/flux reconcile.fluxcd.io/requestedAt="$(date +%s)"
-          kubectl -n flux-system get events.v1.events.k8s.io
+          kubectl -n flux-system get events
           kubectl get kustomizations -A
           curl -s http://\(metricsHost):\(metrics.port)/metrics | grep -E '^flux_(resource|report|operator)' | head
           curl -s http://\(healthHost):\(health.port)/readyz
