@@ -71,6 +71,8 @@ struct DemoCommand: AsyncParsableCommand {
         let loaded: Int
         do {
             loaded = try sim.loadFleet(fleet)
+            // The real FluxReport CRD (printer columns, schema) rather than the fleet's stand-in.
+            _ = try sim.load(yaml: FluxReportAPI.customResourceDefinitionYAML)
         } catch {
             await sim.stop()
             throw OperatorExit(code: 1, message: "error: cannot load the demo fleet: \(error)")
