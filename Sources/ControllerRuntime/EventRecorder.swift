@@ -102,15 +102,28 @@ public final class EventRecorder: Sendable {
     /// Events dropped because the buffer was full.
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
-    /// Writes buffered events until cancelled.
-    public func run() async {
+    /// Writes buffered events until cancelled; then writes what is still buffered, for at most
+    /// `flushTimeout` (client-go's broadcaster shutdown), so the events of a last report are not lost.
+    public func run(flushTimeout: Duration = .seconds(2)) async {
+        var leftovers: [Record] = []
         await withTaskCancellationHandler {
             for await record in stream {
-                await publish(record)
+                if Task.isCancelled { leftovers.append(record) } else { await publish(record) }
             }
         } onCancel: {
             continuation.finish()
         }
+        guard !leftovers.isEmpty else { return }
+        // From tasks that the cancellation of this one does not reach; the timer bounds the flush.
+        let records = leftovers
+        let flush = Task { for record in records where !Task.isCancelled { await self.publish(record) } }
+        let timer = Task {
+            try? await Task.sleep(for: flushTimeout)
+            flush.cancel()
+        }
+        await flush.value
+        timer.cancel()
+        logger.debug("flushed buffered events at shutdown", metadata: ["count": "\(records.count)"])
     }
 
     /// Writes one event now (spam filter and aggregation apply). Returns false when filtered out or failed.

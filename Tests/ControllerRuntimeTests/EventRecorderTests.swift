@@ -65,6 +65,17 @@ struct EventRecorderTests {
         #expect(await recorder.publish(other, type: .normal, reason: "R", message: "m", at: start))
     }
 
+    @Test func eventsBufferedAtShutdownAreStillWritten() async throws {
+        let api = FakeKubeAPI()
+        let recorder = EventRecorder(api: api, options: Self.options)
+        // Recorded, then the recorder is stopped before it had a chance to write them.
+        let run = Task { await recorder.run() }
+        run.cancel()
+        for i in 0..<5 { recorder.record(Self.report, type: .warning, reason: "Last\(i)", message: "m") }
+        await run.value
+        #expect(api.objects(.events).count == 5)
+    }
+
     @Test func recordNeverBlocksAndRunWritesInTheBackground() async throws {
         let api = FakeKubeAPI()
         var options = Self.options
