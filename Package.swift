@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore", "KubeClient", "CSystemShims",
+                "KubeCore", "KubeClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

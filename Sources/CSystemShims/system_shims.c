@@ -3,7 +3,6 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 
-int flux_malloc_trim(void) { return malloc_trim(0); }
 int flux_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); }
 
 // glibc gives each allocating thread its own malloc arena and keeps what a thread frees there: after
@@ -13,10 +12,9 @@ int flux_limit_malloc_arenas(int arenas) { return mallopt(M_ARENA_MAX, arenas); 
 // An explicit MALLOC_ARENA_MAX in the environment wins.
 __attribute__((constructor)) static void flux_default_malloc_arenas(void) {
     if (getenv("MALLOC_ARENA_MAX") == NULL) {
-        mallopt(M_ARENA_MAX, 2);
+        flux_limit_malloc_arenas(2);
     }
 }
 #else
-int flux_malloc_trim(void) { return 0; }
 int flux_limit_malloc_arenas(int arenas) { (void)arenas; return 0; }
 #endif

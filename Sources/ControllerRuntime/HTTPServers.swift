@@ -1,4 +1,3 @@
-import CSystemShims
 import Hummingbird
 import Logging
 import NIOCore
@@ -64,14 +63,6 @@ public final class RuntimeHTTPServer: Service, Sendable {
     }
 }
 
-/// Hands memory freed by a large scrape back to the OS. glibc keeps freed heap memory in its
-/// per-thread arenas; without a trim, one scrape of 100,000 series leaves tens of MiB resident for good.
-enum MemoryTrim {
-    static func afterLargeResponse() {
-        _ = flux_malloc_trim()
-    }
-}
-
 extension RuntimeHTTPServer {
     /// `/metrics` in the Prometheus text format.
     public static func metrics(address: ListenAddress, registry: MetricsRegistry, logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
@@ -95,7 +86,6 @@ extension RuntimeHTTPServer {
                     }
                     if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
                     try await writer.finish(nil)
-                    MemoryTrim.afterLargeResponse()
                 })
         }
         return RuntimeHTTPServer(address: address, router: router, logger: logger)

@@ -53,6 +53,7 @@ public final class Informer<Object: Sendable>: Sendable {
     private let lists = Atomic<Int>(0)
     private let watches = Atomic<Int>(0)
     private let lastRV = Mutex<String>("")
+    private let syncedFlag = Atomic<Bool>(false)
     private let health = Mutex(Health())
 
     /// Why the cache may be stale: the LIST it needs keeps failing, or the watch failed several
@@ -95,7 +96,8 @@ public final class Informer<Object: Sendable>: Sendable {
         return stream
     }
 
-    /// A callback for every change, called synchronously on the informer's task (keep it short).
+    /// A callback for every change, called synchronously on the informer's task, under the lock that
+    /// orders events (keep it short; it must not call `events()` or `addHandler` on this informer).
     public func addHandler(replay: Bool = true, _ handler: @escaping @Sendable (InformerEvent<Object>) -> Void) {
         subscribers.withLock { subscribers in
             if replay { for object in store.list() { handler(.added(object)) } }
@@ -103,7 +105,8 @@ public final class Informer<Object: Sendable>: Sendable {
         }
     }
 
-    public var hasSynced: Bool { subscribers.withLock { $0.synced } }
+    /// Lock-free, so handlers (which run under the subscribers lock) may read it.
+    public var hasSynced: Bool { syncedFlag.load(ordering: .acquiring) }
 
     /// Returns once the first LIST has been applied to the store (or at once when cancelled).
     public func waitForSync() async {
@@ -256,6 +259,7 @@ public final class Informer<Object: Sendable>: Sendable {
             }
             if !subscribers.synced {
                 subscribers.synced = true
+                syncedFlag.store(true, ordering: .releasing)
                 for waiter in subscribers.syncWaiters { waiter.resume() }
                 subscribers.syncWaiters = []
             }

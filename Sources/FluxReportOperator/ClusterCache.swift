@@ -73,8 +73,8 @@ public final class ClusterCache: Sendable {
 
     /// Runs the informers until cancelled.
     public func run() async {
-        // Handlers run under the informer's lock: discovery reads informers, so it runs off the handler.
-        crds.addHandler(replay: false) { [weak self] _ in Task { self?.reconcileKinds() } }
+        // CRDs change rarely; during the initial list `hasSynced` is still false and this returns at once.
+        crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
         deployments.addHandler(replay: false) { [weak self] _ in self?.onChange(.deployment) }
         report.addHandler(replay: false) { [weak self] event in
             if Self.reportNeedsReconcile(event) { self?.onChange(.report) }

@@ -78,19 +78,25 @@ public final class OperatorApp: Sendable {
         self.controller.clear(ifCurrent: controller)
     }
 
-    /// Loads the client configuration, bootstraps logging and runs until SIGTERM/SIGINT.
-    public static func run(configuration: OperatorConfiguration) async throws {
-        RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
-                                    level: configuration.logLevel.swiftLogLevel)
-        let logger = Logger(label: "flux-report-operator")
+    /// The operator connected to the cluster its configuration names (kubeconfig, context, QPS and
+    /// burst), counting its API requests in its own registry. A bad kubeconfig is a `UsageError`.
+    static func connect(configuration: OperatorConfiguration, logger: Logger) throws -> (app: OperatorApp, api: KubernetesClient, server: String) {
         var clientConfiguration = try KubeconfigOptions.load(path: configuration.kubeconfigPath, context: configuration.context)
         clientConfiguration.qps = configuration.kubeAPIQPS
         clientConfiguration.burst = configuration.kubeAPIBurst
         let registry = MetricsRegistry(logger: logger)
         let api = KubernetesClient(configuration: clientConfiguration, observer: RESTClientMetrics(registry: registry))
-        let app = OperatorApp(configuration: configuration, api: api, registry: registry, logger: logger)
+        return (OperatorApp(configuration: configuration, api: api, registry: registry, logger: logger), api, clientConfiguration.server)
+    }
+
+    /// Loads the client configuration, bootstraps logging and runs until SIGTERM/SIGINT.
+    public static func run(configuration: OperatorConfiguration) async throws {
+        RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
+                                    level: configuration.logLevel.swiftLogLevel)
+        let logger = Logger(label: "flux-report-operator")
+        let (app, _, server) = try connect(configuration: configuration, logger: logger)
         logger.info("starting flux-report-operator", metadata: [
-            "version": "\(BuildInfo.version)", "namespace": "\(configuration.namespace)", "server": "\(clientConfiguration.server)",
+            "version": "\(BuildInfo.version)", "namespace": "\(configuration.namespace)", "server": "\(server)",
             "reportingInterval": "\(configuration.reportingInterval)", "leaderElection": "\(configuration.leaderElection)",
         ])
         try await app.manager.runUntilSignalled()

@@ -75,10 +75,14 @@ struct FaultsE2ETests {
                 try Self.requestReport(env, "during-500s")
                 try await Task.sleep(for: .seconds(4))
                 let failedLists = env.sim.requestCount(verb: "list")
-                // Honest partial failure: the caches are stale, so Ready is False and names the failing
-                // list, while every part keeps its last good value (the BlankWatcher checks that).
-                let duringOutage = env.report()?["status"]["conditions"].array?.first { $0["type"].string == "Ready" }
-                #expect(duringOutage?["status"].string == "False", "Ready during the list outage: \(duringOutage.map { "\($0)" } ?? "none")")
+                // Honest partial failure: the caches are stale, so Ready turns False naming the failing
+                // list, while every part keeps its last good value (the BlankWatcher checks that). The
+                // faults stay until cleared, so wait for the next report (interval 2 s) rather than sample.
+                func readyCondition() -> JSONValue? { env.report()?["status"]["conditions"].array?.first { $0["type"].string == "Ready" } }
+                try await waitUntil("Ready False naming the failing list during the outage", timeout: .seconds(20)) {
+                    readyCondition()?["status"].string == "False"
+                }
+                let duringOutage = readyCondition()
                 #expect(duringOutage?["reason"].string == "ReconciliationFailed")
                 #expect(duringOutage?["message"].string?.contains("list failed") == true, "\(duringOutage?["message"].string ?? "")")
                 env.sim.clearFaults()

@@ -87,16 +87,14 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.logEncoding = .console
         configuration.metricsObjectLabels = ["team"]
         configuration.podName = "flux-report-operator-demo"
-        let clientConfiguration: ClientConfiguration
+        let app: OperatorApp
+        let api: KubernetesClient
         do {
-            clientConfiguration = try ClientConfiguration.load(kubeconfigPath: kubeconfigOut, context: nil)
+            (app, api, _) = try OperatorApp.connect(configuration: configuration, logger: Logger(label: "flux-report-operator"))
         } catch {
             await sim.stop()
             throw OperatorExit(code: 1, message: "error: cannot read the demo kubeconfig: \(error)")
         }
-        let registry = MetricsRegistry(logger: logger)
-        let api = KubernetesClient(configuration: clientConfiguration, observer: RESTClientMetrics(registry: registry))
-        let app = OperatorApp(configuration: configuration, api: api, registry: registry, logger: Logger(label: "flux-report-operator"))
 
         printInstructions(sim: sim, loaded: loaded, fixtures: fixturesDirectory, metrics: metrics, health: health)
         let churnTask = churn > .zero ? Task { await Self.churn(api: api, every: churn, logger: logger) } : nil
