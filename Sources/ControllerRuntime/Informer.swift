@@ -62,6 +62,9 @@ public final class Informer<Object: Sendable>: Sendable {
         var listFailing = false
         var consecutiveFailures = 0
         var lastError: String?
+        var handlers: [@Sendable (_ failing: Bool) -> Void] = []
+
+        var isFailing: Bool { listFailing || consecutiveFailures >= Informer.watchFailureThreshold }
     }
 
     /// Watch failures in a row (with no event in between) before the cache counts as failing; a
@@ -140,24 +143,46 @@ public final class Informer<Object: Sendable>: Sendable {
     /// failed `watchFailureThreshold` times in a row. The store keeps its last contents meanwhile.
     public var failure: String? {
         health.withLock { h in
-            guard h.listFailing || h.consecutiveFailures >= Self.watchFailureThreshold else { return nil }
+            guard h.isFailing else { return nil }
             return h.lastError.map { "\(h.listFailing ? "list" : "watch") failed: \($0)" }
         }
     }
 
+    /// Calls `handler` each time `failure` turns non-nil (true) or back to nil (false), on the
+    /// informer's task: a reconciler that reports cache health learns of a recovery at once instead
+    /// of at its next retry.
+    public func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void) {
+        health.withLock { $0.handlers.append(handler) }
+    }
+
     private func recordFailure(_ error: any Error, listing: Bool) {
         let text = (error as? KubeAPIError)?.description ?? "\(error)"
-        health.withLock { h in
+        updateHealth { h in
             h.listFailing = listing
             h.consecutiveFailures += 1
             h.lastError = text
         }
     }
 
+    /// Called for every watch event, so the common case (already healthy) only takes the lock.
     private func recordHealthy() {
-        health.withLock { h in
-            if h.consecutiveFailures != 0 || h.listFailing { h = Health() }
+        updateHealth { h in
+            if h.consecutiveFailures != 0 || h.listFailing {
+                h.listFailing = false
+                h.consecutiveFailures = 0
+                h.lastError = nil
+            }
         }
+    }
+
+    private func updateHealth(_ change: (inout Health) -> Void) {
+        let flipped = health.withLock { h -> (failing: Bool, handlers: [@Sendable (Bool) -> Void])? in
+            let wasFailing = h.isFailing
+            change(&h)
+            return h.isFailing == wasFailing ? nil : (h.isFailing, h.handlers)
+        }
+        guard let flipped else { return }
+        for handler in flipped.handlers { handler(flipped.failing) }
     }
 
     // MARK: running

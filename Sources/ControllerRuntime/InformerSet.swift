@@ -72,6 +72,7 @@ public protocol AnyInformer: Sendable {
     var hasSynced: Bool { get }
     var listCount: Int { get }
     func waitForSync() async
+    func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void)
 }
 
 extension Informer: AnyInformer {}

@@ -28,7 +28,8 @@ public final class ClusterCache: Sendable {
     private let kindDiscovery = Mutex(())
     private let interner = StringInterner()
     /// Called when a cached object that feeds the report changes (the sync pair, a controller
-    /// Deployment, a CRD, the FluxReport): the operator enqueues a report.
+    /// Deployment, a CRD, the FluxReport) or a cache starts or stops failing: the operator
+    /// enqueues a report.
     private let onChange: @Sendable (ChangeReason) -> Void
     /// Called for every Flux object change, for the `gotk_*` deleted series.
     private let onObjectEvent: @Sendable (InformerEvent<FluxObject>) -> Void
@@ -43,6 +44,9 @@ public final class ClusterCache: Sendable {
 
     public enum ChangeReason: Sendable, Equatable {
         case kindsChanged, deployment, sync, report, instances
+        /// A cache the report reads turned stale or recovered: Ready should say so now, not at
+        /// the reconciler's next retry (which backs off up to the reporting interval).
+        case cacheHealth
     }
 
     public init(api: any KubeAPI, namespace: String, keepLabels: [String], informers: InformerSet? = nil, logger: Logger,
@@ -79,6 +83,7 @@ public final class ClusterCache: Sendable {
         report.addHandler(replay: false) { [weak self] event in
             if Self.reportNeedsReconcile(event) { self?.onChange(.report) }
         }
+        for informer: any AnyInformer in [crds, deployments, nodes] { watchHealth(informer) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.crds.run() }
             group.addTask { await self.deployments.run() }
@@ -212,6 +217,7 @@ public final class ClusterCache: Sendable {
             CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, interner: interner)
         }
         guard let informer else { return }
+        watchHealth(informer)
         informer.addHandler(replay: false) { [weak self] event in
             guard let self else { return }
             let objectEvent: InformerEvent<FluxObject>
@@ -231,11 +237,19 @@ public final class ClusterCache: Sendable {
         if kind == "FluxInstance" { startInstances(resource) }
     }
 
+    private func watchHealth(_ informer: any AnyInformer) {
+        informer.onHealthChange { [weak self] failing in
+            self?.logger.debug("cache health changed", metadata: ["resource": "\(informer.resource)", "failing": "\(failing)"])
+            self?.onChange(.cacheHealth)
+        }
+    }
+
     private func startInstances(_ resource: GroupVersionResource) {
         let informer = Informer<FluxInstanceInfo>(
             api: api, resource: resource, options: InformerOptions(namespace: namespace), logger: logger
         ) { FluxInstanceInfo(json: $0) }
         informer.addHandler(replay: false) { [weak self] _ in self?.onChange(.instances) }
+        watchHealth(informer)
         let task = Task { await informer.run() }
         let previous = state.withLock { state -> Task<Void, Never>? in
             defer { state.instances = (informer, task) }

@@ -130,6 +130,9 @@ struct InformerTests {
         for i in 0..<3 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", 0), options: WriteOptions()) }
         let slow = Backoff(initial: .milliseconds(200), max: .milliseconds(200), jitter: 0)
         let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: slow), transform: Self.slim)
+        // Health flips are announced once each way, not once per failed attempt.
+        let flips = Mutex<[Bool]>([])
+        informer.onHealthChange { failing in flips.withLock { $0.append(failing) } }
         let run = Task { await informer.run() }
         await informer.waitForSync()
         #expect(informer.failure == nil)
@@ -147,6 +150,7 @@ struct InformerTests {
         // Once a list succeeds again, it is healthy and current.
         #expect(await ControllerTests.waitUntil(timeout: .seconds(5)) { informer.failure == nil && api.activeWatchers == 1 })
         #expect(informer.store.count == 4)
+        #expect(flips.withLock { $0 } == [true, false])
         run.cancel()
         await run.value
     }
