@@ -85,7 +85,8 @@ struct TestPKI: Sendable {
     }
 }
 
-/// The fake API server (`Fixtures/fake_apiserver.py`) on 127.0.0.1 and a free port.
+/// A fake API server on 127.0.0.1 and a free port: `Fixtures/fake_apiserver.py` (HTTP/1.1, the
+/// default) or `Fixtures/h2_apiserver.py` (HTTP/2 only).
 final class FakeAPIServer: Sendable {
     let port: Int
     let state: String
@@ -93,23 +94,26 @@ final class FakeAPIServer: Sendable {
     private let process: Process.Box
     private let stdin: Pipe.Box
 
-    static var scriptPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/fake_apiserver.py").path
+    static func scriptPath(_ script: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/\(script)").path
     }
 
-    init(tokens: [String] = []) throws {
+    init(script: String = "fake_apiserver.py", tokens: [String] = []) throws {
         pki = try TestPKI.get()
         state = try makeTempDirectory("kubeclient-state")
         try write(tokens.joined(separator: "\n") + "\n", to: "\(state)/tokens")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.scriptPath, "--cert", pki.serverCert, "--key", pki.serverKey, "--ca", pki.caCert,
+        process.arguments = ["python3", Self.scriptPath(script), "--cert", pki.serverCert, "--key", pki.serverKey, "--ca", pki.caCert,
                              "--state", state]
         let out = Pipe()
         let input = Pipe()
         process.standardOutput = out
         process.standardInput = input
-        process.standardError = FileHandle.nullDevice // tracebacks of deliberately aborted requests
+        // Tracebacks of deliberately aborted requests are noise; a server that cannot start says why in a file.
+        let errors = "\(state)/stderr"
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: errors) ?? FileHandle.nullDevice
         try process.run()
         // First line: "PORT <n>".
         var line = Data()
@@ -121,7 +125,8 @@ final class FakeAPIServer: Sendable {
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard text.hasPrefix("PORT "), let port = Int(text.dropFirst(5)) else {
             process.terminate()
-            throw HarnessError("fake API server did not start: \(text)")
+            let why = (try? read("\(state)/stderr"))?.split(separator: "\n").last.map(String.init) ?? ""
+            throw HarnessError("fake API server \(script) did not start: \(text) \(why)")
         }
         self.port = port
         self.process = Process.Box(process)
