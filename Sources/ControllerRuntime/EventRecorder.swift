@@ -93,13 +93,20 @@ public final class EventRecorder: Sendable {
     public func record(_ object: ObjectReference, type: EventType, reason: String, message: String, action: String = "") {
         let record = Record(object: object, type: type, reason: reason, message: message,
                             action: action.isEmpty ? reason : action, time: Date())
-        if case .dropped = continuation.yield(record) {
+        switch continuation.yield(record) {
+        case .enqueued: break
+        case .dropped:
             dropped.add(1, ordering: .relaxed)
             logger.warning("event buffer full, dropping event", metadata: ["reason": "\(reason)", "object": "\(object.name)"])
+        case .terminated:
+            // The manager stops the recorder only after the controllers, so this is a caller outliving it.
+            dropped.add(1, ordering: .relaxed)
+            logger.warning("event recorder stopped, dropping event", metadata: ["reason": "\(reason)", "object": "\(object.name)"])
+        @unknown default: break
         }
     }
 
-    /// Events dropped because the buffer was full.
+    /// Events dropped because the buffer was full or the recorder had stopped.
     public var droppedCount: Int { dropped.load(ordering: .relaxed) }
 
     /// Writes buffered events until cancelled; then writes what is still buffered, for at most

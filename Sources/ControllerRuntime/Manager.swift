@@ -85,12 +85,6 @@ public final class Manager: Service, Sendable {
         try await runAll()
     }
 
-    /// Runs `body` until cancelled or until graceful shutdown begins (the HTTP servers handle
-    /// graceful shutdown themselves and finish in-flight requests).
-    private static func stopOnShutdown(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        try await cancelWhenGracefulShutdown { try await body() }
-    }
-
     /// Runs under a `ServiceGroup` that turns SIGTERM/SIGINT into graceful shutdown, escalating to
     /// cancellation after `gracefulShutdownTimeout`.
     public func runUntilSignalled() async throws {
@@ -108,34 +102,51 @@ public final class Manager: Service, Sendable {
         return ServiceGroup(configuration: configuration)
     }
 
+    /// The order graceful shutdown stops things in (controller-runtime's stop procedure).
+    enum Stage: Int, CaseIterable {
+        /// Controllers: a reconcile in flight completes, and the events it records are still written.
+        case leaderOnly
+        /// The lease is released only once nothing writes any more.
+        case leaderElection
+        /// Caches, the API ping, the event recorder (which writes what is still buffered).
+        case always
+        /// `/metrics` and `/healthz` answer until the end.
+        case servers
+    }
+
     private func runAll() async throws {
         let all = runnables.withLock { $0 }
         let always = all.filter { !$0.leaderOnly }.map(\.runnable)
         let leaderOnly = all.filter(\.leaderOnly).map(\.runnable)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            if let metricsServer { group.addTask { try await metricsServer.run() } }
-            if let healthServer { group.addTask { try await healthServer.run() } }
-            group.addTask { try await Self.stopOnShutdown { await self.pingLoop() } }
-            for runnable in always { group.addTask { try await Self.stopOnShutdown { try await runnable.run() } } }
-            if let leaderElector {
-                group.addTask { try await Self.stopOnShutdown { await leaderElector.run() } }
-                group.addTask { try await Self.stopOnShutdown { try await self.runWhileLeading(leaderOnly, elector: leaderElector) } }
-            } else {
-                for runnable in leaderOnly { group.addTask { try await Self.stopOnShutdown { try await runnable.run() } } }
-            }
-            // A runnable that fails takes the manager down (like controller-runtime); one that
-            // returns normally just leaves.
-            while !group.isEmpty {
-                do {
-                    try await group.next()
-                } catch is CancellationError {
-                    continue  // stopping, not failing
-                } catch {
-                    group.cancelAll()
-                    informers.stopAll()
-                    throw error
+        let stages = StagedShutdown<Stage>()
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let metricsServer { group.addTask { try await stages.run(.servers) { try await metricsServer.run() } } }
+                if let healthServer { group.addTask { try await stages.run(.servers) { try await healthServer.run() } } }
+                group.addTask { try await stages.run(.always) { await self.pingLoop() } }
+                for runnable in always { group.addTask { try await stages.run(.always) { try await runnable.run() } } }
+                if let leaderElector {
+                    group.addTask { try await stages.run(.leaderElection) { await leaderElector.run() } }
+                    group.addTask { try await stages.run(.leaderOnly) { try await self.runWhileLeading(leaderOnly, elector: leaderElector) } }
+                } else {
+                    for runnable in leaderOnly { group.addTask { try await stages.run(.leaderOnly) { try await runnable.run() } } }
+                }
+                // A runnable that fails takes the manager down (like controller-runtime); one that
+                // returns normally just leaves.
+                while !group.isEmpty {
+                    do {
+                        try await group.next()
+                    } catch is CancellationError {
+                        continue  // stopping, not failing
+                    } catch {
+                        group.cancelAll()
+                        informers.stopAll()
+                        throw error
+                    }
                 }
             }
+        } onGracefulShutdown: {
+            stages.stopInOrder()
         }
         informers.stopAll()
     }

@@ -69,11 +69,14 @@ struct EventRecorderTests {
         let api = FakeKubeAPI()
         let recorder = EventRecorder(api: api, options: Self.options)
         // Recorded, then the recorder is stopped before it had a chance to write them.
+        for i in 0..<5 { recorder.record(Self.report, type: .warning, reason: "Last\(i)", message: "m") }
         let run = Task { await recorder.run() }
         run.cancel()
-        for i in 0..<5 { recorder.record(Self.report, type: .warning, reason: "Last\(i)", message: "m") }
         await run.value
         #expect(api.objects(.events).count == 5)
+        // Once stopped, an event is counted as dropped rather than lost silently.
+        recorder.record(Self.report, type: .warning, reason: "TooLate", message: "m")
+        #expect(recorder.droppedCount == 1)
     }
 
     @Test func recordNeverBlocksAndRunWritesInTheBackground() async throws {

@@ -132,6 +132,45 @@ struct ManagerTests {
         #expect(lease[path: "spec", "holderIdentity"].string == "")
     }
 
+    /// controller-runtime's stop order: controllers first (their last reconcile may still record
+    /// events and write through caches), then the lease, then the rest, then the HTTP servers.
+    @Test func gracefulShutdownStopsInOrder() async throws {
+        let api = FakeKubeAPI()
+        let manager = Manager(api: api, options: Manager.Options(
+            metricsAddress: try ListenAddress(parsing: "127.0.0.1:0"),
+            leaderElection: LeaderElectionTests.config("ordered")))
+        final class Log: Sendable {
+            let lines = Mutex<[String]>([])
+            func append(_ line: String) { lines.withLock { $0.append(line) } }
+        }
+        let log = Log()
+        let holder: @Sendable () async -> String? = {
+            try? await api.get(.leases, namespace: "default", name: "test-lease")[path: "spec", "holderIdentity"].string
+        }
+        manager.add(RunnableFunc {
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            // A slow last reconcile (not itself cancelled): everything else must still be up meanwhile.
+            await Task.detached {
+                try? await Task.sleep(for: .milliseconds(200))
+                let lease = await holder()
+                let port = await manager.metricsServer?.boundPort() ?? 0
+                let metricsUp = (try? await MetricsTests.fetch("http://127.0.0.1:\(port)/metrics"))?.1 == 200
+                log.append("controller stopped (lease \(lease ?? "?"), metrics \(metricsUp ? "up" : "down"))")
+            }.value
+        }, needsLeaderElection: true)
+        manager.add(RunnableFunc {
+            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            let lease = await holder()
+            log.append("cache stopped (lease \(lease?.isEmpty == true ? "released" : lease ?? "?"))")
+        }, needsLeaderElection: false)
+        let group = manager.serviceGroup(handlingSignals: false)
+        let run = Task { try await group.run() }
+        #expect(await ControllerTests.waitUntil { manager.leaderElector?.isLeader == true })
+        await group.triggerGracefulShutdown()
+        _ = await run.result
+        #expect(log.lines.withLock { $0 } == ["controller stopped (lease ordered, metrics up)", "cache stopped (lease released)"])
+    }
+
     @Test func readinessReflectsInformerSync() async throws {
         let api = FakeKubeAPI()
         let manager = Manager(api: api, options: Manager.Options(apiPingInterval: .milliseconds(50)))
