@@ -71,12 +71,16 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         }
         let selection = self.selection
         var chunks: [MetricsChunk] = []
-        func sliced(_ objects: [CachedFluxObject], _ render: @escaping @Sendable (CachedFluxObject, inout [UInt8]) -> Void) {
+        /// `render` gets the object, the output and a scratch buffer reused across the chunk (for
+        /// a label prefix written several times), so rendering allocates nothing per object.
+        func sliced(_ objects: [CachedFluxObject], _ render: @escaping @Sendable (CachedFluxObject, inout [UInt8], inout [UInt8]) -> Void) {
             var start = 0
             while start < objects.count {
                 let slice = objects[start..<min(start + Self.objectsPerChunk, objects.count)]
                 chunks.append { buffer in
-                    for cached in slice { render(cached, &buffer) }
+                    var scratch: [UInt8] = []
+                    scratch.reserveCapacity(512)
+                    for cached in slice { render(cached, &buffer, &scratch) }
                 }
                 start += Self.objectsPerChunk
             }
@@ -84,7 +88,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         for family in FluxMetricFamily.allCases {
             chunks.append { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) }
             for snapshot in snapshots where FluxMetricFamily(kind: snapshot.kind) == family {
-                sliced(snapshot.objects) { cached, buffer in Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
+                sliced(snapshot.objects) { cached, buffer, _ in Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
             }
         }
         guard gotk else { return chunks }
@@ -94,10 +98,10 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
                                type: "gauge", into: &$0)
         }
         for snapshot in snapshots {
-            sliced(snapshot.objects) { cached, buffer in
+            sliced(snapshot.objects) { cached, buffer, scratch in
                 let object = cached.object
                 Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
-                                     current: GotkConditionStatus(object.metricReady), into: &buffer)
+                                     current: GotkConditionStatus(object.metricReady), into: &buffer, scratch: &scratch)
             }
         }
         chunks.append { [self] buffer in
@@ -106,16 +110,15 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
                 deleted = deleted.filter { $0.value.at >= cutoff }
                 return Array(deleted.values)
             }
+            var scratch: [UInt8] = []
             for object in gone {
-                Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace, current: .deleted, into: &buffer)
+                Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace, current: .deleted,
+                                     into: &buffer, scratch: &scratch)
             }
         }
         chunks.append { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) }
         for snapshot in snapshots {
-            sliced(snapshot.objects) { cached, buffer in
-                let series = MetricLabels.suspendStatus(cached.object)
-                MetricsText.sample("gotk_suspend_status", labels: series.labels, value: series.value, into: &buffer)
-            }
+            sliced(snapshot.objects) { cached, buffer, _ in Self.appendSuspendStatus(cached.object, into: &buffer) }
         }
         return chunks
     }
@@ -136,12 +139,12 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         buffer.append(contentsOf: "} 1\n".utf8)
     }
 
-    /// The four `gotk_reconcile_condition` series of an object, sharing one rendered prefix;
-    /// labels in `ReconcileConditionSeries.labelNames` order.
-    static func appendCondition(kind: String, name: String, namespace: String, current: GotkConditionStatus, into buffer: inout [UInt8]) {
-        // The prefix goes to its own small array: appending a slice of `buffer` to itself would copy it whole.
-        var prefix: [UInt8] = []
-        prefix.reserveCapacity(96 + name.utf8.count + namespace.utf8.count)
+    /// The four `gotk_reconcile_condition` series of an object, sharing one prefix rendered into
+    /// `scratch` (appending a slice of `buffer` to itself would copy it whole); labels in
+    /// `ReconcileConditionSeries.labelNames` order.
+    static func appendCondition(kind: String, name: String, namespace: String, current: GotkConditionStatus,
+                                into buffer: inout [UInt8], scratch prefix: inout [UInt8]) {
+        prefix.removeAll(keepingCapacity: true)
         prefix.append(contentsOf: "gotk_reconcile_condition{kind=\"".utf8)
         MetricsText.appendEscapedLabel(kind, into: &prefix)
         prefix.append(contentsOf: "\",name=\"".utf8)
@@ -154,5 +157,17 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
             buffer.append(contentsOf: status.rawValue.utf8)
             buffer.append(contentsOf: (status == current ? "\"} 1\n" : "\"} 0\n").utf8)
         }
+    }
+
+    /// `gotk_suspend_status{kind="…",name="…",namespace="…"} 0|1`, the labels of
+    /// `MetricLabels.suspendStatus` written straight into the buffer.
+    static func appendSuspendStatus(_ object: FluxObject, into buffer: inout [UInt8]) {
+        buffer.append(contentsOf: "gotk_suspend_status{kind=\"".utf8)
+        MetricsText.appendEscapedLabel(object.kind, into: &buffer)
+        buffer.append(contentsOf: "\",name=\"".utf8)
+        MetricsText.appendEscapedLabel(object.name, into: &buffer)
+        buffer.append(contentsOf: "\",namespace=\"".utf8)
+        MetricsText.appendEscapedLabel(object.namespace, into: &buffer)
+        buffer.append(contentsOf: (object.suspended ? "\"} 1\n" : "\"} 0\n").utf8)
     }
 }
