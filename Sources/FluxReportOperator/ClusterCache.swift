@@ -238,8 +238,9 @@ public final class ClusterCache: Sendable {
     }
 
     private func watchHealth(_ informer: any AnyInformer) {
+        let resource = informer.resource  // not the informer: its own handler must not retain it
         informer.onHealthChange { [weak self] failing in
-            self?.logger.debug("cache health changed", metadata: ["resource": "\(informer.resource)", "failing": "\(failing)"])
+            self?.logger.debug("cache health changed", metadata: ["resource": "\(resource)", "failing": "\(failing)"])
             self?.onChange(.cacheHealth)
         }
     }
