@@ -123,8 +123,8 @@ METHOD = """## How each figure is measured
    shutdown time are recorded.
 
 **Run-to-run variance.** The machine is a shared 2-core VM and the figures move between runs of the
-same code: on 2026-11-23, eight runs at N = 100,000 (of this and the previous commit) gave /metrics medians from 349 to 638 ms, first
-reports from 2.8 to 4.1 s and requestedAt medians from 89 to 114 ms, with no difference between the
+same code: on 2026-11-23, nine runs at N = 100,000 (of this and the previous commit) gave /metrics medians from 340 to 638 ms, first
+reports from 2.7 to 4.1 s and requestedAt medians from 89 to 114 ms, with no difference between the
 current and the previous commit in an alternating A/B of four runs. The tables above are one run;
 judge a change by repeated runs, not by one figure (the /metrics target has the least headroom).
 """
