@@ -112,6 +112,9 @@ let package = Package(
         .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
-        .testTarget(name: "OperatorTests", dependencies: ["FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "OperatorTests", dependencies: [
+            "FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
     ]
 )

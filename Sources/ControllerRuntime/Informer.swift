@@ -41,15 +41,38 @@ public final class Informer<Object: Sendable>: Sendable {
     private let transform: @Sendable (JSONValue) -> Object?
     private let logger: Logger
 
+    /// A subscriber sees the events numbered after `since`: those before are in its replay.
+    private struct Subscriber {
+        var since: UInt64
+        var stream: AsyncStream<InformerEvent<Object>>.Continuation?
+        var handler: (@Sendable (InformerEvent<Object>) -> Void)?
+    }
     private struct Subscribers {
         var nextID = 0
-        var streams: [Int: AsyncStream<InformerEvent<Object>>.Continuation] = [:]
-        var handlers: [@Sendable (InformerEvent<Object>) -> Void] = []
+        var all: [Int: Subscriber] = [:]
+        /// Number of the last store change; changes and subscriptions are ordered by it.
+        var sequence: UInt64 = 0
         var synced = false
         var syncWaiters: [CheckedContinuation<Void, Never>] = []
     }
-    /// Store changes and dispatch happen under this lock so subscribers see a consistent sequence.
+    /// Store changes are numbered and subscriptions taken under this lock; handlers are called
+    /// after it is released (only the informer's task changes the store, so the order holds).
     private let subscribers = Mutex(Subscribers())
+    private let freshness = Mutex(Freshness())
+
+    /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
+    private struct Freshness {
+        /// When the running watch was started after the last interruption; nil while listing or backing off.
+        var upSince: ContinuousClock.Instant?
+        /// The cache missed or may have missed events (error, 410) and has not watched since.
+        var disrupted = false
+        /// Start of the last LIST that completed: its snapshot has every change accepted before.
+        var lastListStartedAt: ContinuousClock.Instant?
+        /// A LIST starting at or after this instant was asked for (`requestRelist(after:)`).
+        var relistRequestedAt: ContinuousClock.Instant?
+        /// Ends the current watch or backoff early so the loop relists.
+        var interrupt: (@Sendable () -> Void)?
+    }
     private let lists = Atomic<Int>(0)
     private let watches = Atomic<Int>(0)
     private let lastRV = Mutex<String>("")
@@ -90,21 +113,23 @@ public final class Informer<Object: Sendable>: Sendable {
                 for object in store.list() { continuation.yield(.added(object)) }
             }
             subscribers.nextID += 1
-            subscribers.streams[subscribers.nextID] = continuation
+            subscribers.all[subscribers.nextID] = Subscriber(since: subscribers.sequence, stream: continuation)
             return subscribers.nextID
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.subscribers.withLock { $0.streams.removeValue(forKey: id) }
+            _ = self?.subscribers.withLock { $0.all.removeValue(forKey: id) }
         }
         return stream
     }
 
-    /// A callback for every change, called synchronously on the informer's task, under the lock that
-    /// orders events (keep it short; it must not call `events()` or `addHandler` on this informer).
+    /// A callback for every change, called on the informer's task in the order of the changes, with
+    /// no informer lock held (keep it short: the next change waits for it). The replay runs here,
+    /// under the lock, so no later change can overtake it.
     public func addHandler(replay: Bool = true, _ handler: @escaping @Sendable (InformerEvent<Object>) -> Void) {
         subscribers.withLock { subscribers in
             if replay { for object in store.list() { handler(.added(object)) } }
-            subscribers.handlers.append(handler)
+            subscribers.nextID += 1
+            subscribers.all[subscribers.nextID] = Subscriber(since: subscribers.sequence, handler: handler)
         }
     }
 
@@ -148,11 +173,79 @@ public final class Informer<Object: Sendable>: Sendable {
         }
     }
 
-    /// Calls `handler` each time `failure` turns non-nil (true) or back to nil (false), on the
-    /// informer's task: a reconciler that reports cache health learns of a recovery at once instead
-    /// of at its next retry.
+    /// Calls `handler` each time `failure` turns non-nil (true) or back to nil (false), and (false)
+    /// each time the watch runs again after an error or a relist, on the informer's task: a
+    /// reconciler that reports cache health learns of a recovery at once instead of at its next retry.
     public func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void) {
         health.withLock { $0.handlers.append(handler) }
+    }
+
+    /// The last list/watch error, kept until the watch delivers again.
+    public var lastError: String? { health.withLock { $0.lastError } }
+
+    /// Synced and watching: the cache is not known to be behind.
+    public var isLive: Bool { hasSynced && freshness.withLock { $0.upSince != nil } }
+
+    /// Whether the cache meets `requirement` now.
+    public func satisfies(_ requirement: CacheRequirement) -> Bool {
+        guard hasSynced else { return false }
+        switch requirement {
+        case .live:
+            return isLive
+        case .asOf(let instant, let resourceVersion):
+            if let wanted = resourceVersion.flatMap({ Int64($0) }), let applied = Int64(lastSyncResourceVersion), applied >= wanted {
+                return true
+            }
+            return freshness.withLock { f in
+                if let listed = f.lastListStartedAt, listed >= instant { return true }
+                if let up = f.upSince, up <= instant { return true }
+                return false
+            }
+        }
+    }
+
+    /// Asks for a LIST that starts at or after `instant`: the current watch or backoff ends early
+    /// and the informer relists once (a `requestedAt` after an outage skips the retry delay).
+    public func requestRelist(after instant: ContinuousClock.Instant) {
+        let interrupt = freshness.withLock { f -> (@Sendable () -> Void)? in
+            if let listed = f.lastListStartedAt, listed >= instant { return nil }
+            if let requested = f.relistRequestedAt, requested >= instant { return nil }
+            f.relistRequestedAt = instant
+            return f.interrupt
+        }
+        logger.debug("relist requested", metadata: ["resource": "\(resource)", "interrupting": "\(interrupt != nil)"])
+        interrupt?()
+    }
+
+    private func relistDue() -> Bool {
+        freshness.withLock { f in
+            guard let requested = f.relistRequestedAt else { return false }
+            return f.lastListStartedAt.map { $0 < requested } ?? true
+        }
+    }
+
+    /// A watch is about to run; after an interruption, that is a recovery subscribers hear of.
+    private func markUp() {
+        let recovered = freshness.withLock { f -> Bool in
+            guard f.upSince == nil else { return false }
+            f.upSince = .now
+            defer { f.disrupted = false }
+            return f.disrupted
+        }
+        if recovered { notifyHealth(failing: false) }
+    }
+
+    /// The cache stops following the server (listing, backing off); `disrupted` when events may be missed.
+    private func markDown(disrupted: Bool) {
+        freshness.withLock { f in
+            f.upSince = nil
+            if disrupted { f.disrupted = true }
+        }
+    }
+
+    private func notifyHealth(failing: Bool) {
+        let handlers = health.withLock { $0.handlers }
+        for handler in handlers { handler(failing) }
     }
 
     private func recordFailure(_ error: any Error, listing: Bool) {
@@ -182,6 +275,8 @@ public final class Informer<Object: Sendable>: Sendable {
             return h.isFailing == wasFailing ? nil : (h.isFailing, h.handlers)
         }
         guard let flipped else { return }
+        // A failing cache that recovers is announced here; the watch's return need not repeat it.
+        if !flipped.failing { freshness.withLock { $0.disrupted = false } }
         for handler in flipped.handlers { handler(flipped.failing) }
     }
 
@@ -190,61 +285,104 @@ public final class Informer<Object: Sendable>: Sendable {
     /// Lists and watches until the task is cancelled; then ends every subscriber stream.
     public func run() async {
         var backoff = options.backoff
+        var quickEnds = Backoff(initial: .milliseconds(100), max: .seconds(2), jitter: 0.5)
         var resourceVersion: String?
         while !Task.isCancelled {
             var listing = false
             do {
-                if resourceVersion == nil {
+                // A relist asked for while this one ran needs another that starts after the request.
+                while resourceVersion == nil || relistDue() {
+                    try Task.checkCancellation()
                     listing = true
+                    markDown(disrupted: false)  // the failure that led here, if any, marked it
                     resourceVersion = try await relist()
                     listing = false
                     recordHealthy()
                 }
+                markUp()
                 let started = ContinuousClock.now
-                resourceVersion = try await watch(from: resourceVersion ?? "")
+                let from = resourceVersion ?? ""
+                resourceVersion = try await interruptible { try await self.watch(from: from) }
                 // A normal end (server timeout): resume at once, unless the server keeps closing
                 // immediately, which would otherwise become a hot loop.
                 if ContinuousClock.now - started < .seconds(1) {
-                    try await Task.sleep(for: backoff.next())
+                    // Its own short backoff: the error backoff may have grown to half a minute,
+                    // and no watch runs while this waits.
+                    let delay = quickEnds.next()
+                    markDown(disrupted: false)  // no watch runs meanwhile; the resume replays what it misses
+                    try await interruptible { try await Task.sleep(for: delay) }
                 }
             } catch is CancellationError {
-                break
+                if Task.isCancelled { break }
+                // Interrupted by `requestRelist`: the loop relists now.
             } catch let error as KubeAPIError where error.reason == .gone {
+                // History compacted: relist, after a jittered delay so a compaction does not make
+                // every informer of every replica relist at the same instant.
                 logger.debug("watch expired, relisting", metadata: ["resource": "\(resource)"])
                 resourceVersion = nil
+                markDown(disrupted: true)
+                if !(await pause(after: error, backoff: &backoff, quiet: true)) { break }
             } catch let error as ResumableError {
                 resourceVersion = error.resourceVersion
+                markDown(disrupted: true)
                 recordFailure(error.underlying, listing: false)
                 if !(await pause(after: error.underlying, backoff: &backoff)) { break }
             } catch {
+                markDown(disrupted: true)
                 recordFailure(error, listing: listing)
                 if !(await pause(after: error, backoff: &backoff)) { break }
             }
         }
+        markDown(disrupted: false)
         let streams = subscribers.withLock { subscribers in
-            let streams = Array(subscribers.streams.values)
-            subscribers.streams.removeAll()
+            let streams = subscribers.all.values.compactMap(\.stream)
+            subscribers.all.removeAll()
             return streams
         }
         for stream in streams { stream.finish() }
     }
 
-    /// Sleeps after a failure: `Retry-After` for 429, else the backoff. False when cancelled.
-    private func pause(after error: any Error, backoff: inout Backoff) async -> Bool {
+    /// Runs `body` in a child task that `requestRelist` may cancel; cancelling the informer cancels it too.
+    private func interruptible<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let child = Task { try await body() }
+        freshness.withLock { $0.interrupt = { child.cancel() } }
+        if relistDue() { child.cancel() }
+        defer { freshness.withLock { $0.interrupt = nil } }
+        return try await withTaskCancellationHandler { try await child.value } onCancel: { child.cancel() }
+    }
+
+    /// Sleeps after a failure: `Retry-After` for 429, else the backoff. False when cancelled; true
+    /// early when a relist is requested meanwhile.
+    private func pause(after error: any Error, backoff: inout Backoff, quiet: Bool = false) async -> Bool {
         let delay: Duration
         if let apiError = error as? KubeAPIError, apiError.reason == .tooManyRequests, let retryAfter = apiError.retryAfter {
             delay = retryAfter
         } else {
             delay = backoff.next()
         }
-        logger.info("list/watch failed, retrying", metadata: [
-            "resource": "\(resource)", "error": "\(error)", "after": "\(delay)",
-        ])
+        let metadata: Logger.Metadata = ["resource": "\(resource)", "error": "\(error)", "after": "\(delay)"]
+        if let apiError = error as? KubeAPIError, Self.isConfigurationError(apiError) {
+            // Retrying will not help until someone fixes credentials, RBAC or the CA: say so loudly.
+            logger.error("list/watch failed: the API server refuses this client; retrying", metadata: metadata)
+        } else if !quiet {
+            logger.info("list/watch failed, retrying", metadata: metadata)
+        }
         do {
-            try await Task.sleep(for: delay)
+            try await interruptible { try await Task.sleep(for: delay) }
             return true
         } catch {
-            return false
+            return !Task.isCancelled
+        }
+    }
+
+    /// 401, 403 and TLS failures need a person (token, RBAC, CA), unlike outages and throttling.
+    static func isConfigurationError(_ error: KubeAPIError) -> Bool {
+        switch error.reason {
+        case .unauthorized, .forbidden: return true
+        case .transport:
+            let text = error.message.lowercased()
+            return text.contains("certificate") || text.contains("ssl") || text.contains("tls")
+        default: return false
         }
     }
 
@@ -258,6 +396,8 @@ public final class Informer<Object: Sendable>: Sendable {
     private func relist() async throws -> String {
         var listOptions = ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
                                       limit: options.pageSize)
+        let listStarted = ContinuousClock.now
+        logger.trace("listing", metadata: ["resource": "\(resource)"])
         var fresh: [String: Object] = [:]
         var resourceVersion = ""
         repeat {
@@ -270,26 +410,37 @@ public final class Informer<Object: Sendable>: Sendable {
             resourceVersion = page.resourceVersion
             listOptions.continueToken = page.continueToken
         } while listOptions.continueToken?.isEmpty == false
-        subscribers.withLock { subscribers in
+        let (batch, waiters) = subscribers.withLock { subscribers -> (Batch, [CheckedContinuation<Void, Never>]) in
             let old = store.replace(with: fresh)
+            var events: [InformerEvent<Object>] = []
             for (key, object) in fresh {
                 if let previous = old[key] {
-                    dispatch(.updated(old: previous, new: object), &subscribers)
+                    events.append(.updated(old: previous, new: object))
                 } else {
-                    dispatch(.added(object), &subscribers)
+                    events.append(.added(object))
                 }
             }
             for (key, object) in old where fresh[key] == nil {
-                dispatch(.deleted(object), &subscribers)
+                events.append(.deleted(object))
             }
+            let batch = number(events, &subscribers)
+            var waiters: [CheckedContinuation<Void, Never>] = []
             if !subscribers.synced {
                 subscribers.synced = true
                 syncedFlag.store(true, ordering: .releasing)
-                for waiter in subscribers.syncWaiters { waiter.resume() }
+                waiters = subscribers.syncWaiters
                 subscribers.syncWaiters = []
             }
+            return (batch, waiters)
         }
         lastRV.withLock { $0 = resourceVersion }
+        freshness.withLock { f in
+            f.lastListStartedAt = listStarted
+            if let requested = f.relistRequestedAt, requested <= listStarted { f.relistRequestedAt = nil }
+        }
+        deliver(batch)
+        for waiter in waiters { waiter.resume() }
+        logger.trace("listed", metadata: ["resource": "\(resource)", "items": "\(fresh.count)", "resourceVersion": "\(resourceVersion)"])
         return resourceVersion
     }
 
@@ -323,34 +474,55 @@ public final class Informer<Object: Sendable>: Sendable {
 
     private func apply(_ event: WatchEvent) {
         let key = event.object.objectKey
+        let batch: Batch
         switch event.type {
         case .added, .modified:
             let object = transform(event.object)
-            subscribers.withLock { subscribers in
+            batch = subscribers.withLock { subscribers in
                 if let object {
                     if let previous = store.set(key, object) {
-                        dispatch(.updated(old: previous, new: object), &subscribers)
-                    } else {
-                        dispatch(.added(object), &subscribers)
+                        return number([.updated(old: previous, new: object)], &subscribers)
                     }
+                    return number([.added(object)], &subscribers)
                 } else if let previous = store.removeValue(key) {
                     // It no longer qualifies for the cache: to subscribers it is gone.
-                    dispatch(.deleted(previous), &subscribers)
+                    return number([.deleted(previous)], &subscribers)
                 }
+                return Batch()
             }
         case .deleted:
-            subscribers.withLock { subscribers in
-                if let previous = store.removeValue(key) {
-                    dispatch(.deleted(previous), &subscribers)
-                }
+            batch = subscribers.withLock { subscribers in
+                guard let previous = store.removeValue(key) else { return Batch() }
+                return number([.deleted(previous)], &subscribers)
             }
         case .bookmark, .error:
-            break
+            return
         }
+        deliver(batch)
     }
 
-    private func dispatch(_ event: InformerEvent<Object>, _ subscribers: inout Subscribers) {
-        for stream in subscribers.streams.values { stream.yield(event) }
-        for handler in subscribers.handlers { handler(event) }
+    /// Store changes numbered under the lock, with the subscribers to tell, delivered after it.
+    private struct Batch {
+        var first: UInt64 = 0
+        var events: [InformerEvent<Object>] = []
+        var subscribers: [Subscriber] = []
+    }
+
+    private func number(_ events: [InformerEvent<Object>], _ subscribers: inout Subscribers) -> Batch {
+        guard !events.isEmpty else { return Batch() }
+        let first = subscribers.sequence + 1
+        subscribers.sequence += UInt64(events.count)
+        return Batch(first: first, events: events, subscribers: Array(subscribers.all.values))
+    }
+
+    /// Only the informer's task delivers, so subscribers see changes in store order; a subscriber
+    /// that joined after a change was numbered already has it in its replay.
+    private func deliver(_ batch: Batch) {
+        for subscriber in batch.subscribers {
+            for (offset, event) in batch.events.enumerated() where batch.first + UInt64(offset) > subscriber.since {
+                subscriber.stream?.yield(event)
+                subscriber.handler?(event)
+            }
+        }
     }
 }

@@ -54,6 +54,9 @@ public final class InformerSet: Sendable {
 
     public var resources: [GroupVersionResource] { entries.withLock { Array($0.keys) } }
 
+    /// Every running informer.
+    public var all: [any AnyInformer] { entries.withLock { $0.values.map(\.informer) } }
+
     /// True when every running informer has synced.
     public var hasSynced: Bool { entries.withLock { $0.values.allSatisfy { $0.informer.hasSynced } } }
 
@@ -73,6 +76,10 @@ public protocol AnyInformer: Sendable {
     var listCount: Int { get }
     func waitForSync() async
     func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void)
+    var failure: String? { get }
+    var lastError: String? { get }
+    func satisfies(_ requirement: CacheRequirement) -> Bool
+    func requestRelist(after instant: ContinuousClock.Instant)
 }
 
 extension Informer: AnyInformer {}

@@ -27,6 +27,7 @@ public final class ClusterCache: Sendable {
     private let state = Mutex(State())
     private let kindDiscovery = Mutex(())
     private let interner = StringInterner()
+    private let requests: RequestObservations
     /// Called when a cached object that feeds the report changes (the sync pair, a controller
     /// Deployment, a CRD, the FluxReport) or a cache starts or stops failing: the operator
     /// enqueues a report.
@@ -69,10 +70,21 @@ public final class ClusterCache: Sendable {
             options: InformerOptions(namespace: namespace, labelSelector: FluxKinds.partOfSelector), logger: logger
         ) { DeploymentInfo(json: $0) }
         nodes = Informer(api: api, resource: .nodes, logger: logger) { _ in NodeMarker() }
+        let requests = RequestObservations()
+        self.requests = requests
         report = Informer(
             api: api, resource: .fluxReports,
-            options: InformerOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)"), logger: logger
-        ) { CachedReport(json: $0) }
+            // One small object, and the way users ask for a report: after an outage it must notice
+            // a `requestedAt` within seconds, not after a backoff grown to half a minute.
+            options: InformerOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)",
+                                     backoff: Backoff(initial: .milliseconds(200), max: .seconds(5))),
+            logger: logger
+        ) { json in
+            let report = CachedReport(json: json)
+            // Noted before the store has it, so no reader can see a request without its instant.
+            requests.observe(report)
+            return report
+        }
     }
 
     /// Runs the informers until cancelled.
@@ -146,6 +158,58 @@ public final class ClusterCache: Sendable {
     }
 
     static func syncKey(kind: String, namespace: String, name: String) -> String { "\(kind)/\(namespace)/\(name)" }
+
+    // MARK: - Freshness
+
+    /// Every cache the report reads (the FluxReport's own cache aside).
+    public var reportedCaches: [any AnyInformer] {
+        var all: [any AnyInformer] = [crds, deployments, nodes]
+        all += informers.all
+        if let instances { all.append(instances) }
+        return all
+    }
+
+    /// What a report must wait for: the state as of the pending `requestedAt` when there is one
+    /// (so the report that marks it handled reflects every change made before it), else live caches.
+    public func requirement(forPendingRequest value: String?) -> CacheRequirement {
+        guard let value else { return .live }
+        // Always noted (the report cache's transform sees every version first); `.now` is only a
+        // stricter stand-in.
+        let seen = requests.observation(of: value)
+        return .asOf(seen?.instant ?? .now, resourceVersion: seen?.resourceVersion)
+    }
+
+    /// Waits until every reported cache satisfies `requirement`, at most `timeout`; returns the
+    /// caches still behind, by resource, with why. For a request, caches that cannot prove they are
+    /// current are asked to relist once (skipping a retry backoff: someone asked for fresh data).
+    public func awaitCaches(_ requirement: CacheRequirement, timeout: Duration) async -> [GroupVersionResource: String] {
+        let deadline = ContinuousClock.now + timeout
+        var asked: Set<GroupVersionResource> = []
+        while true {
+            let behind = reportedCaches.filter { !$0.satisfies(requirement) }
+            if behind.isEmpty { return [:] }
+            if case .asOf(let instant, _) = requirement {
+                for informer in behind where asked.insert(informer.resource).inserted {
+                    logger.trace("cache behind a request", metadata: [
+                        "resource": "\(informer.resource)", "requirement": "\(requirement)", "now": "\(ContinuousClock.now)"])
+                    informer.requestRelist(after: instant)
+                }
+            }
+            // Riding out a reconnect is worth a wait; an outage (a cache already failing) is not.
+            let outage = requirement == .live && behind.allSatisfy { $0.failure != nil }
+            if outage || ContinuousClock.now >= deadline || Task.isCancelled {
+                var out: [GroupVersionResource: String] = [:]
+                for informer in behind {
+                    let why = !informer.hasSynced ? "not synced"
+                        : informer.failure ?? informer.lastError.map { "watch failed: \($0)" } ?? "still catching up"
+                    out[informer.resource] = "cache behind the API server: \(why)"
+                }
+                return out
+            }
+            // Bounded and short: a cache comes back within a watch round trip or a LIST.
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
 
     /// The operator's own writes change the FluxReport too: only a deletion (to recreate it), a new
     /// `requestedAt`, or a change of the interval / pause annotations calls for a report.
@@ -268,6 +332,24 @@ public final class ClusterCache: Sendable {
     }
 }
 
+/// When each pending `requestedAt` value was first seen, with the report's resourceVersion then:
+/// what "the state as of the request" means for `CacheRequirement.asOf`.
+final class RequestObservations: Sendable {
+    private let latest = Mutex<(value: String, instant: ContinuousClock.Instant, resourceVersion: String?)?>(nil)
+
+    func observe(_ report: CachedReport) {
+        guard ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt),
+              let value = ReportAnnotations.requestedAt(report.annotations) else { return }
+        latest.withLock { latest in
+            if latest?.value != value { latest = (value, .now, report.resourceVersion) }
+        }
+    }
+
+    func observation(of value: String) -> (instant: ContinuousClock.Instant, resourceVersion: String?)? {
+        latest.withLock { latest in latest.flatMap { $0.value == value ? ($0.instant, $0.resourceVersion) : nil } }
+    }
+}
+
 /// A Node reduced to nothing: the report only counts them.
 public struct NodeMarker: Sendable, Equatable {}
 
@@ -278,9 +360,11 @@ public struct CachedReport: Sendable, Equatable {
     public var annotations: [String: String]
     public var beingDeleted: Bool
     public var lastHandledReconcileAt: String?
+    public var resourceVersion: String?
 
     public init(json: JSONValue) {
         uid = json.uid
+        resourceVersion = json.resourceVersion
         generation = json.generation
         annotations = json.annotations
         beingDeleted = json.isBeingDeleted

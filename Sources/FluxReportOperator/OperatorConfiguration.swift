@@ -25,6 +25,12 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var gotkMetrics: Bool
     /// Pod name: the events' reporting instance and the leader-election identity prefix.
     public var podName: String
+    /// How long a report for a pending `requestedAt` waits for caches to catch up with it before it
+    /// is written without handling the request (Ready False naming the caches behind).
+    public var requestCacheTimeout: Duration = .seconds(10)
+    /// How long any other report waits for a cache whose watch is down (backing off, relisting)
+    /// before writing that part as failed: long enough to ride out a routine reconnect.
+    public var liveCacheTimeout: Duration = .seconds(5)
 
     public init(
         kubeconfigPath: String? = nil, context: String? = nil, namespace: String = "flux-system",

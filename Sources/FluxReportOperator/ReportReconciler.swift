@@ -57,12 +57,26 @@ final class ReportReconciler: Reconciler, Sendable {
         }
 
         let previous = await previousReport(exists: cached != nil)
-        let snapshot = await SnapshotReader(api: api, cache: cache).read()
         let requested = ReportAnnotations.requestedAt(annotations)
+        // A pending request is answered only from caches that have caught up with it; otherwise
+        // the report keeps the last good parts, says which caches are behind, and the request
+        // stays unhandled until they recover (each recovery triggers a report).
+        let pending = ReportAnnotations.hasPendingRequest(annotations, lastHandled: cached?.lastHandledReconcileAt)
+            ? requested : nil
+        let requirement = cache.requirement(forPendingRequest: pending)
+        let behind = await cache.awaitCaches(
+            requirement, timeout: pending == nil ? configuration.liveCacheTimeout : configuration.requestCacheTimeout)
+        let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind).read()
+        let handled = pending != nil && !behind.isEmpty ? nil : requested
+        if let pending, !behind.isEmpty {
+            logger.warning("requestedAt not handled yet: caches behind the API server", metadata: [
+                "requestedAt": "\(pending)", "behind": "\(behind.keys.map(\.description).sorted().joined(separator: ", "))",
+            ])
+        }
         let context = ReportContext(
             operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform,
             now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started,
-            handledRequest: requested, generation: cached?.generation)
+            handledRequest: handled, generation: cached?.generation)
         let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.spec, previousStatus: previous?.status, context: context)
         let report = FluxReport(namespace: namespace, spec: result.spec, status: result.status)
 
@@ -89,7 +103,7 @@ final class ReportReconciler: Reconciler, Sendable {
         if result.succeeded {
             logger.info("report written", metadata: [
                 "elapsed": "\(ReportBuilder.durationText(ContinuousClock.now - started))",
-                "requestedAt": "\(requested ?? "")", "events": "\(events.count)",
+                "requestedAt": "\(handled ?? "")", "events": "\(events.count)",
             ])
             return .requeueAfter(interval)
         }

@@ -12,6 +12,8 @@ import KubeCore
 struct SnapshotReader: Sendable {
     let api: any KubeAPI
     let cache: ClusterCache
+    /// Caches known to be behind the API server (see `ClusterCache.awaitCaches`): failed parts.
+    var behind: [GroupVersionResource: String] = [:]
 
     func read() async -> ReportSnapshot {
         let namespace = cache.namespace
@@ -19,7 +21,7 @@ struct SnapshotReader: Sendable {
 
         // CRDs and per-kind statistics. A cache that is not synced, or whose list/watch keeps
         // failing, is a failed part: the builder keeps the last good value and says so.
-        if let problem = Self.problem(cache.crds, "CustomResourceDefinition") {
+        if let problem = problem(cache.crds, "CustomResourceDefinition") {
             snapshot.crds = .failure(problem)
             snapshot.sourceCRD = .failed(problem)
         } else {
@@ -33,7 +35,7 @@ struct SnapshotReader: Sendable {
                 stats[crd.groupKind] = .failure(PartError("\(crd.kind) cache not started"))
                 continue
             }
-            if let problem = Self.problem(informer, crd.kind) {
+            if let problem = problem(informer, crd.kind) {
                 stats[crd.groupKind] = .failure(problem)
             } else {
                 stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values.lazy.map(\.object)) })
@@ -41,18 +43,18 @@ struct SnapshotReader: Sendable {
         }
         snapshot.kindStats = stats
 
-        if let problem = Self.problem(cache.deployments, "Deployment") {
+        if let problem = problem(cache.deployments, "Deployment") {
             snapshot.deployments = .failure(problem)
         } else {
             snapshot.deployments = .success(cache.deployments.store.list().sorted { $0.name < $1.name })
         }
-        if let problem = Self.problem(cache.nodes, "Node") {
+        if let problem = problem(cache.nodes, "Node") {
             snapshot.nodeCount = .failure(problem)
         } else {
             snapshot.nodeCount = .success(cache.nodes.store.count)
         }
         if let instances = cache.instances {
-            if let problem = Self.problem(instances, "FluxInstance") {
+            if let problem = problem(instances, "FluxInstance") {
                 snapshot.fluxInstances = .failure(problem)
             } else {
                 snapshot.fluxInstances = .success(instances.store.list())
@@ -127,9 +129,11 @@ struct SnapshotReader: Sendable {
     }
 
     /// Why a cache cannot be trusted right now, or nil.
-    static func problem<T>(_ informer: Informer<T>, _ kind: String) -> PartError? {
-        if let failure = informer.failure { return PartError("\(kind) \(failure)") }
+    func problem<T>(_ informer: Informer<T>, _ kind: String) -> PartError? {
         if !informer.hasSynced { return PartError("\(kind) cache not synced") }
+        // Freshness was judged against what this report needs (a running watch, or the state as
+        // of a request): a cache that meets it is trusted even while its error count is high.
+        if let why = behind[informer.resource] { return PartError("\(kind) \(why)") }
         return nil
     }
 

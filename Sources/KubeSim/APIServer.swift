@@ -119,10 +119,44 @@ struct APIServer: Sendable {
         return Target(info: info, version: version, namespace: namespace, name: name, subresource: sub)
     }
 
-    func applyFaults(path: String, verb: String) async throws {
-        guard let outcome = core.faults.check(path: path, verb: verb) else { return }
+    /// Delays or fails the request as an injected fault says; returns the byte count after which
+    /// the response must be cut, if the fault is a reset.
+    @discardableResult
+    func applyFaults(path: String, verb: String) async throws -> Int? {
+        guard let outcome = core.faults.check(path: path, verb: verb) else { return nil }
         if outcome.delayMilliseconds > 0 { try await Task.sleep(for: .milliseconds(outcome.delayMilliseconds)) }
         if let error = outcome.error { throw error }
+        return outcome.resetAfterBytes
+    }
+
+    /// The response with its body cut after `limit` bytes and the connection closed (the
+    /// Content-Length still promises the whole body, as when a proxy or the server dies mid-send).
+    static func truncated(_ response: Response, after limit: Int) -> Response {
+        var response = response
+        let original = response.body
+        let length = original.contentLength
+        response.body = ResponseBody(contentLength: length) { writer in
+            try await original.write(CuttingWriter(inner: writer, budget: limit))
+        }
+        return response
+    }
+
+    /// Passes bytes on until its budget is spent, then fails the write (which closes the connection).
+    struct CuttingWriter: ResponseBodyWriter {
+        var inner: any ResponseBodyWriter
+        var budget: Int
+
+        mutating func write(_ buffer: ByteBuffer) async throws {
+            var buffer = buffer
+            let take = min(budget, buffer.readableBytes)
+            if take > 0, let slice = buffer.readSlice(length: take) { try await inner.write(slice) }
+            budget -= take
+            if budget <= 0 { throw APIError.internalError("connection reset by injected fault") }
+        }
+
+        consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+            throw APIError.internalError("connection reset by injected fault")
+        }
     }
 
     func resourceRequest(_ request: inout Request, group: String, version: String, rest: [String]) async throws -> Response {
@@ -141,19 +175,21 @@ struct APIServer: Sendable {
         default: throw APIError.methodNotAllowed(request.method.rawValue)
         }
         core.counters.record(verb: verb, resource: t.counterName)
-        try await applyFaults(path: path, verb: verb)
+        let resetAfter = try await applyFaults(path: path, verb: verb)
         let body = verb == "create" || verb == "update" || verb == "patch" || verb == "delete"
             ? Array(buffer: try await request.collectBody(upTo: 64 << 20)) : []
         let verbs = Verbs(core: core, target: t, query: query, headers: request.headers)
+        let response: Response
         switch verb {
-        case "list": return try verbs.list()
-        case "watch": return try verbs.watch()
-        case "get": return try verbs.get()
-        case "create": return try verbs.create(body)
-        case "update": return try verbs.update(body)
-        case "patch": return try verbs.patch(body)
-        case "delete": return try verbs.delete(body)
-        default: return try verbs.deleteCollection()
+        case "list": response = try verbs.list()
+        case "watch": response = try verbs.watch()
+        case "get": response = try verbs.get()
+        case "create": response = try verbs.create(body)
+        case "update": response = try verbs.update(body)
+        case "patch": response = try verbs.patch(body)
+        case "delete": response = try verbs.delete(body)
+        default: response = try verbs.deleteCollection()
         }
+        return resetAfter.map { Self.truncated(response, after: $0) } ?? response
     }
 }

@@ -7,7 +7,7 @@ import KubeCore
 /// | --- | --- |
 /// | `POST /_sim/load?namespace=NS` (YAML or JSON, multi-document) | create or replace the objects, status included |
 /// | `POST /_sim/status` `{"apiVersion","kind","namespace","name","status"}` | replace an object's status |
-/// | `POST /_sim/faults` (a `Fault`), `GET`, `DELETE /_sim/faults` | inject, list, clear faults |
+/// | `POST /_sim/faults` (a `Fault`: path, verb, code, times, delayMilliseconds, retryAfterSeconds, message, resetAfterBytes), `GET`, `DELETE /_sim/faults` | inject, list, clear faults |
 /// | `POST /_sim/watches/drop` | end every open watch |
 /// | `POST /_sim/compact` | forget history: older resourceVersions get 410 |
 /// | `GET /_sim/counters`, `DELETE /_sim/counters` | request counts per verb and resource, reset |
@@ -53,7 +53,8 @@ struct ControlAPI {
             guard let faultPath = spec["path"].string else { throw APIError.badRequest("a fault needs a path") }
             let fault = Fault(path: faultPath, verb: spec["verb"].string, code: spec["code"].int.map { Int($0) },
                               times: spec["times"].int.map { Int($0) }, delayMilliseconds: spec["delayMilliseconds"].int.map { Int($0) },
-                              retryAfterSeconds: spec["retryAfterSeconds"].int.map { Int($0) }, message: spec["message"].string)
+                              retryAfterSeconds: spec["retryAfterSeconds"].int.map { Int(clamping: $0) }, message: spec["message"].string,
+                              resetAfterBytes: spec["resetAfterBytes"].int.map { Int(clamping: $0) })
             core.faults.add(fault)
             return HTTPSupport.json(["faults": .int(Int64(core.faults.active.count))])
         case (.get, "/_sim/faults"):
@@ -121,6 +122,7 @@ struct ControlAPI {
         if let v = fault.delayMilliseconds { out["delayMilliseconds"] = .int(Int64(v)) }
         if let v = fault.retryAfterSeconds { out["retryAfterSeconds"] = .int(Int64(v)) }
         if let v = fault.message { out["message"] = .string(v) }
+        if let v = fault.resetAfterBytes { out["resetAfterBytes"] = .int(Int64(v)) }
         return out
     }
 }

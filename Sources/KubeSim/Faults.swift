@@ -16,9 +16,14 @@ public struct Fault: Sendable, Hashable, Codable {
     /// `Retry-After` seconds (and `details.retryAfterSeconds`), e.g. for 429.
     public var retryAfterSeconds: Int?
     public var message: String?
+    /// Answer normally but close the connection after this many bytes of the body (a connection
+    /// reset mid-response: the client sees a truncated LIST, or a watch cut mid-event).
+    public var resetAfterBytes: Int?
 
     public init(path: String, verb: String? = nil, code: Int? = nil, times: Int? = nil,
-                delayMilliseconds: Int? = nil, retryAfterSeconds: Int? = nil, message: String? = nil) {
+                delayMilliseconds: Int? = nil, retryAfterSeconds: Int? = nil, message: String? = nil,
+                resetAfterBytes: Int? = nil) {
+        self.resetAfterBytes = resetAfterBytes
         self.path = path
         self.verb = verb
         self.code = code
@@ -54,6 +59,7 @@ public struct Fault: Sendable, Hashable, Codable {
 struct FaultOutcome: Sendable {
     var delayMilliseconds: Int
     var error: APIError?
+    var resetAfterBytes: Int?
 }
 
 /// Active faults, consumed in order of registration.
@@ -79,7 +85,8 @@ final class FaultInjector: Sendable {
                                  message: fault.message ?? "injected fault (\(code)) for \(verb) \(path)",
                                  details: details, retryAfter: fault.retryAfterSeconds)
             }
-            return FaultOutcome(delayMilliseconds: fault.delayMilliseconds ?? 0, error: error)
+            return FaultOutcome(delayMilliseconds: fault.delayMilliseconds ?? 0, error: error,
+                                resetAfterBytes: fault.resetAfterBytes.map { max(0, $0) })
         }
     }
 }
