@@ -13,10 +13,16 @@ public struct InformerOptions: Sendable {
     public var pageSize: Int
     /// Server-side watch timeout, picked at random in this range for each watch (client-go: 5–10 min).
     public var watchTimeoutSeconds: ClosedRange<Int>
+    /// Delay before retrying after an error (client-go: 800 ms doubling to 30 s, jittered).
     public var backoff: Backoff
+    /// Delay before relisting after `410 Gone`: spreads the relists of every informer (and replica)
+    /// after a compaction, without inheriting an error backoff grown to half a minute.
+    public var expiryBackoff: Backoff
 
     public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
-                watchTimeoutSeconds: ClosedRange<Int> = 300...600, backoff: Backoff = Backoff()) {
+                watchTimeoutSeconds: ClosedRange<Int> = 300...600, backoff: Backoff = Backoff(),
+                expiryBackoff: Backoff = Backoff(initial: .milliseconds(200), max: .seconds(5))) {
+        self.expiryBackoff = expiryBackoff
         self.namespace = namespace
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
@@ -286,6 +292,7 @@ public final class Informer<Object: Sendable>: Sendable {
     public func run() async {
         var backoff = options.backoff
         var quickEnds = Backoff(initial: .milliseconds(100), max: .seconds(2), jitter: 0.5)
+        var expiries = options.expiryBackoff
         var resourceVersion: String?
         while !Task.isCancelled {
             var listing = false
@@ -321,7 +328,7 @@ public final class Informer<Object: Sendable>: Sendable {
                 logger.debug("watch expired, relisting", metadata: ["resource": "\(resource)"])
                 resourceVersion = nil
                 markDown(disrupted: true)
-                if !(await pause(after: error, backoff: &backoff, quiet: true)) { break }
+                if !(await pause(after: error, backoff: &expiries, quiet: true)) { break }
             } catch let error as ResumableError {
                 resourceVersion = error.resourceVersion
                 markDown(disrupted: true)

@@ -13,7 +13,8 @@ struct InformerFreshnessTests {
     static let glacialBackoff = Backoff(initial: .seconds(600), max: .seconds(600), jitter: 0)
 
     static func started(_ api: FakeKubeAPI, backoff: Backoff) async -> (Informer<Slim>, Task<Void, Never>) {
-        let informer = Informer<Slim>(api: api, resource: T.widgets, options: InformerOptions(backoff: backoff), transform: T.slim)
+        let informer = Informer<Slim>(api: api, resource: T.widgets, options: InformerOptions(backoff: backoff, expiryBackoff: backoff),
+                                      transform: T.slim)
         let run = Task { await informer.run() }
         await informer.waitForSync()
         return (informer, run)
