@@ -9,7 +9,8 @@ import PackageDescription
 //   FluxReport       the FluxReport API and the report computation (pure functions of a snapshot)
 //   KubeSim          a simulated Kubernetes API server for tests, benchmarks and the demo
 //   FluxReportOperator the application: reconciler, live metrics, events, CLI commands
-//   flux-report-operator the executable
+//   flux-report-operator the executable (no simulator in its dependency closure)
+//   flux-report-demo     the demo: the operator against KubeSim
 let strict: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
     .enableUpcomingFeature("ExistentialAny"),
@@ -21,6 +22,7 @@ let package = Package(
     products: [
         .executable(name: "flux-report-operator", targets: ["flux-report-operator"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
+        .executable(name: "flux-report-demo", targets: ["flux-report-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -88,7 +90,7 @@ let package = Package(
         .target(
             name: "FluxReportOperator",
             dependencies: [
-                "KubeCore", "KubeClient", "ControllerRuntime", "FluxReport", "KubeSim",
+                "KubeCore", "KubeClient", "ControllerRuntime", "FluxReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -100,6 +102,17 @@ let package = Package(
         .executableTarget(
             name: "flux-report-operator",
             dependencies: ["FluxReportOperator", "CSystemShims"],
+            swiftSettings: strict
+        ),
+        // The demo: the operator against KubeSim. Its own executable, so the production binary links
+        // no simulator, TLS server or certificate generation.
+        .executableTarget(
+            name: "flux-report-demo",
+            dependencies: [
+                "FluxReportOperator", "KubeSim", "ControllerRuntime", "KubeClient", "KubeCore", "FluxReport", "CSystemShims",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -80,7 +80,7 @@ public final class OperatorApp: Sendable {
 
     /// The operator connected to the cluster its configuration names (kubeconfig, context, QPS and
     /// burst), counting its API requests in its own registry. A bad kubeconfig is a `UsageError`.
-    static func connect(configuration: OperatorConfiguration, logger: Logger) throws -> (app: OperatorApp, api: KubernetesClient, server: String) {
+    public static func connect(configuration: OperatorConfiguration, logger: Logger) throws -> (app: OperatorApp, api: KubernetesClient, server: String) {
         var clientConfiguration = try KubeconfigOptions.load(path: configuration.kubeconfigPath, context: configuration.context)
         clientConfiguration.qps = configuration.kubeAPIQPS
         clientConfiguration.burst = configuration.kubeAPIBurst
@@ -120,7 +120,7 @@ final class CollectorSlot: Sendable {
 }
 
 extension LogLevel {
-    var swiftLogLevel: Logger.Level {
+    public var swiftLogLevel: Logger.Level {
         switch self {
         case .trace: return .trace
         case .debug: return .debug

@@ -67,7 +67,7 @@ struct ReportCommand: AsyncParsableCommand {
             }
         }
         if !synced {
-            FluxReportOperatorCommand.printError("warning: not every object could be read within \(timeout)")
+            CommandExecution.printError("warning: not every object could be read within \(timeout)")
         }
         if !result.failures.isEmpty {
             throw OperatorExit(code: 1, message: result.failures.map { "error: \($0.description)" }.joined(separator: "\n"))

@@ -2,13 +2,13 @@ import ArgumentParser
 
 import Foundation
 
-/// `flux-report-operator`: runs the operator by default; `report`, `version`, `demo` are one-shot tools.
+/// `flux-report-operator`: runs the operator by default; `report` and `version` are one-shot tools.
 public struct FluxReportOperatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "flux-report-operator",
         abstract: "Keeps FluxReport/flux up to date with the observed state of a Flux installation.",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, ReportCommand.self, DemoCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, ReportCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}
@@ -16,11 +16,20 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
     /// Entry point: parses arguments; a bad flag or bad configuration prints one line and exits 2
     /// (the convention of Go tools and of the Flux controllers), help and `--version` exit 0.
     public static func execute(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
+        await CommandExecution.execute(Self.self, arguments)
+    }
+}
+
+/// How this project's executables run a command: one line on stderr and exit code 2 for a bad flag
+/// or configuration, 1 for a failure, the code of an `OperatorExit`; help and `--version` exit 0.
+public enum CommandExecution {
+    public static func execute<Root: ParsableCommand>(_ root: Root.Type,
+                                                      _ arguments: [String] = Array(CommandLine.arguments.dropFirst())) async -> Int32 {
         let command: any ParsableCommand
         do {
-            command = try parseAsRoot(arguments)
+            command = try root.parseAsRoot(arguments)
         } catch {
-            return report(error)
+            return report(error, root)
         }
         do {
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -31,15 +40,15 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
             }
             return 0
         } catch {
-            return report(error)
+            return report(error, root)
         }
     }
 
-    private static func report(_ error: any Error) -> Int32 {
-        let code = exitCode(for: error)
+    private static func report<Root: ParsableCommand>(_ error: any Error, _ root: Root.Type) -> Int32 {
+        let code = root.exitCode(for: error)
         if code == .success {
             // --help, --version: ArgumentParser's full text on stdout.
-            print(fullMessage(for: error))
+            print(root.fullMessage(for: error))
             return 0
         }
         if let exit = error as? ExitCode { return exit.rawValue }
@@ -47,7 +56,7 @@ public struct FluxReportOperatorCommand: AsyncParsableCommand {
             if !failure.message.isEmpty { printError(failure.message) }
             return failure.code
         }
-        let message = message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+        let message = root.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         printError("error: \(message)")
         return code == .validationFailure || error is UsageError ? 2 : 1
     }

@@ -1,18 +1,27 @@
 import ArgumentParser
+import CSystemShims
 import ControllerRuntime
 import FluxReport
+import FluxReportOperator
 import Foundation
 import KubeClient
 import KubeCore
 import KubeSim
 import Logging
 
-/// `demo`: the operator against the bundled simulated cluster (KubeSim over HTTPS) loaded with a
-/// realistic Flux installation and a generated fleet, with light churn so reports, events and
-/// metrics move. Runs until Ctrl-C.
+/// `flux-report-demo`: the operator against the bundled simulated cluster (KubeSim over HTTPS)
+/// loaded with a realistic Flux installation and a generated fleet, with light churn so reports,
+/// events and metrics move. Runs until Ctrl-C. A separate executable, so the production binary
+/// carries no simulator (no TLS server, no certificate generation).
+@main
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Run the operator against a simulated Flux cluster and show how to look at it.")
+        commandName: "flux-report-demo", abstract: "Run the operator against a simulated Flux cluster and show how to look at it.",
+        version: BuildInfo.version)
+
+    static func main() async {
+        Foundation.exit(await CommandExecution.execute(Self.self))
+    }
 
     @Option(help: "Flux objects in the generated fleet.")
     var objects = 2000
