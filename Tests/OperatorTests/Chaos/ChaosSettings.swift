@@ -4,7 +4,7 @@ import Foundation
 /// random, a soak replays or runs long.
 ///
 /// - `CHAOS_SEED`: the run's seed (default: random, printed).
-/// - `CHAOS_ITERATIONS`: quiet points to check (default 6).
+/// - `CHAOS_ITERATIONS`: quiet points to check (default 8).
 /// - `CHAOS_SECONDS`: stop starting iterations after this long (default 150).
 struct ChaosSettings: CustomStringConvertible {
     var seed: UInt64
@@ -14,7 +14,7 @@ struct ChaosSettings: CustomStringConvertible {
     static func fromEnvironment() -> ChaosSettings {
         let env = ProcessInfo.processInfo.environment
         let seed = env["CHAOS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64(UInt32.max))
-        let iterations = env["CHAOS_ITERATIONS"].flatMap { Int($0) }.map { max(1, $0) } ?? 6
+        let iterations = env["CHAOS_ITERATIONS"].flatMap { Int($0) }.map { max(1, $0) } ?? 8
         let seconds = env["CHAOS_SECONDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 150
         return ChaosSettings(seed: seed, iterations: iterations, seconds: seconds)
     }
