@@ -21,6 +21,8 @@ let package = Package(
     products: [
         .executable(name: "flux-report-operator", targets: ["flux-report-operator"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
+        // For the fuzz package in Fuzz/ (its only user): the modules that decode outside data.
+        .library(name: "Decoders", targets: ["KubeCore", "KubeClient", "FluxReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
