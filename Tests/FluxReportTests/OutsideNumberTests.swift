@@ -102,9 +102,9 @@ import Testing
     @Test(arguments: [(Int64.min, Int64.max), (Int64.max, Int64.min), (-1, Int64.max), (Int64.min, 0), (Int64.max, Int64.max)] as [(Int64, Int64)])
     func deploymentReplicasAtTheLimits(spec: Int64, status: Int64) {
         let json: JSONValue = [
-            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "d", "generation": .int(.max)],
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "d", "generation": 1],
             "spec": ["replicas": .int(spec)],
-            "status": ["observedGeneration": .int(.min), "replicas": .int(status), "updatedReplicas": .int(status),
+            "status": ["observedGeneration": 1, "replicas": .int(status), "updatedReplicas": .int(status),
                        "readyReplicas": .int(status), "availableReplicas": .int(status)],
         ]
         let result = DeploymentStatus(DeploymentInfo(json: json))
