@@ -23,6 +23,8 @@ let package = Package(
         .executable(name: "flux-report-operator", targets: ["flux-report-operator"]),
         .executable(name: "kubesim", targets: ["kubesim"]),
         .executable(name: "flux-report-demo", targets: ["flux-report-demo"]),
+        // For the fuzz package in Fuzz/ (its only user): the modules that decode outside data.
+        .library(name: "Decoders", targets: ["KubeCore", "KubeClient", "FluxReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),

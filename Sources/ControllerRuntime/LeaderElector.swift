@@ -177,7 +177,7 @@ public final class LeaderElector: Sendable {
             } else {
                 updated["spec"] = [
                     "holderIdentity": .string(configuration.identity), "leaseDurationSeconds": .int(leaseSeconds),
-                    "acquireTime": .string(now), "renewTime": .string(now), "leaseTransitions": .int(transitions + 1),
+                    "acquireTime": .string(now), "renewTime": .string(now), "leaseTransitions": .int(transitions < .max ? transitions + 1 : .max),
                 ]
             }
             updated["spec"]["leaseDurationSeconds"] = .int(leaseSeconds)

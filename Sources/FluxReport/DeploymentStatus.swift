@@ -110,7 +110,7 @@ public struct DeploymentStatus: Sendable, Equatable {
         } else if spec > d.updatedReplicas {
             self.init(status: .inProgress, message: "Updated: \(d.updatedReplicas)/\(spec)")
         } else if d.replicas > spec {
-            self.init(status: .inProgress, message: "Pending termination: \(d.replicas - spec)")
+            self.init(status: .inProgress, message: "Pending termination: \(d.replicas.subtractingReportingOverflow(spec).overflow ? Int64.max : d.replicas - spec)")
         } else if d.updatedReplicas > d.availableReplicas {
             self.init(status: .inProgress, message: "Available: \(d.availableReplicas)/\(d.updatedReplicas)")
         } else if spec > d.readyReplicas {

@@ -41,6 +41,9 @@ public struct FluxObject: Sendable, Equatable {
     public var path: String
     /// `status.artifact.size` in bytes (0 when absent, negative or not a number).
     public var artifactSize: Int64
+    /// `status.artifact.size` is clamped to 16 TiB per object, so the per-kind sums (up to half a
+    /// million objects) cannot overflow `Int64`. Real artifacts are far smaller.
+    public static let maxArtifactSize: Int64 = 1 << 44
     /// FluxInstance `spec.distribution.registry`.
     public var registry: String
     /// ResourceSet: number of `status.inventory.entries`.
@@ -143,7 +146,7 @@ public struct FluxObject: Sendable, Equatable {
         }
 
         path = kind == "Kustomization" ? (spec["path"].string ?? "") : ""
-        artifactSize = max(0, status[path: "artifact", "size"].int ?? 0)
+        artifactSize = min(max(0, status[path: "artifact", "size"].int ?? 0), Self.maxArtifactSize)
         registry = kind == "FluxInstance" ? (spec[path: "distribution", "registry"].string ?? "") : ""
         resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].array?.count ?? 0) : 0
         alwaysReady = kind == "Alert" || kind == "Provider"

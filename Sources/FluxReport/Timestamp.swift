@@ -1,7 +1,8 @@
 /// RFC 3339 timestamps (`2024-05-01T12:00:00Z`) for condition times, without Foundation formatters.
 public enum Timestamp {
-    /// Formats whole seconds since the Unix epoch, UTC.
+    /// Formats whole seconds since the Unix epoch, UTC; clamped to years 0000–9999 (RFC 3339's range).
     public static func rfc3339(secondsSinceEpoch: Int64) -> String {
+        let secondsSinceEpoch = min(max(secondsSinceEpoch, -62_167_219_200), 253_402_300_799)
         let days = secondsSinceEpoch >= 0 ? secondsSinceEpoch / 86400 : (secondsSinceEpoch - 86399) / 86400
         let secondOfDay = secondsSinceEpoch - days * 86400
         // Howard Hinnant's civil_from_days.

@@ -224,6 +224,10 @@ private func curlHeaderCallback(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int
 extension Duration {
     var milliseconds: Int {
         let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        // Saturates: timeouts come from flags and a huge one means "no limit", not a trap.
+        let millis = seconds.multipliedReportingOverflow(by: 1000)
+        let sum = millis.partialValue.addingReportingOverflow(attoseconds / 1_000_000_000_000_000)
+        if millis.overflow || sum.overflow { return seconds < 0 ? .min : .max }
+        return Int(sum.partialValue)
     }
 }

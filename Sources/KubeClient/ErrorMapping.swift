@@ -12,9 +12,9 @@ extension KubeAPIError {
         }
         var retryAfter: Duration?
         if let header = retryAfterHeader, let seconds = Int(header), seconds >= 0 {
-            retryAfter = .seconds(seconds)
+            retryAfter = clampedRetryAfter(seconds)
         } else if let seconds = status?.details?.retryAfterSeconds, seconds >= 0 {
-            retryAfter = .seconds(seconds)
+            retryAfter = clampedRetryAfter(seconds)
         }
         return KubeAPIError(reason: reason(code: code, statusReason: status?.reason), code: code, message: message,
                             status: status, retryAfter: retryAfter)
@@ -25,7 +25,15 @@ extension KubeAPIError {
         let code = status.code ?? 0
         self.init(reason: Self.reason(code: code, statusReason: status.reason), code: code,
                   message: status.message ?? status.reason ?? "unknown error", status: status,
-                  retryAfter: status.details?.retryAfterSeconds.map { .seconds($0) })
+                  retryAfter: status.details?.retryAfterSeconds.flatMap { $0 >= 0 ? Self.clampedRetryAfter($0) : nil })
+    }
+
+    /// The longest `Retry-After` honoured (a server's or proxy's value is outside data): one hour.
+    /// Longer waits are cut to it; `Task.sleep` would trap on seconds near `Int64.max`.
+    public static let maxRetryAfter: Duration = .seconds(3600)
+
+    static func clampedRetryAfter(_ seconds: Int) -> Duration {
+        seconds >= 3600 ? maxRetryAfter : .seconds(seconds)
     }
 
     /// HTTP code first, `Status.reason` to split 409 and when the code is missing.

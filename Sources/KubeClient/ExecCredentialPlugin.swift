@@ -87,9 +87,14 @@ actor ExecCredentialPlugin {
             let message = String(decoding: errorOutput.prefix(1024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw failure(config, "exit status \(process.terminationStatus)\(message.isEmpty ? "" : ": \(message)")")
         }
+        return try decodeOutput(Array(output), config: config)
+    }
+
+    /// Decodes the plugin's standard output (an `ExecCredential`): outside data.
+    static func decodeOutput(_ output: [UInt8], config: ExecConfig) throws -> (Credentials, Date?) {
         let json: JSONValue
         do {
-            json = try JSONValue.parse(Array(output))
+            json = try JSONValue.parse(output)
         } catch {
             throw failure(config, "output is not an ExecCredential: \(error)")
         }

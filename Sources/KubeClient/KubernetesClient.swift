@@ -68,7 +68,7 @@ public final class KubernetesClient: KubeAPI {
         if let v = options.timeoutSeconds { query.append(("timeoutSeconds", String(v))) }
         let path = resource.collectionPath(namespace: namespace)
         // A server-side timeout ends the stream; a client-side one a minute later catches a server that forgot.
-        let timeout = options.timeoutSeconds.map { Duration.seconds($0 + 60) }
+        let timeout = options.timeoutSeconds.map { Duration.seconds($0) + .seconds(60) }
         let fixedQuery = query
         return AsyncThrowingStream { continuation in
             let task = Task {

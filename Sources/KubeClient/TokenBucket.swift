@@ -34,7 +34,9 @@ public final class TokenBucket: Sendable {
             }
             state.tokens -= 1
             if state.tokens >= 0 { return .zero }
-            return .nanoseconds(Int64((-state.tokens / qps) * 1e9))
+            // A tiny qps makes the wait huge (or infinite): saturate rather than trap on conversion.
+            let nanos = (-state.tokens / qps) * 1e9
+            return nanos < 9.2e18 ? .nanoseconds(Int64(nanos)) : .nanoseconds(Int64.max)
         }
     }
 
