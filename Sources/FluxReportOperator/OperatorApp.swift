@@ -35,12 +35,15 @@ public final class OperatorApp: Sendable {
 
         let objectMetrics = CollectorSlot()
         let slot = controller
+        // Objects are projected with the same de-duplicated key list the metrics use: keys that
+        // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
+        let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
-            api: api, namespace: configuration.namespace, keepLabels: configuration.metricsObjectLabels,
+            api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             informers: manager.informers, logger: logger,
             onChange: { _ in slot.current?.enqueue(FluxReportAPI.reportName) },
             onObjectEvent: { event in objectMetrics.current?.objectEvent(event) })
-        let collector = FluxMetricsCollector(cache: cache, objectLabels: configuration.metricsObjectLabels,
+        let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
         objectMetrics.set(collector)
         let reportMetrics = ReportMetrics(isLeader: isLeader)
