@@ -79,6 +79,9 @@ public final class OperatorApp: Sendable {
         logger.info("caches synced; reporting", metadata: ["namespace": "\(configuration.namespace)"])
         await controller.run()
         self.controller.clear(ifCurrent: controller)
+        // Leadership ended (this runnable is cancelled when it is lost): the in-memory last report
+        // may be outdated by the time this replica leads again.
+        reconciler.resetState()
     }
 
     /// The operator connected to the cluster its configuration names (kubeconfig, context, QPS and
