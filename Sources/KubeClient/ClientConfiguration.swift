@@ -20,9 +20,13 @@ public struct ExecConfig: Sendable, Hashable {
     public var installHint: String?
     /// Directory the kubeconfig was read from; relative commands containing `/` resolve against it.
     public var baseDirectory: String?
+    /// A plugin still running after this long is killed and the request fails (a hung plugin would
+    /// otherwise block every request that needs credentials).
+    public var timeout: Duration
 
     public init(apiVersion: String, command: String, args: [String] = [], env: [String: String] = [:],
-                installHint: String? = nil, baseDirectory: String? = nil) {
+                installHint: String? = nil, baseDirectory: String? = nil, timeout: Duration = .seconds(30)) {
+        self.timeout = timeout
         self.apiVersion = apiVersion
         self.command = command
         self.args = args
