@@ -70,12 +70,14 @@ public final class KubernetesClient: KubeAPI {
         // A server-side timeout ends the stream; a client-side one a minute later catches a server that forgot.
         let timeout = options.timeoutSeconds.map { Duration.seconds($0 + 60) }
         let fixedQuery = query
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                await self.runWatch(path: path, query: fixedQuery, timeout: timeout, continuation: continuation)
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        // Pulled, not pushed: an event is decoded only when the consumer asks for it, in its task;
+        // the engine thread only fills a bounded buffer (see `WatchBuffer`).
+        let buffer = WatchBuffer(limit: configuration.watchBufferLimit, engine: engine)
+        let producer = Task {
+            await self.runWatch(path: path, query: fixedQuery, timeout: timeout, buffer: buffer)
         }
+        let reader = WatchReader(buffer: buffer, path: path, producer: producer)
+        return AsyncThrowingStream(unfolding: { try await reader.nextEvent() })
     }
 
     public func create(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, options: WriteOptions) async throws -> JSONValue {
@@ -232,8 +234,7 @@ public final class KubernetesClient: KubeAPI {
         }
     }
 
-    private func runWatch(path: String, query: [(String, String)], timeout: Duration?,
-                          continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) async {
+    private func runWatch(path: String, query: [(String, String)], timeout: Duration?, buffer: WatchBuffer) async {
         var attempt = 0
         do {
             while true {
@@ -242,25 +243,24 @@ public final class KubernetesClient: KubeAPI {
                 let credentials = try await authenticator.credentials()
                 let request = makeRequest("GET", path, query: query, body: nil, contentType: nil, credentials: credentials,
                                           timeout: timeout, lowSpeedTime: configuration.watchIdleTimeout)
-                let sink = WatchSink(continuation: continuation)
-                let result = try await execute(request, sink: sink)
-                if result.failure == .aborted || sink.finished { return }
+                let result = try await execute(request, sink: WatchSink(buffer: buffer), attach: { buffer.attach($0) })
+                // Aborted or closed: the consumer stopped (an ERROR event, a bad line, or it let go).
+                if result.failure == .aborted || buffer.isClosed {
+                    buffer.finish(nil)
+                    return
+                }
                 try check(result, method: "GET")
                 if (200..<300).contains(result.status) {
-                    if sink.hasPartialLine {
-                        sink.finish(throwing: KubeAPIError(reason: .transport, code: result.status,
-                                                           message: "watch \(path): stream ended inside an event"))
-                    }
-                    sink.finish()
+                    buffer.finish(nil)
                     return
                 }
                 if result.status == 401, attempt == 1, await authenticator.invalidate() { continue }
                 throw KubeAPIError.fromResponse(code: result.status, body: result.body, retryAfterHeader: result.retryAfter)
             }
         } catch is CancellationError {
-            continuation.finish()
+            buffer.finish(nil)
         } catch {
-            continuation.finish(throwing: error)
+            buffer.finish(error)
         }
     }
 
