@@ -7,7 +7,7 @@ struct TransferResult: Sendable {
     enum Failure: Sendable, Equatable {
         case cancelled
         case timeout(String)
-        case transport(String)
+        case transport(String, KubeAPIError.TransportCause)
         /// The stream consumer asked to stop (e.g. a watch ERROR event); already reported by it.
         case aborted
     }
@@ -178,6 +178,16 @@ final class CurlTransfer: @unchecked Sendable {
         }
     }
 
+    static func cause(_ code: CURLcode) -> KubeAPIError.TransportCause {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .hostNotFound
+        case CURLE_COULDNT_CONNECT: return .connectionRefused
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR: return .certificateVerification
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER: return .tlsHandshake
+        default: return .other
+        }
+    }
+
     /// Called exactly once by the engine, on its thread.
     func finish(_ code: CURLcode?) {
         guard let completion else { return }
@@ -193,7 +203,7 @@ final class CurlTransfer: @unchecked Sendable {
             switch code {
             case CURLE_OPERATION_TIMEDOUT: failure = .timeout(message)
             case CURLE_WRITE_ERROR where streaming == true: failure = .aborted
-            default: failure = .transport(message)
+            default: failure = .transport(message, Self.cause(code))
             }
         } else if code == nil {
             failure = .cancelled

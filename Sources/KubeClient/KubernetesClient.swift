@@ -215,17 +215,21 @@ public final class KubernetesClient: KubeAPI {
         case .timeout(let message):
             observer?.requestCompleted(code: "<error>", method: method, host: host)
             throw KubeAPIError(reason: .timeout, code: 0, message: message)
-        case .transport(let message):
+        case .transport(let message, let cause):
             observer?.requestCompleted(code: "<error>", method: method, host: host)
-            throw KubeAPIError(reason: .transport, code: 0, message: message)
+            var error = KubeAPIError(reason: .transport, code: 0, message: message)
+            error.transportCause = cause
+            throw error
         case .aborted, nil:
             observer?.requestCompleted(code: String(result.status), method: method, host: host)
         }
     }
 
-    private func execute(_ request: HTTPRequest, sink: (any StreamSink)?) async throws -> TransferResult {
+    private func execute(_ request: HTTPRequest, sink: (any StreamSink)?,
+                         attach: ((CurlTransfer) -> Void)? = nil) async throws -> TransferResult {
         let done = OneShot<TransferResult>()
         let transfer = try CurlTransfer(request: request, sink: sink) { done.deliver($0) }
+        attach?(transfer)
         return await withTaskCancellationHandler {
             engine.start(transfer)
             return await done.wait()
