@@ -92,7 +92,7 @@ struct ReportFailuresE2ETests {
     @Test("a server that does not answer: exit 4 at --timeout")
     func noAnswer() async throws {
         try await E2EEnvironment.with(fleet: nil) { env in
-            env.sim.injectFault(Fault(path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", verb: "list", delayMilliseconds: 20_000))
+            env.sim.injectFault(Fault(path: "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", verb: "list", delayMilliseconds: 6_000))
             try await Self.expectFailure(env, kubeconfig: env.kubeconfigPath, extra: ["--timeout", "2s"], code: 4,
                                          within: .seconds(6), ["error: no answer from", "within 2s"])
         }
