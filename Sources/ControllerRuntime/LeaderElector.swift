@@ -85,22 +85,31 @@ public final class LeaderElector: Sendable {
     /// Campaigns and renews until cancelled; releases the lease on the way out when leading.
     public func run() async {
         while !Task.isCancelled {
-            // Acquire.
+            // Acquire. An attempt counts from when it started (the renewTime it writes), and one that
+            // takes longer than the renew deadline is abandoned: its lease would be nearly spent.
+            var lastRenew = ContinuousClock.now
             while !Task.isCancelled {
-                if await tryAcquireOrRenew() { break }
+                let started = ContinuousClock.now
+                if await attempt(until: started + configuration.renewDeadline) {
+                    lastRenew = started
+                    break
+                }
                 try? await Task.sleep(for: jittered(configuration.retryPeriod))
             }
             guard !Task.isCancelled else { break }
             setLeading(true)
             logger.info("acquired lease", metadata: ["lease": "\(configuration.namespace)/\(configuration.leaseName)", "identity": "\(configuration.identity)"])
-            // Renew until the deadline passes without a successful renewal.
-            var lastRenew = ContinuousClock.now
+            // Renew until the deadline passes without a successful renewal. Each attempt (a GET and a
+            // PUT, each up to the client's request timeout) is cut off at the deadline, so a replica
+            // never believes it leads after the time its last renewal guaranteed.
             while !Task.isCancelled {
                 try? await Task.sleep(for: configuration.retryPeriod)
                 if Task.isCancelled { break }
-                if await tryAcquireOrRenew() {
-                    lastRenew = ContinuousClock.now
-                } else if ContinuousClock.now - lastRenew >= configuration.renewDeadline {
+                let started = ContinuousClock.now
+                let deadline = lastRenew + configuration.renewDeadline
+                if await attempt(until: deadline) {
+                    lastRenew = started
+                } else if ContinuousClock.now >= deadline {
                     logger.error("failed to renew lease before the deadline; leadership lost",
                                  metadata: ["lease": "\(configuration.leaseName)"])
                     setLeading(false)
@@ -119,6 +128,26 @@ public final class LeaderElector: Sendable {
             return listeners
         }
         for listener in listeners { listener.finish() }
+    }
+
+    /// `tryAcquireOrRenew`, given up (false) at `deadline`. The attempt is cancelled then, and not
+    /// awaited: a request that ignores cancellation cannot hold leadership decisions past the deadline.
+    func attempt(until deadline: ContinuousClock.Instant) async -> Bool {
+        guard ContinuousClock.now < deadline else { return false }
+        let outcome = AttemptOutcome()
+        let work = Task { outcome.settle(await self.tryAcquireOrRenew()) }
+        let timer = Task {
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            outcome.settle(false)
+        }
+        let result = await withTaskCancellationHandler {
+            await outcome.value()
+        } onCancel: {
+            outcome.settle(false)
+        }
+        work.cancel()
+        timer.cancel()
+        return result
     }
 
     private func jittered(_ period: Duration) -> Duration {
@@ -218,6 +247,33 @@ public final class LeaderElector: Sendable {
             logger.info("released lease", metadata: ["lease": "\(configuration.leaseName)"])
         } catch {
             logger.warning("failed to release lease", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The first of an attempt's result, its deadline or its cancellation.
+private final class AttemptOutcome: Sendable {
+    private let state = Mutex<(result: Bool?, waiter: CheckedContinuation<Bool, Never>?)>((nil, nil))
+
+    func settle(_ value: Bool) {
+        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+            guard state.result == nil else { return nil }
+            state.result = value
+            let waiter = state.waiter
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume(returning: value)
+    }
+
+    func value() async -> Bool {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> Bool? in
+                if let result = state.result { return result }
+                state.waiter = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

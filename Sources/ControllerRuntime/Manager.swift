@@ -186,7 +186,12 @@ public final class Manager: Service, Sendable {
                 apiContact.touch()
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("API server ping failed", metadata: ["error": "\(error)"])
+                // 401/403/TLS do not heal by retrying: say so at error level, every ping while it lasts.
+                if let error = error as? KubeAPIError, error.needsUserAction {
+                    logger.error("API server ping failed", metadata: ["error": "\(error.summary(server: "the API server", verb: "get", resource: "/version"))"])
+                } else {
+                    logger.debug("API server ping failed", metadata: ["error": "\(error)"])
+                }
             }
             try? await Task.sleep(for: options.apiPingInterval)
         }

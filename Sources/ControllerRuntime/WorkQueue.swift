@@ -63,15 +63,14 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
             return
         }
         let readyAt = clock.now() + delay
-        let arm: Duration? = state.withLock { state in
+        let replaced: Task<Void, Never>? = state.withLock { state in
             guard !state.shuttingDown else { return nil }
             if let existing = state.delayed[item], existing <= readyAt { return nil }
             state.delayed[item] = readyAt
             if let deadline = state.timerDeadline, deadline <= readyAt { return nil }
-            state.timerDeadline = readyAt
-            return readyAt
+            return armTimer(readyAt, &state)
         }
-        if let arm { armTimer(arm) }
+        replaced?.cancel()
     }
 
     /// Queues the item after the rate limiter's delay (a retry).
@@ -257,34 +256,40 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
     }
 
-    /// Wakes at `deadline` to move due delayed items onto the queue and hand them to waiters.
-    private func armTimer(_ deadline: Duration) {
+    /// Arms the timer to wake at `deadline`, replacing the current one; returns the replaced timer,
+    /// to cancel once the lock is released. Deciding and installing under one lock hold matters:
+    /// two callers arming outside it could install in the opposite order and let a later deadline
+    /// cancel the timer of an earlier one, leaving an item waiting past its time.
+    private func armTimer(_ deadline: Duration, _ state: inout State) -> Task<Void, Never>? {
         let clock = self.clock
         let task = Task { [weak self] in
             do { try await clock.sleep(until: deadline) } catch { return }
             self?.fireTimer()
         }
-        let previous: Task<Void, Never>? = state.withLock { state in
-            let previous = state.timer
-            state.timer = task
-            return previous
-        }
-        previous?.cancel()
+        let previous = state.timer
+        state.timer = task
+        state.timerDeadline = deadline
+        return previous
     }
 
     private func fireTimer() {
         let now = clock.now()
-        let (ready, next): ([(Waiter, Key)], Duration?) = state.withLock { state in
-            state.timer = nil
-            state.timerDeadline = nil
+        let (ready, replaced): ([(Waiter, Key)], Task<Void, Never>?) = state.withLock { state in
             promoteDue(now: now, &state)
             var ready: [(Waiter, Key)] = []
             while let pair = popForWaiter(now: now, &state) { ready.append(pair) }
-            let next = state.delayed.values.min()
-            state.timerDeadline = next
-            return (ready, next)
+            var replaced: Task<Void, Never>?
+            if !state.shuttingDown, let next = state.delayed.values.min() {
+                replaced = armTimer(next, &state)
+            } else {
+                replaced = state.timer
+                state.timer = nil
+                state.timerDeadline = nil
+            }
+            return (ready, replaced)
         }
+        // The replaced timer is this one (already awake) or a stale one that must not fire again.
+        replaced?.cancel()
         for (waiter, key) in ready { waiter.continuation.resume(returning: key) }
-        if let next { armTimer(next) }
     }
 }

@@ -35,12 +35,15 @@ public final class OperatorApp: Sendable {
 
         let objectMetrics = CollectorSlot()
         let slot = controller
+        // Objects are projected with the same de-duplicated key list the metrics use: keys that
+        // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
+        let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
-            api: api, namespace: configuration.namespace, keepLabels: configuration.metricsObjectLabels,
+            api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             informers: manager.informers, logger: logger,
             onChange: { _ in slot.current?.enqueue(FluxReportAPI.reportName) },
             onObjectEvent: { event in objectMetrics.current?.objectEvent(event) })
-        let collector = FluxMetricsCollector(cache: cache, objectLabels: configuration.metricsObjectLabels,
+        let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
         objectMetrics.set(collector)
         let reportMetrics = ReportMetrics(isLeader: isLeader)
@@ -76,6 +79,9 @@ public final class OperatorApp: Sendable {
         logger.info("caches synced; reporting", metadata: ["namespace": "\(configuration.namespace)"])
         await controller.run()
         self.controller.clear(ifCurrent: controller)
+        // Leadership ended (this runnable is cancelled when it is lost): the in-memory last report
+        // may be outdated by the time this replica leads again.
+        reconciler.resetState()
     }
 
     /// The operator connected to the cluster its configuration names (kubeconfig, context, QPS and
@@ -94,13 +100,34 @@ public final class OperatorApp: Sendable {
         RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
                                     level: configuration.logLevel.swiftLogLevel)
         let logger = Logger(label: "flux-report-operator")
-        let (app, _, server) = try connect(configuration: configuration, logger: logger)
+        let (app, api, server) = try connect(configuration: configuration, logger: logger)
         logger.info("starting flux-report-operator", metadata: [
             "version": "\(BuildInfo.version)", "namespace": "\(configuration.namespace)", "server": "\(server)",
             "reportingInterval": "\(configuration.reportingInterval)", "leaderElection": "\(configuration.leaderElection)",
         ])
+        let check = Task { await checkAccess(api: api, server: server, logger: logger) }
+        defer { check.cancel() }
         try await app.manager.runUntilSignalled()
         logger.info("stopped")
+    }
+
+    /// At start-up, one LIST of a CRD: a kubeconfig or service account that cannot work (401, 403,
+    /// TLS, nothing listening) is logged at error level with its cause, once and at once, rather than
+    /// only as informers retrying. The operator keeps running: RBAC or a certificate may be fixed
+    /// while it waits.
+    static func checkAccess(api: KubernetesClient, server: String, logger: Logger) async {
+        do {
+            _ = try await api.list(.customResourceDefinitions, namespace: nil, options: ListOptions(limit: 1))
+            logger.debug("API server reachable and CRDs readable", metadata: ["server": "\(server)"])
+        } catch let error as KubeAPIError {
+            if Task.isCancelled { return }
+            logger.error("cannot use the API server; retrying", metadata: [
+                "error": "\(error.summary(server: server, verb: "list", resource: "customresourcedefinitions.apiextensions.k8s.io"))",
+            ])
+        } catch {
+            if Task.isCancelled { return }
+            logger.error("cannot use the API server; retrying", metadata: ["error": "\(error)"])
+        }
     }
 }
 

@@ -41,6 +41,10 @@ final class ReportReconciler: Reconciler, Sendable {
 
     var namespace: String { configuration.namespace }
 
+    /// Forgets the last report, so the next term of leadership starts from what the server holds
+    /// (another replica may have written reports meanwhile).
+    func resetState() { state.withLock { $0 = State() } }
+
     func reconcile(_ request: String) async throws -> ReconcileResult {
         let started = ContinuousClock.now
         let cached = cache.report.store.get("\(namespace)/\(FluxReportAPI.reportName)")

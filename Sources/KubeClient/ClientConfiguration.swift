@@ -20,9 +20,13 @@ public struct ExecConfig: Sendable, Hashable {
     public var installHint: String?
     /// Directory the kubeconfig was read from; relative commands containing `/` resolve against it.
     public var baseDirectory: String?
+    /// A plugin still running after this long is killed and the request fails (a hung plugin would
+    /// otherwise block every request that needs credentials).
+    public var timeout: Duration
 
     public init(apiVersion: String, command: String, args: [String] = [], env: [String: String] = [:],
-                installHint: String? = nil, baseDirectory: String? = nil) {
+                installHint: String? = nil, baseDirectory: String? = nil, timeout: Duration = .seconds(30)) {
+        self.timeout = timeout
         self.apiVersion = apiVersion
         self.command = command
         self.args = args
@@ -49,6 +53,9 @@ public struct ClientConfiguration: Sendable, Hashable {
     /// A watch receiving nothing (not even a bookmark) for this long is aborted with `.timeout`; nil disables.
     /// curl measures the speed over a window of about 5 s, so detection may lag by that much.
     public var watchIdleTimeout: Duration?
+    /// Bytes of one watch response held unread before the transfer is paused (the server is then held
+    /// back by flow control until the consumer catches up; no event is dropped).
+    public var watchBufferLimit: Int = 1 << 20
     public var userAgent: String
     /// Where this configuration came from, for messages ("kubeconfig /x/config", "in-cluster").
     public var source: String

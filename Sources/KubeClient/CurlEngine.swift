@@ -13,6 +13,7 @@ final class CurlEngine: Sendable {
     private enum Command {
         case add(CurlTransfer)
         case cancel(CurlTransfer)
+        case resume(CurlTransfer)
     }
 
     private struct Handle: @unchecked Sendable { let multi: UnsafeMutableRawPointer? }
@@ -57,6 +58,14 @@ final class CurlEngine: Sendable {
         curl_multi_wakeup(multi)
     }
 
+    /// Resumes a transfer its sink paused (`CURL_WRITEFUNC_PAUSE`). `curl_easy_pause` must run on the
+    /// thread driving the multi handle, so this only queues the command.
+    func resume(_ transfer: CurlTransfer) {
+        guard let multi = handle.multi else { return }
+        commands.withLock { $0.append(.resume(transfer)) }
+        curl_multi_wakeup(multi)
+    }
+
     private func loop(_ multi: UnsafeMutableRawPointer) {
         // Owned by this thread only.
         var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]
@@ -82,6 +91,10 @@ final class CurlEngine: Sendable {
                         curl_multi_remove_handle(multi, transfer.easy)
                         finish(transfer, nil)
                     }
+                case .resume(let transfer):
+                    // CURLPAUSE_CONT (0; a composite macro Swift does not import). The paused chunk
+                    // may be handed to the sink again right here, which may pause once more.
+                    if active[transfer.easy] === transfer { _ = curl_easy_pause(transfer.easy, 0) }
                 }
             }
             _ = curl_multi_perform(multi, &running)

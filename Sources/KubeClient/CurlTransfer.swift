@@ -7,7 +7,7 @@ struct TransferResult: Sendable {
     enum Failure: Sendable, Equatable {
         case cancelled
         case timeout(String)
-        case transport(String)
+        case transport(String, KubeAPIError.TransportCause)
         /// The stream consumer asked to stop (e.g. a watch ERROR event); already reported by it.
         case aborted
     }
@@ -19,9 +19,8 @@ struct TransferResult: Sendable {
 }
 
 /// Receives the body of a 2xx streamed response chunk by chunk, on the engine thread.
-/// Returns false to abort the transfer.
 protocol StreamSink: AnyObject {
-    func receive(_ chunk: UnsafeBufferPointer<UInt8>) -> Bool
+    func receive(_ chunk: UnsafeBufferPointer<UInt8>) -> StreamAction
 }
 
 /// One easy handle and everything it needs while the engine drives it.
@@ -157,7 +156,7 @@ final class CurlTransfer: @unchecked Sendable {
 
     // MARK: engine-thread callbacks
 
-    fileprivate func write(_ chunk: UnsafeBufferPointer<UInt8>) -> Bool {
+    fileprivate func write(_ chunk: UnsafeBufferPointer<UInt8>) -> StreamAction {
         if streaming == nil {
             var code = 0
             _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
@@ -167,7 +166,7 @@ final class CurlTransfer: @unchecked Sendable {
             return sink.receive(chunk)
         }
         body.append(contentsOf: chunk)
-        return true
+        return .accept
     }
 
     fileprivate func header(_ line: UnsafeBufferPointer<UInt8>) {
@@ -176,6 +175,16 @@ final class CurlTransfer: @unchecked Sendable {
         let text = String(decoding: line, as: UTF8.self)
         if text.lowercased().hasPrefix("retry-after:") {
             retryAfter = text.dropFirst("retry-after:".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    static func cause(_ code: CURLcode) -> KubeAPIError.TransportCause {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: return .hostNotFound
+        case CURLE_COULDNT_CONNECT: return .connectionRefused
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ISSUER_ERROR: return .certificateVerification
+        case CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER: return .tlsHandshake
+        default: return .other
         }
     }
 
@@ -194,7 +203,7 @@ final class CurlTransfer: @unchecked Sendable {
             switch code {
             case CURLE_OPERATION_TIMEDOUT: failure = .timeout(message)
             case CURLE_WRITE_ERROR where streaming == true: failure = .aborted
-            default: failure = .transport(message)
+            default: failure = .transport(message, Self.cause(code))
             }
         } else if code == nil {
             failure = .cancelled
@@ -210,7 +219,11 @@ private func curlWriteCallback(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int,
     let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
     guard let ptr, total > 0 else { return total }
     let buffer = UnsafeBufferPointer(start: UnsafeRawPointer(ptr).assumingMemoryBound(to: UInt8.self), count: total)
-    return transfer.write(buffer) ? total : 0
+    switch transfer.write(buffer) {
+    case .accept: return total
+    case .pause: return Int(CURL_WRITEFUNC_PAUSE)
+    case .abort: return 0
+    }
 }
 
 private func curlHeaderCallback(_ ptr: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {

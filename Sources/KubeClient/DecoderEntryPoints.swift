@@ -4,16 +4,19 @@ import KubeCore
 /// Public doors to the client's internal decoders of outside data, for the fuzz targets in `Fuzz/`
 /// (the operator does not use them). Each runs exactly the code path the client runs.
 public enum DecoderEntryPoints {
-    /// Feeds the chunks of a watch response body through the client's `WatchSink` (line splitting,
-    /// JSON, event decoding, `ERROR` → Status); returns the events delivered and the stream's error.
+    /// Feeds the chunks of a watch response body through the client's watch path (`WatchBuffer`,
+    /// then `WatchReader`: line splitting, JSON, event decoding, `ERROR` → Status); returns the events
+    /// delivered and the stream's error.
     public static func watchEvents(chunks: [[UInt8]]) async -> (events: [WatchEvent], error: String?) {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(of: WatchEvent.self)
-        let sink = WatchSink(continuation: continuation)
-        for chunk in chunks where !chunk.withUnsafeBufferPointer({ sink.receive($0) }) { break }
-        sink.finish()
+        let buffer = WatchBuffer(limit: Int.max / 2)
+        for chunk in chunks {
+            guard chunk.withUnsafeBufferPointer({ buffer.offer($0) }) == .accept else { break }
+        }
+        buffer.finish(nil)
+        let reader = WatchReader(buffer: buffer, path: "fuzz", producer: Task {})
         var events: [WatchEvent] = []
         do {
-            for try await event in stream { events.append(event) }
+            while let event = try await reader.nextEvent() { events.append(event) }
         } catch {
             return (events, "\(error)")
         }

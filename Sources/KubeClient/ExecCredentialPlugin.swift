@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import Synchronization
 
 /// Runs a `client.authentication.k8s.io` exec credential plugin and caches what it returns until its
 /// `expirationTimestamp` (or until the server answers 401).
@@ -46,6 +47,9 @@ actor ExecCredentialPlugin {
         }
     }
 
+    /// An ExecCredential is a few KiB; more is not one (and is not kept in memory).
+    static let outputLimit = 1 << 20
+
     private static func failure(_ config: ExecConfig, _ message: String) -> KubeAPIError {
         var text = "exec plugin \(config.command): \(message)"
         if let hint = config.installHint, !hint.isEmpty { text += " (\(hint))" }
@@ -75,19 +79,35 @@ actor ExecCredentialPlugin {
         process.standardOutput = stdout
         process.standardError = stderr
         process.standardInput = FileHandle.nullDevice
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         do {
             try process.run()
         } catch {
             throw failure(config, "cannot run: \(error.localizedDescription)")
         }
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errorOutput = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Both pipes are drained at once, each on its own thread: reading one to its end first would
+        // deadlock with a plugin that fills the other (a pipe holds 64 KiB) and then waits for us.
+        let output = PipeDrain(stdout.fileHandleForReading, limit: Self.outputLimit)
+        let errorOutput = PipeDrain(stderr.fileHandleForReading, limit: 4096)
+        if exited.wait(timeout: .now() + config.timeout.timeInterval) == .timedOut {
+            process.terminate()
+            if exited.wait(timeout: .now() + 2) == .timedOut { kill(process.processIdentifier, SIGKILL) }
+            throw failure(config, "did not finish within \(config.timeout)")
+        }
+        // A grandchild may keep stdout open after the plugin exited: a bounded wait for its end.
+        guard output.wait(until: .now() + 5) else {
+            throw failure(config, "exited but its output did not end (a child process holds it open)")
+        }
+        _ = errorOutput.wait(until: .now() + 1)
+        if output.truncated {
+            throw failure(config, "output larger than \(Self.outputLimit) bytes")
+        }
         guard process.terminationStatus == 0 else {
-            let message = String(decoding: errorOutput.prefix(1024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let message = String(decoding: errorOutput.bytes.prefix(1024), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw failure(config, "exit status \(process.terminationStatus)\(message.isEmpty ? "" : ": \(message)")")
         }
-        return try decodeOutput(Array(output), config: config)
+        return try decodeOutput(Array(output.bytes), config: config)
     }
 
     /// Decodes the plugin's standard output (an `ExecCredential`): outside data.
@@ -132,5 +152,51 @@ actor ExecCredentialPlugin {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.date(from: text)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own, keeping at most `limit` bytes (and draining the rest,
+/// so the writer never blocks on a full pipe). The thread ends at end of file.
+private final class PipeDrain: Sendable {
+    private let state = Mutex<(data: [UInt8], truncated: Bool)>(([], false))
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle, limit: Int) {
+        let fd = handle.fileDescriptor
+        let thread = Thread { [self] in
+            var chunk = [UInt8](repeating: 0, count: 16384)
+            while true {
+                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                state.withLock { state in
+                    let room = max(0, limit - state.data.count)
+                    if count > room { state.truncated = true }
+                    state.data.append(contentsOf: chunk[0..<min(count, room)])
+                }
+            }
+            // Keeps the handle (and so the descriptor) alive until the end of the pipe.
+            withExtendedLifetime(handle) { done.signal() }
+        }
+        thread.name = "exec-plugin-pipe"
+        thread.start()
+    }
+
+    /// True once the pipe reached its end (before `deadline`).
+    func wait(until deadline: DispatchTime) -> Bool {
+        guard done.wait(timeout: deadline) == .success else { return false }
+        done.signal()  // later waits return at once
+        return true
+    }
+
+    var bytes: [UInt8] { state.withLock { $0.data } }
+    var truncated: Bool { state.withLock { $0.truncated } }
+}
+
+extension Duration {
+    /// Seconds as a `TimeInterval`, for Dispatch and Foundation APIs.
+    var timeInterval: TimeInterval {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

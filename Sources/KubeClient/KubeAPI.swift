@@ -225,6 +225,17 @@ public struct KubeAPIError: Error, Sendable, Hashable, CustomStringConvertible {
     public var status: Status?
     /// From the `Retry-After` header or `details.retryAfterSeconds`.
     public var retryAfter: Duration?
+    /// For `.transport`: what failed, when curl says (nil otherwise).
+    public var transportCause: TransportCause?
+
+    /// Why no HTTP response arrived, for messages that tell the user what to fix.
+    public enum TransportCause: String, Sendable, Hashable {
+        case hostNotFound
+        case connectionRefused
+        case certificateVerification
+        case tlsHandshake
+        case other
+    }
 
     public init(reason: Reason, code: Int, message: String, status: Status? = nil, retryAfter: Duration? = nil) {
         self.reason = reason

@@ -70,12 +70,14 @@ public final class KubernetesClient: KubeAPI {
         // A server-side timeout ends the stream; a client-side one a minute later catches a server that forgot.
         let timeout = options.timeoutSeconds.map { Duration.seconds($0) + .seconds(60) }
         let fixedQuery = query
-        return AsyncThrowingStream { continuation in
-            let task = Task {
-                await self.runWatch(path: path, query: fixedQuery, timeout: timeout, continuation: continuation)
-            }
-            continuation.onTermination = { _ in task.cancel() }
+        // Pulled, not pushed: an event is decoded only when the consumer asks for it, in its task;
+        // the engine thread only fills a bounded buffer (see `WatchBuffer`).
+        let buffer = WatchBuffer(limit: configuration.watchBufferLimit, engine: engine)
+        let producer = Task {
+            await self.runWatch(path: path, query: fixedQuery, timeout: timeout, buffer: buffer)
         }
+        let reader = WatchReader(buffer: buffer, path: path, producer: producer)
+        return AsyncThrowingStream(unfolding: { try await reader.nextEvent() })
     }
 
     public func create(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, options: WriteOptions) async throws -> JSONValue {
@@ -213,17 +215,21 @@ public final class KubernetesClient: KubeAPI {
         case .timeout(let message):
             observer?.requestCompleted(code: "<error>", method: method, host: host)
             throw KubeAPIError(reason: .timeout, code: 0, message: message)
-        case .transport(let message):
+        case .transport(let message, let cause):
             observer?.requestCompleted(code: "<error>", method: method, host: host)
-            throw KubeAPIError(reason: .transport, code: 0, message: message)
+            var error = KubeAPIError(reason: .transport, code: 0, message: message)
+            error.transportCause = cause
+            throw error
         case .aborted, nil:
             observer?.requestCompleted(code: String(result.status), method: method, host: host)
         }
     }
 
-    private func execute(_ request: HTTPRequest, sink: (any StreamSink)?) async throws -> TransferResult {
+    private func execute(_ request: HTTPRequest, sink: (any StreamSink)?,
+                         attach: ((CurlTransfer) -> Void)? = nil) async throws -> TransferResult {
         let done = OneShot<TransferResult>()
         let transfer = try CurlTransfer(request: request, sink: sink) { done.deliver($0) }
+        attach?(transfer)
         return await withTaskCancellationHandler {
             engine.start(transfer)
             return await done.wait()
@@ -232,8 +238,7 @@ public final class KubernetesClient: KubeAPI {
         }
     }
 
-    private func runWatch(path: String, query: [(String, String)], timeout: Duration?,
-                          continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation) async {
+    private func runWatch(path: String, query: [(String, String)], timeout: Duration?, buffer: WatchBuffer) async {
         var attempt = 0
         do {
             while true {
@@ -242,25 +247,24 @@ public final class KubernetesClient: KubeAPI {
                 let credentials = try await authenticator.credentials()
                 let request = makeRequest("GET", path, query: query, body: nil, contentType: nil, credentials: credentials,
                                           timeout: timeout, lowSpeedTime: configuration.watchIdleTimeout)
-                let sink = WatchSink(continuation: continuation)
-                let result = try await execute(request, sink: sink)
-                if result.failure == .aborted || sink.finished { return }
+                let result = try await execute(request, sink: WatchSink(buffer: buffer), attach: { buffer.attach($0) })
+                // Aborted or closed: the consumer stopped (an ERROR event, a bad line, or it let go).
+                if result.failure == .aborted || buffer.isClosed {
+                    buffer.finish(nil)
+                    return
+                }
                 try check(result, method: "GET")
                 if (200..<300).contains(result.status) {
-                    if sink.hasPartialLine {
-                        sink.finish(throwing: KubeAPIError(reason: .transport, code: result.status,
-                                                           message: "watch \(path): stream ended inside an event"))
-                    }
-                    sink.finish()
+                    buffer.finish(nil)
                     return
                 }
                 if result.status == 401, attempt == 1, await authenticator.invalidate() { continue }
                 throw KubeAPIError.fromResponse(code: result.status, body: result.body, retryAfterHeader: result.retryAfter)
             }
         } catch is CancellationError {
-            continuation.finish()
+            buffer.finish(nil)
         } catch {
-            continuation.finish(throwing: error)
+            buffer.finish(error)
         }
     }
 

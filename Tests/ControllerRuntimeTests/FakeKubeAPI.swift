@@ -93,7 +93,16 @@ final class FakeKubeAPI: KubeAPI {
 
     // MARK: KubeAPI
 
+    /// While set, every Lease GET and PUT first waits this long (a slow or partitioned API server).
+    let leaseLatency = Mutex<Duration?>(nil)
+
+    private func leaseDelay(_ resource: GroupVersionResource) async throws {
+        guard resource == .leases, let delay = leaseLatency.withLock({ $0 }) else { return }
+        try await Task.sleep(for: delay)
+    }
+
     func get(_ resource: GroupVersionResource, namespace: String?, name: String) async throws -> JSONValue {
+        try await leaseDelay(resource)
         guard let object = state.withLock({ $0.objects[resource]?[Self.key(namespace, name)] }) else { throw notFound(name) }
         return object
     }
@@ -178,7 +187,8 @@ final class FakeKubeAPI: KubeAPI {
     }
 
     func update(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, subresource: String?, options: WriteOptions) async throws -> JSONValue {
-        try state.withLock { state in
+        try await leaseDelay(resource)
+        return try state.withLock { state in
             if state.failWrites { throw KubeAPIError(reason: .serverError, code: 500, message: "injected") }
             let key = Self.key(namespace, object.name)
             guard let existing = state.objects[resource]?[key] else { throw notFound(key) }

@@ -73,6 +73,26 @@ struct LeaderElectionTests {
         #expect(changes.withLock { $0 } == [false, true, false, true, false])
     }
 
+    /// A renewal whose requests hang (a partitioned API server) must not keep this replica leading
+    /// past its renew deadline: each attempt ends at the deadline, whatever the request timeout.
+    @Test func slowRenewalsEndAtTheRenewDeadline() async throws {
+        let api = FakeKubeAPI()
+        let elector = LeaderElector(api: api, configuration: Self.config("one"))
+        let run = Task { await elector.run() }
+        #expect(await ControllerTests.waitUntil { elector.isLeader })
+        // Every lease request now takes 5 s; the last renewal was at most one retry period (100 ms) ago.
+        api.leaseLatency.withLock { $0 = .seconds(5) }
+        let stalled = ContinuousClock.now
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(4)) { !elector.isLeader })
+        let lost = ContinuousClock.now - stalled
+        // Renew deadline 800 ms after the last renewal, plus scheduling slack; never the 5 s of the requests.
+        #expect(lost < .milliseconds(1500), "still leading \(lost) after the API server stalled")
+        api.leaseLatency.withLock { $0 = nil }
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { elector.isLeader })
+        run.cancel()
+        await run.value
+    }
+
     /// Two managers: only the leader runs its leader-only controller; when it stops, the other does.
     @Test func onlyTheLeaderManagerRunsLeaderOnlyRunnables() async throws {
         let api = FakeKubeAPI()

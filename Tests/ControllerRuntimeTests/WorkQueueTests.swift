@@ -1,3 +1,4 @@
+import Dispatch
 import Testing
 @testable import ControllerRuntime
 
@@ -62,6 +63,41 @@ struct WorkQueueTests {
         while clock.sleeperCount == 0 { await Task.yield() }
         clock.advance(by: .seconds(5))
         #expect(await got == "x")
+    }
+
+    /// `addAfter`s racing from several threads: every item must be queued at its own deadline, whatever
+    /// the order in which the calls arm their timers (a later deadline used to be able to cancel the
+    /// timer of an earlier one, so the earlier item waited for the later time). Randomized delays,
+    /// seed printed on failure.
+    @Test func racingAddAfterNeverLetsALaterDeadlineCancelAnEarlierTimer() async {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var rng = SplitMix64(seed: seed)
+        for iteration in 0..<200 {
+            let clock = ManualClock()
+            let queue = WorkQueue<String>(clock: clock)
+            // Distinct delays, 1 ms apart at least.
+            var delays: [Duration] = []
+            var used: Set<Int64> = []
+            while delays.count < 8 {
+                let ms = Int64(rng.next() % 5000) + 1
+                if used.insert(ms).inserted { delays.append(.milliseconds(ms)) }
+            }
+            let fixed = delays
+            DispatchQueue.concurrentPerform(iterations: fixed.count) { index in
+                queue.addAfter("item-\(index)", fixed[index])
+            }
+            var elapsed = Duration.zero
+            for (index, delay) in fixed.enumerated().sorted(by: { $0.element < $1.element }) {
+                clock.advance(by: delay - elapsed)
+                elapsed = delay
+                let queued = await ControllerTests.waitUntil(timeout: .seconds(2)) { queue.count == 1 }
+                #expect(queued, "iteration \(iteration): item-\(index) not queued at its deadline \(delay) (seed \(seed))")
+                if !queued { return }
+                #expect(await queue.get() == "item-\(index)", "seed \(seed)")
+                queue.done("item-\(index)")
+            }
+            queue.shutDown()
+        }
     }
 
     @Test func exponentialBackoffGrowsAndCaps() {
@@ -182,5 +218,18 @@ struct WorkQueueMetricsTests {
         queue.done("a")
         text = registry.scrapeString()
         #expect(text.contains(#"workqueue_work_duration_seconds_sum{name="q",controller="c"} 3"#))
+    }
+}
+
+/// A small seeded generator so randomized tests replay from the seed they print.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -76,6 +76,27 @@ struct MetricsE2ETests {
         }
     }
 
+    @Test("object label keys that sanitize to one name keep every later label_ value aligned")
+    func collidingObjectLabelKeys() async throws {
+        try await E2EEnvironment.with { env in
+            let (repository, _) = try await Self.pickRepositories(env)
+            try env.sim.modify(Self.gitRepositories, namespace: repository.namespace, name: repository.name) {
+                $0["metadata"]["labels"]["my.team"] = "dots"
+                $0["metadata"]["labels"]["my-team"] = "dashes"
+                $0["metadata"]["labels"]["app"] = "web"
+            }
+            // my.team and my-team both become label_my_team: the first key wins, and app must still be app.
+            try await env.withOperator(arguments: ["--metrics-object-labels=my.team,my-team,app", "--reporting-interval=10m"]) { op in
+                let series = try await eventually("flux_resource_info for \(repository.name)", timeout: .seconds(20)) {
+                    try await op.metrics().series("flux_resource_info", ["kind": "GitRepository", "name": repository.name,
+                                                                          "exported_namespace": repository.namespace ?? ""]).first
+                }
+                #expect(series.labels["label_my_team"] == "dots", "\(series)")
+                #expect(series.labels["label_app"] == "web", "\(series)")
+            }
+        }
+    }
+
     @Test("--disable-gotk-metrics removes every gotk_ series and keeps flux_resource_info")
     func disableGotk() async throws {
         try await E2EEnvironment.with(fleet: E2EEnvironment.fleet(seed: 7, objects: 60)) { env in

@@ -199,6 +199,31 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 self.count("hang-closed")
             return
+        if rv == "burst":
+            # As many events as the client takes, as fast as it takes them (16,000 events, ~40 MB),
+            # each with 40 data keys so decoding costs something; the bytes written so far are in
+            # state/burst-bytes (the client's flow control holds this loop back).
+            data = {"key-%02d" % k: "v" * 48 for k in range(40)}
+            template = json.dumps({"type": "MODIFIED", "object": {"kind": "ConfigMap", "apiVersion": "v1",
+                "metadata": {"name": "burst", "namespace": "default", "resourceVersion": "RV"}, "data": data}})
+            written = 0
+            batch = []
+            for i in range(16000):
+                batch.append(template.replace('"RV"', '"%d"' % (200 + i)).encode() + b"\n")
+                if len(batch) == 25:
+                    payload = b"".join(batch)
+                    batch = []
+                    try:
+                        self.chunk(payload)
+                    except OSError:
+                        return
+                    written += len(payload)
+                    with open(os.path.join(ARGS.state, "burst-bytes.tmp"), "w") as f:
+                        f.write(str(written))
+                    os.replace(os.path.join(ARGS.state, "burst-bytes.tmp"), os.path.join(ARGS.state, "burst-bytes"))
+            if batch:
+                self.chunk(b"".join(batch))
+            return self.chunk(b"")
         # Chunk boundaries deliberately not at line boundaries.
         for i in range(0, len(stream), 37):
             self.chunk(stream[i:i + 37])

@@ -27,7 +27,7 @@ import h2.events
 import h2.exceptions
 
 ARGS = None
-STATS = {"connections": 0, "alpn": [], "streams": 0, "maxConcurrentStreams": 0, "resets": 0}
+STATS = {"connections": 0, "alpn": [], "streams": 0, "maxConcurrentStreams": 0, "resets": 0, "burstBytes": 0}
 
 
 def save():
@@ -48,6 +48,7 @@ class H2Server(asyncio.Protocol):
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=False, header_encoding="utf-8"))
         self.transport = None
         self.handlers = {}
+        self.window_opened = asyncio.Event()
 
     def connection_made(self, transport):
         self.transport = transport
@@ -80,6 +81,8 @@ class H2Server(asyncio.Protocol):
                 self.handlers[event.stream_id] = asyncio.ensure_future(self.handle(event.stream_id, dict(event.headers)))
                 STATS["maxConcurrentStreams"] = max(STATS["maxConcurrentStreams"], len(self.handlers))
                 save()
+            elif isinstance(event, h2.events.WindowUpdated):
+                self.window_opened.set()
             elif isinstance(event, h2.events.DataReceived):
                 self.conn.acknowledge_received_data(event.flow_controlled_length, event.stream_id)
             elif isinstance(event, h2.events.StreamReset):
@@ -109,6 +112,31 @@ class H2Server(asyncio.Protocol):
             if url.path == "/version":
                 await asyncio.sleep(0.3)
                 self.respond(stream_id, 200, {"major": "1", "minor": "32", "gitVersion": "v1.32.0", "platform": "linux/amd64"})
+            elif (url.path == "/api/v1/namespaces/default/configmaps" and query.get("watch", [""])[0] in ("1", "true")
+                  and query.get("resourceVersion", [""])[0] == "burst"):
+                # 16,000 events as fast as HTTP/2 flow control lets them go; bytes sent in stats.burstBytes.
+                self.respond(stream_id, 200, end=False)
+                data = {"key-%02d" % k: "v" * 48 for k in range(40)}
+                for i in range(16000):
+                    line = json.dumps({"type": "MODIFIED", "object": {"kind": "ConfigMap", "apiVersion": "v1",
+                        "metadata": {"name": "burst", "namespace": "default", "resourceVersion": str(200 + i)},
+                        "data": data}}).encode() + b"\n"
+                    while len(line) > 0:
+                        window = min(self.conn.local_flow_control_window(stream_id), self.conn.max_outbound_frame_size)
+                        if window <= 0:
+                            self.window_opened.clear()
+                            await self.window_opened.wait()
+                            continue
+                        self.conn.send_data(stream_id, line[:window])
+                        STATS["burstBytes"] += min(window, len(line))
+                        line = line[window:]
+                        self.flush()
+                    if i % 50 == 0:
+                        save()
+                        await asyncio.sleep(0)
+                save()
+                self.conn.end_stream(stream_id)
+                self.flush()
             elif url.path == "/api/v1/namespaces/default/configmaps" and query.get("watch", [""])[0] in ("1", "true"):
                 self.respond(stream_id, 200, end=False)
                 i = 0
