@@ -344,8 +344,13 @@ let configMaps = GroupVersionResource.configMaps
     @Test func cancellingARequestAbortsIt() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
+            let requests = server.counter("requests")
             let task = Task { try await client.get(configMaps, namespace: "default", name: "slow") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the server is handling it (it answers "slow" after a delay).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.counter("requests") == requests, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let start = ContinuousClock.now
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
