@@ -17,7 +17,7 @@ let configMaps = GroupVersionResource.configMaps
 /// Every test starts its own fake API server (a Python process) on 127.0.0.1.
 @Suite(.timeLimit(.minutes(1))) struct ClientIntegrationTests {
     func withServer(tokens: [String] = ["good-token"], _ body: (FakeAPIServer) async throws -> Void) async throws {
-        let server = try FakeAPIServer(tokens: tokens)
+        let server = try await FakeAPIServer.start(tokens: tokens)
         defer { server.stop() }
         try await body(server)
     }
@@ -467,7 +467,7 @@ let configMaps = GroupVersionResource.configMaps
 
     @Test func connectionRefusedIsATransportError() async throws {
         // A port nothing listens on: bind and close a server first to find one.
-        let server = try FakeAPIServer()
+        let server = try await FakeAPIServer.start()
         let config = try server.configuration()
         server.stop()
         let client = KubernetesClient(configuration: config)
