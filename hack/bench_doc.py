@@ -5,6 +5,8 @@ import json
 import re
 
 DATA_RE = re.compile(r"<!-- bench-data\n(.*?)\n-->", re.S)
+# Hand-written sections (the soak run of hack/soak) between these markers survive a re-render.
+KEPT_RE = re.compile(r"<!-- kept -->\n.*?<!-- /kept -->\n", re.S)
 TARGET_N = 100_000
 
 
@@ -189,10 +191,19 @@ def render(results):
 
 def update(path, new_results):
     results = load(path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            kept = "".join(m.group(0) for m in KEPT_RE.finditer(f.read()))
+    except OSError:
+        kept = ""
     for r in new_results:
         results[str(r["n"])] = r
+    text = render(results)
+    if kept:
+        at = text.index("<!-- bench-data")
+        text = text[:at] + kept + "\n" + text[at:]
     with open(path, "w", encoding="utf-8") as f:
-        f.write(render(results))
+        f.write(text)
 
 
 def table(results):

@@ -121,6 +121,23 @@ class DocTests(unittest.TestCase):
             self.assertIn("| operator RSS ≤ 150 MiB (peak VmHWM) | 170.0 MiB | **missed** |", text)
             self.assertIn("/metrics with 100,000 flux_resource_info series ≤ 500 ms | 900.0 ms (100,000 series) | **missed** |", text)
 
+    def test_update_keeps_the_hand_written_soak_section(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "benchmarks.md")
+            bench_doc.update(path, [result(1000, 0.2, 55.0, 14.0)])
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            soak = "<!-- kept -->\n## Soak\n\nRSS flat.\n<!-- /kept -->\n"
+            at = text.index("<!-- bench-data")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text[:at] + soak + text[at:])
+            bench_doc.update(path, [result(1000, 0.3, 56.0, 15.0)])
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            self.assertEqual(text.count("## Soak"), 1)
+            self.assertLess(text.index("## Soak"), text.index("<!-- bench-data"))
+            self.assertEqual(bench_doc.load(path)["1000"]["firstReportSeconds"], 0.3)
+
     def test_lists_at_steady_state_must_be_zero(self):
         verdicts = {t: ok for t, _, ok in bench_doc.targets(result(100000, 3.0, 100.0, 100.0, lists=2))}
         self.assertFalse(verdicts["zero LIST requests at steady state"])

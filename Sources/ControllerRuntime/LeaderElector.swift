@@ -49,6 +49,8 @@ public final class LeaderElector: Sendable {
         var leading = false
         var observedRecord: JSONValue = .null
         var observedAt: ContinuousClock.Instant?
+        /// Attempts that found another holder's live lease (tests wait on it instead of sleeping).
+        var deferrals = 0
         var listeners: [Int: AsyncStream<Bool>.Continuation] = [:]
         var nextID = 0
     }
@@ -65,6 +67,9 @@ public final class LeaderElector: Sendable {
     }
 
     public var isLeader: Bool { state.withLock { $0.leading } }
+
+    /// How many attempts found the lease held live by someone else.
+    var deferrals: Int { state.withLock { $0.deferrals } }
 
     /// Leadership changes: `true` when this instance starts leading, `false` when it stops.
     /// The current state is delivered first.
@@ -197,6 +202,7 @@ public final class LeaderElector: Sendable {
             let observedAt = observe(spec)
             let leaseDuration = spec["leaseDurationSeconds"].int.map { Duration.seconds($0) } ?? configuration.leaseDuration
             if !holder.isEmpty, holder != configuration.identity, ContinuousClock.now - observedAt < leaseDuration {
+                state.withLock { $0.deferrals += 1 }
                 return false  // someone else holds a live lease
             }
             var updated = lease

@@ -67,7 +67,7 @@ public struct FluxObject: Sendable, Equatable {
         self.reason = reason
         self.message = message
         self.suspended = suspended
-        self.revision = revision
+        self.revision = Self.bounded(revision)
         self.url = url
         self.ref = ref
         self.sourceName = sourceName
@@ -92,19 +92,19 @@ public struct FluxObject: Sendable, Equatable {
             || FluxKinds.operatorKinds.contains(kind)
 
         self.kind = kind
-        self.apiVersion = apiVersion ?? json.apiVersion ?? ""
-        namespace = metadata["namespace"].string ?? ""
-        name = metadata["name"].string ?? ""
-        uid = metadata["uid"].string ?? ""
+        self.apiVersion = Self.bounded(apiVersion ?? json.apiVersion ?? "")
+        namespace = Self.bounded(metadata["namespace"].string ?? "")
+        name = Self.bounded(metadata["name"].string ?? "")
+        uid = Self.bounded(metadata["uid"].string ?? "")
         if keepLabels.isEmpty {
             labelValues = []
         } else {
             let labels = metadata["labels"]
-            labelValues = keepLabels.map { labels[$0].string ?? "" }
+            labelValues = keepLabels.map { Self.bounded(labels[$0].string ?? "") }
         }
         ready = ReadyStatus(conditionStatus: readyCondition?.status)
-        reason = readyCondition?.reason ?? ""
-        message = ready == .false ? (readyCondition?.message ?? "") : ""
+        reason = Self.bounded(readyCondition?.reason ?? "")
+        message = ready == .false ? Self.bounded(readyCondition?.message ?? "", to: Self.maxMessageBytes) : ""
         if isOperatorKind {
             suspended = ReportAnnotations.isReconcileDisabled(metadata["annotations"].stringMap)
         } else {
@@ -115,7 +115,7 @@ public struct FluxObject: Sendable, Equatable {
         if isOperatorKind { revision = status["lastAppliedRevision"].string ?? "" }
         if revision.isEmpty { revision = status["lastAttemptedRevision"].string ?? "" }
         if revision.isEmpty { revision = status[path: "artifact", "revision"].string ?? "" }
-        self.revision = revision
+        self.revision = Self.bounded(revision)
 
         switch kind {
         case "Bucket": url = spec["endpoint"].string ?? ""
@@ -145,12 +145,50 @@ public struct FluxObject: Sendable, Equatable {
         default: sourceName = spec[path: "sourceRef", "name"].string ?? ""
         }
 
-        path = kind == "Kustomization" ? (spec["path"].string ?? "") : ""
+        path = kind == "Kustomization" ? Self.bounded(spec["path"].string ?? "") : ""
         artifactSize = min(max(0, status[path: "artifact", "size"].int ?? 0), Self.maxArtifactSize)
-        registry = kind == "FluxInstance" ? (spec[path: "distribution", "registry"].string ?? "") : ""
+        registry = kind == "FluxInstance" ? Self.bounded(spec[path: "distribution", "registry"].string ?? "") : ""
+        url = Self.bounded(url)
+        ref = Self.bounded(ref)
+        sourceName = Self.bounded(sourceName)
         resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].array?.count ?? 0) : 0
         alwaysReady = kind == "Alert" || kind == "Provider"
             || (kind == "HelmRepository" && spec["type"].string == "oci")
+    }
+
+    /// Longest kept value of a name, label or reference field, in UTF-8 bytes. Real values are far
+    /// shorter (names ≤ 253, label values ≤ 63); the cap only stops a hostile object (a megabyte
+    /// label value, URL or revision) from being cached and exported in full.
+    public static let maxFieldBytes = 1024
+    /// Longest kept Ready message: enough for a multi-line build error, bounded for the cache.
+    public static let maxMessageBytes = 4096
+    /// Appended to a value cut at a cap, so readers can tell it is not the whole value.
+    public static let truncationMarker = "…[truncated]"
+
+    /// `value` unchanged when it fits in `limit` UTF-8 bytes; else its longest prefix on a
+    /// character boundary that fits together with `truncationMarker`.
+    public static func bounded(_ value: String, to limit: Int = maxFieldBytes) -> String {
+        guard value.utf8.count > limit else { return value }
+        let budget = max(0, limit - truncationMarker.utf8.count)
+        var end = value.startIndex
+        var used = 0
+        for index in value.indices {
+            let next = value.index(after: index)
+            let size = value.utf8.distance(from: index, to: next)
+            guard used + size <= budget else { break }
+            used += size
+            end = next
+        }
+        return String(value[..<end]) + truncationMarker
+    }
+
+    /// Upper estimate of the heap bytes this projection holds beyond its inline size: string
+    /// storage (strings of more than 15 UTF-8 bytes live on the heap) and the label value array.
+    public var estimatedHeapBytes: Int {
+        func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
+        let strings = [kind, apiVersion, namespace, name, uid, reason, message, revision, url, ref, sourceName, path, registry]
+        let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
+        return strings.reduce(0) { $0 + heap($1) } + labels
     }
 
     /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).

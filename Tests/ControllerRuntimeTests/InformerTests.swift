@@ -180,7 +180,7 @@ struct InformerTests {
         let informer = Informer<Slim>(api: api, resource: Self.widgets,
                                       options: InformerOptions(pageSize: 50, backoff: Self.fastBackoff), transform: Self.slim)
         let run = Task { await informer.run() }
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestRandom()
         var names: [String] = []
         for step in 0..<4000 {
             let roll = Int.random(in: 0..<100, using: &rng)
@@ -210,8 +210,8 @@ struct InformerTests {
             if step % 200 == 0 { api.sendBookmarks() }
             if step % 50 == 0 { await Task.yield() }
         }
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(30)) { Self.consistent(informer, api) })
-        #expect(informer.store.count == names.count)
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(30)) { Self.consistent(informer, api) }, "\(rng)")
+        #expect(informer.store.count == names.count, "\(rng)")
         run.cancel()
         await run.value
     }

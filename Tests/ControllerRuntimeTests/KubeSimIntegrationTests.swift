@@ -44,7 +44,7 @@ struct KubeSimIntegrationTests {
         let run = Task { await informer.run() }
         await informer.waitForSync()
         var names: [String] = []
-        var rng = SystemRandomNumberGenerator()
+        var rng = TestRandom()
         for step in 0..<1500 {
             let roll = Int.random(in: 0..<100, using: &rng)
             if roll < 45 || names.isEmpty {
@@ -71,11 +71,14 @@ struct KubeSimIntegrationTests {
             if try await Self.consistent(informer, sim, client) { converged = true; break }
             try await Task.sleep(for: .milliseconds(50))
         }
-        #expect(converged)
-        // Steady state: no LIST from the informer while nothing fails.
+        #expect(converged, "\(rng)")
+        // Steady state: later changes arrive through the watch, with no LIST while nothing fails.
         let lists = informer.listCount
-        try await Task.sleep(for: .milliseconds(600))
-        #expect(informer.listCount == lists)
+        for index in 0..<3 {
+            _ = try await client.create(.configMaps, namespace: "default", object: Self.configMap("steady\(index)", index), options: WriteOptions())
+        }
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(20)) { informer.store.keys.contains("default/steady2") }, "\(rng)")
+        #expect(informer.listCount == lists, "\(rng)")
         run.cancel()
         await run.value
         await sim.stop()
@@ -88,7 +91,8 @@ struct KubeSimIntegrationTests {
         let runFirst = Task { await first.run() }
         #expect(await ControllerTests.waitUntil { first.isLeader })
         let runSecond = Task { await second.run() }
-        try await Task.sleep(for: .milliseconds(300))
+        // The standby found the live lease three times in a row and kept off it.
+        #expect(await ControllerTests.waitUntil { second.deferrals >= 3 })
         #expect(!second.isLeader)
         runFirst.cancel()
         await runFirst.value

@@ -20,7 +20,8 @@ struct LeaderElectionTests {
         let runFirst = Task { await first.run() }
         #expect(await ControllerTests.waitUntil { first.isLeader })
         let runSecond = Task { await second.run() }
-        try await Task.sleep(for: .milliseconds(400))
+        // The standby found the live lease three times in a row and kept off it.
+        #expect(await ControllerTests.waitUntil { second.deferrals >= 3 })
         #expect(!second.isLeader)
         #expect(registry.scrapeString().contains(#"leader_election_master_status{name="test-lease"} 1"#))
         runFirst.cancel()
@@ -43,7 +44,7 @@ struct LeaderElectionTests {
         let runFirst = Task { await first.run() }
         #expect(await ControllerTests.waitUntil { first.isLeader })
         let runSecond = Task { await second.run() }
-        try await Task.sleep(for: .milliseconds(300))
+        #expect(await ControllerTests.waitUntil { second.deferrals >= 1 })
         runFirst.cancel()
         await runFirst.value
         let released = try await api.get(.leases, namespace: "default", name: "test-lease")
@@ -111,7 +112,7 @@ struct LeaderElectionTests {
         let runOne = Task { try await one.run() }
         #expect(await ControllerTests.waitUntil { running.withLock { $0["one"] == true } })
         let runTwo = Task { try await two.run() }
-        try await Task.sleep(for: .milliseconds(400))
+        #expect(await ControllerTests.waitUntil { (two.leaderElector?.deferrals ?? 0) >= 3 })
         #expect(running.withLock { $0["two"] } != true)
         runOne.cancel()
         _ = await runOne.result

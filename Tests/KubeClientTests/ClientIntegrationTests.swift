@@ -17,7 +17,7 @@ let configMaps = GroupVersionResource.configMaps
 /// Every test starts its own fake API server (a Python process) on 127.0.0.1.
 @Suite(.timeLimit(.minutes(1))) struct ClientIntegrationTests {
     func withServer(tokens: [String] = ["good-token"], _ body: (FakeAPIServer) async throws -> Void) async throws {
-        let server = try FakeAPIServer(tokens: tokens)
+        let server = try await FakeAPIServer.start(tokens: tokens)
         defer { server.stop() }
         try await body(server)
     }
@@ -344,8 +344,13 @@ let configMaps = GroupVersionResource.configMaps
     @Test func cancellingARequestAbortsIt() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
+            let requests = server.counter("requests")
             let task = Task { try await client.get(configMaps, namespace: "default", name: "slow") }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the server is handling it (it answers "slow" after a delay).
+            let deadline = ContinuousClock.now + .seconds(10)
+            while server.counter("requests") == requests, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             let start = ContinuousClock.now
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
@@ -462,7 +467,7 @@ let configMaps = GroupVersionResource.configMaps
 
     @Test func connectionRefusedIsATransportError() async throws {
         // A port nothing listens on: bind and close a server first to find one.
-        let server = try FakeAPIServer()
+        let server = try await FakeAPIServer.start()
         let config = try server.configuration()
         server.stop()
         let client = KubernetesClient(configuration: config)

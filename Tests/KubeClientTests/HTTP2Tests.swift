@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func requestsAndWatchesMultiplexOverOneConnection() async throws {
-        let server = try FakeAPIServer(script: "h2_apiserver.py")
+        let server = try await FakeAPIServer.start(script: "h2_apiserver.py")
         defer { server.stop() }
         let client = KubernetesClient(configuration: try server.configuration())
 
@@ -81,7 +81,7 @@ import Testing
     }
 
     @Test func anHTTP2OnlyServerAnswersErrorsAsStatus() async throws {
-        let server = try FakeAPIServer(script: "h2_apiserver.py")
+        let server = try await FakeAPIServer.start(script: "h2_apiserver.py")
         defer { server.stop() }
         let client = KubernetesClient(configuration: try server.configuration())
         do {

@@ -88,6 +88,15 @@ struct TestPKI: Sendable {
 /// A fake API server on 127.0.0.1 and a free port: `Fixtures/fake_apiserver.py` (HTTP/1.1, the
 /// default) or `Fixtures/h2_apiserver.py` (HTTP/2 only).
 final class FakeAPIServer: Sendable {
+    /// Starts the server on a thread of its own: its start-up (the one-time test PKI through
+    /// openssl, then waiting for the script's port line) blocks, and blocking a concurrency pool
+    /// thread (two on these 2-core machines) stalls every test running in parallel.
+    static func start(script: String = "fake_apiserver.py", tokens: [String] = []) async throws -> FakeAPIServer {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try FakeAPIServer(script: script, tokens: tokens) }) }.start()
+        }
+    }
+
     let port: Int
     let state: String
     let pki: TestPKI

@@ -71,3 +71,27 @@ import Testing
         #expect(PathEscaping.unescape("a%20b%2Fc") == "a b/c")
     }
 }
+
+/// The parser's depth limit guards the stack: the deepest accepted document parses (and is freed)
+/// on a concurrency pool thread, and anything deeper fails with a clear error instead of a crash.
+@Suite struct JSONDepthTests {
+    @Test func deepestAcceptedDocumentParsesOnAPoolThread() async throws {
+        let depth = JSONByteParser.maxDepth
+        let ok = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let parsed = try await Task.detached { try JSONValue.parse(ok) }.value
+        var level = parsed
+        var count = 1
+        while let inner = level.array?.first { level = inner; count += 1 }
+        #expect(count == depth)
+        let tooDeep = "[" + ok + "]"
+        let error = #expect(throws: JSONParseError.self) { try JSONValue.parse(tooDeep) }
+        #expect(error?.message == "nesting too deep")
+    }
+
+    @Test func tenThousandNestedObjectsFailCleanly() async {
+        let deep = String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)
+        let result = await Task.detached { Result { () throws(JSONParseError) -> JSONValue in try JSONValue.parse(deep) } }.value
+        guard case .failure(let error) = result else { Issue.record("parsed 10,000 nested objects"); return }
+        #expect(error.message == "nesting too deep")
+    }
+}

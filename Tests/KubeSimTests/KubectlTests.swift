@@ -7,7 +7,7 @@ import Testing
 enum Kubectl {
     static let path: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    struct Result {
+    struct Result: Sendable {
         var status: Int32
         var out: String
         var err: String
@@ -18,7 +18,18 @@ enum Kubectl {
         FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil
     }
 
-    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) throws -> Result {
+    /// Runs kubectl on a thread of its own: waiting for it on a concurrency pool thread (two on
+    /// these 2-core machines) starves the simulator that has to answer it, and every test running
+    /// in parallel.
+    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Swift.Result { try runBlocking(args, kubeconfig: kubeconfig, stdin: stdin, binary: binary) })
+            }.start()
+        }
+    }
+
+    private static func runBlocking(_ args: [String], kubeconfig: String, stdin: String?, binary: String?) throws -> Result {
         guard let path = binary ?? path else { throw WaitTimeout() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
@@ -65,16 +76,16 @@ struct KubectlTests {
         fleet.nodes = 1
         try sim.loadFleet(fleet)
 
-        let apply = try Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig)
+        let apply = try await Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig)
         #expect(apply.status == 0, "\(apply.err)")
         #expect(apply.out.contains("deployment.apps/source-controller"))
 
-        let crds = try Kubectl.run(["get", "crd"], kubeconfig: kubeconfig)
+        let crds = try await Kubectl.run(["get", "crd"], kubeconfig: kubeconfig)
         #expect(crds.status == 0, "\(crds.err)")
         #expect(crds.out.contains("gitrepositories.source.toolkit.fluxcd.io"))
         #expect(crds.out.contains("helmreleases.helm.toolkit.fluxcd.io"))
 
-        let list = try Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig)
+        let list = try await Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig)
         #expect(list.status == 0, "\(list.err)")
         let items = try JSONValue.parse(list.out)["items"].array ?? []
         let expected = 1 + 30 * 25 / 100
@@ -91,17 +102,17 @@ struct KubectlTests {
                 entitlement: Unknown
             """
         try report.write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
-        let created = try Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
+        let created = try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
         #expect(created.status == 0, "\(created.err)")
-        let yaml = try Kubectl.run(["-n", "flux-system", "get", "fluxreport/flux", "-o", "yaml"], kubeconfig: kubeconfig)
+        let yaml = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport/flux", "-o", "yaml"], kubeconfig: kubeconfig)
         #expect(yaml.status == 0, "\(yaml.err)")
         #expect(yaml.out.contains("name: flux"))
         #expect(yaml.out.contains("entitlement: Unknown"))
-        let other = try Kubectl.run(["apply", "-f", "-"], kubeconfig: kubeconfig, stdin: report.replacingOccurrences(of: "name: flux\n", with: "name: other\n"))
+        let other = try await Kubectl.run(["apply", "-f", "-"], kubeconfig: kubeconfig, stdin: report.replacingOccurrences(of: "name: flux\n", with: "name: other\n"))
         #expect(other.status != 0)
         #expect(other.err.contains("the only accepted name for a FluxReport is 'flux'"))
 
-        let annotate = try Kubectl.run(["-n", "flux-system", "annotate", "--overwrite", "fluxreport/flux", "reconcile.fluxcd.io/requestedAt=now"], kubeconfig: kubeconfig)
+        let annotate = try await Kubectl.run(["-n", "flux-system", "annotate", "--overwrite", "fluxreport/flux", "reconcile.fluxcd.io/requestedAt=now"], kubeconfig: kubeconfig)
         #expect(annotate.status == 0, "\(annotate.err)")
         let annotated = sim.get(.fluxReports, namespace: "flux-system", name: "flux")
         #expect(annotated?.annotations["reconcile.fluxcd.io/requestedAt"] == "now")
@@ -110,11 +121,11 @@ struct KubectlTests {
                                 "metadata": ["name": "flux.1", "namespace": "flux-system"],
                                 "involvedObject": ["kind": "FluxReport", "name": "flux", "namespace": "flux-system"],
                                 "reason": "ReportUpdated", "message": "report updated", "type": "Normal", "count": 1]])
-        let events = try Kubectl.run(["get", "events", "-n", "flux-system"], kubeconfig: kubeconfig)
+        let events = try await Kubectl.run(["get", "events", "-n", "flux-system"], kubeconfig: kubeconfig)
         #expect(events.status == 0, "\(events.err)")
         #expect(events.out.contains("ReportUpdated"))
 
-        let deleted = try Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
+        let deleted = try await Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
         #expect(deleted.status == 0, "\(deleted.err)")
         #expect(sim.get(.fluxReports, namespace: "flux-system", name: "flux") == nil)
     }
@@ -129,12 +140,12 @@ struct KubectlTests {
         fleet.nodes = 1
         try sim.loadFleet(fleet)
         let fixtures = try #require(FleetTests.fixturesDirectory)
-        let apply = try Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig, binary: legacy)
+        let apply = try await Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig, binary: legacy)
         #expect(apply.status == 0, "\(apply.err)")
         try "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxReport\nmetadata:\n  name: flux\n  namespace: flux-system\nspec: {}\n"
             .write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
-        #expect(try Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig, binary: legacy).status == 0)
-        let get = try Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig, binary: legacy)
+        #expect(try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig, binary: legacy).status == 0)
+        let get = try await Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig, binary: legacy)
         #expect(get.status == 0, "\(get.err)")
         #expect((try JSONValue.parse(get.out))["items"].array?.isEmpty == false)
     }
@@ -144,7 +155,7 @@ struct KubectlTests {
         defer { Task { await sim.stop() } }
         let text = sim.kubeconfig.replacingOccurrences(of: "token: \(sim.token)", with: "token: wrong")
         try text.write(toFile: dir + "/bad", atomically: true, encoding: .utf8)
-        let result = try Kubectl.run(["get", "ns"], kubeconfig: dir + "/bad")
+        let result = try await Kubectl.run(["get", "ns"], kubeconfig: dir + "/bad")
         #expect(result.status != 0)
         #expect(result.err.contains("Unauthorized") || result.err.contains("credentials"))
     }
@@ -153,7 +164,7 @@ struct KubectlTests {
         let (sim, _) = try await Self.startTLS(clientCertificates: true)
         defer { Task { await sim.stop() } }
         let kubeconfig = try #require(sim.kubeconfigPath)
-        let result = try Kubectl.run(["get", "ns", "default", "-o", "name"], kubeconfig: kubeconfig)
+        let result = try await Kubectl.run(["get", "ns", "default", "-o", "name"], kubeconfig: kubeconfig)
         #expect(result.status == 0, "\(result.err)")
         #expect(result.out.contains("namespace/default"))
     }

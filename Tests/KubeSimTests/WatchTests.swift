@@ -9,7 +9,7 @@ struct WatchTests {
         try await withSim { c in
             _ = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("a"))
             let watch = Task { try await c.get("/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=2") }
-            try await Task.sleep(for: .milliseconds(400))
+            try await waitFor { c.sim.openWatches >= 1 }
             _ = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("b"))
             _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["data": ["k": "changed"]])
             _ = try await c.delete("/api/v1/namespaces/default/configmaps/b")
