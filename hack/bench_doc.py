@@ -47,7 +47,7 @@ def verdict(ok):
 
 
 def targets(r):
-    """(target, figure, met?) for the SPEC §11 targets, read from the N = 100,000 run."""
+    """(target, figure, met?) for the benchmark targets (docs/benchmarks.md), read from the N = 100,000 run."""
     ra, mem, met = r.get("requestedAt") or {}, r.get("memory") or {}, r.get("metrics") or {}
     kc, steady = r.get("kubectl") or {}, r.get("steady") or {}
 
@@ -74,7 +74,7 @@ def targets(r):
 
 HEADER = """# Benchmarks
 
-Figures for the SPEC §11 targets, measured by `hack/bench` against the simulated API server
+Figures for the benchmark targets (docs/benchmarks.md), measured by `hack/bench` against the simulated API server
 (`kubesim`) on a generated fleet of N Flux objects plus the Flux v2.7.0 installation. The operator
 and the simulator run as separate processes on the same machine (so they share its cores), every
 figure is taken from outside: through the API, `/metrics`, and `/proc/<pid>/status`.
@@ -100,7 +100,7 @@ METHOD = """## How each figure is measured
 1. **Simulator**: `kubesim --fleet N --seed S --fixtures ../shared/fixtures/flux/v2.7.0` (HTTPS, token auth);
    the script waits until it prints its URL, then lists every kind discovered from the CRDs labelled
    `app.kubernetes.io/part-of=flux` and computes the expected `running`/`failing`/`suspended` per kind
-   with the SPEC §3 rules.
+   with the docs/report.md, Fields rules.
 2. **First correct report**: from the operator's `exec` until a GET of `FluxReport/flux` (polled every
    10 ms) shows `Ready=True` and every kind's counts equal the expected ones (the FluxReport kind itself
    is left out of that comparison: the operator creates that object during the run).
@@ -160,7 +160,7 @@ def render(results):
                    f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} |")
     out.append("")
     big = results.get(str(TARGET_N))
-    out.append(f"## SPEC §11 targets (N = {TARGET_N:,})\n")
+    out.append(f"## Targets (N = {TARGET_N:,})\n")
     if big:
         out.append("| target | figure | |")
         out.append("| --- | ---: | --- |")

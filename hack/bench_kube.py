@@ -115,7 +115,7 @@ def flux_kinds(crd_list):
 
 
 def object_stats(obj, group):
-    """(suspended, failing) of one object, by the SPEC §3 rules."""
+    """(suspended, failing) of one object, by the docs/report.md, Fields rules."""
     meta = obj.get("metadata", {})
     if group == OPERATOR_GROUP and obj.get("kind") in OPERATOR_KINDS:
         suspended = str((meta.get("annotations") or {}).get("fluxcd.controlplane.io/reconcile", "")).lower() == "disabled"

@@ -1,4 +1,4 @@
-"""One benchmark run at fleet size N (SPEC §11): kubesim + the operator in their own processes,
+"""One benchmark run at fleet size N (docs/benchmarks.md): kubesim + the operator in their own processes,
 every figure measured from outside through the API, /metrics and /proc."""
 
 import json

@@ -18,7 +18,7 @@ public enum ReadyStatus: String, Sendable, Equatable, CaseIterable {
 /// The projection of a Flux object down to what the report and the metrics read.
 ///
 /// Informer caches keep one of these per object instead of the whole JSON, so it stores only the
-/// strings the report and SPEC §6 labels need (absent values are empty strings, which cost no heap).
+/// strings the report and docs/monitoring.md, Metrics reference labels need (absent values are empty strings, which cost no heap).
 /// Build it from the FULL object: `resources` counts `status.inventory.entries`, which caches drop.
 public struct FluxObject: Sendable, Equatable {
     public var kind: String

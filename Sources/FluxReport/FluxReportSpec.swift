@@ -1,6 +1,6 @@
 import KubeCore
 
-/// `spec` of `FluxReport/flux`: the observed state of the Flux installation (SPEC §2).
+/// `spec` of `FluxReport/flux`: the observed state of the Flux installation (docs/report.md).
 ///
 /// Field order here is the output order of `toJSON`/`renderYAML`: distribution, cluster, operator,
 /// components, reconcilers, sync.
@@ -148,7 +148,7 @@ public struct FluxReportStatus: Sendable, Equatable, Codable {
 }
 
 /// A whole FluxReport object as the operator reads and writes it.
-public struct FluxReport: Sendable, Equatable {
+public struct FluxReportObject: Sendable, Equatable {
     public var name: String
     public var namespace: String
     public var spec: FluxReportSpec
@@ -167,7 +167,7 @@ public struct FluxReport: Sendable, Equatable {
     }
 }
 
-/// Names of the API (SPEC §2).
+/// Names of the API (docs/report.md).
 public enum FluxReportAPI {
     public static let group = "fluxcd.controlplane.io"
     public static let version = "v1"

@@ -43,7 +43,7 @@ public struct KindStats: Sendable, Equatable {
     }
 }
 
-/// Human-readable artifact sizes, formatted like the reference (SPEC §3).
+/// Human-readable artifact sizes, formatted like the reference (docs/report.md, Fields).
 public enum ByteSize {
     static let units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
 

@@ -22,7 +22,7 @@ public struct ObjectLabelSelection: Sendable, Equatable {
     public static let none = ObjectLabelSelection(keys: [])
 }
 
-/// Metric families for Flux objects (SPEC §6).
+/// Metric families for Flux objects (docs/monitoring.md, Metrics reference).
 public enum FluxMetricFamily: String, Sendable, CaseIterable {
     case resourceInfo = "flux_resource_info"
     case instanceInfo = "flux_instance_info"

@@ -1,7 +1,7 @@
 import KubeCore
 import Yams
 
-/// A JSON-like tree whose mappings keep insertion order, used to print reports in SPEC §2 field order.
+/// A JSON-like tree whose mappings keep insertion order, used to print reports in docs/report.md field order.
 ///
 /// `JSONValue` sorts object keys on output (right for API bodies); humans reading `report -o yaml`
 /// expect the documented order, so text rendering goes through this type instead.

@@ -1,4 +1,4 @@
-/// The FluxReport annotations (SPEC §2), as pure functions of the object's annotations.
+/// The FluxReport annotations (docs/report.md), as pure functions of the object's annotations.
 public enum ReportAnnotations {
     public static let requestedAt = "reconcile.fluxcd.io/requestedAt"
     public static let reconcileEvery = "fluxcd.controlplane.io/reconcileEvery"

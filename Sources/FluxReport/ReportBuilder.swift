@@ -54,7 +54,7 @@ public struct ReportResult: Sendable, Equatable {
     public var succeeded: Bool { failures.isEmpty }
 }
 
-/// Computes the FluxReport from a snapshot: a pure function, every rule of SPEC §3.
+/// Computes the FluxReport from a snapshot: a pure function, every rule of docs/report.md, Fields.
 public enum ReportBuilder {
     /// Builds the report. Parts that failed to be read keep their value from `previous` (a transient
     /// error never blanks a good report) and turn Ready False with reason `ReconciliationFailed`.

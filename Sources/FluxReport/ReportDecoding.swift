@@ -11,7 +11,7 @@ public struct ReportDecodingError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { message }
 }
 
-extension FluxReport {
+extension FluxReportObject {
     public init(json: JSONValue) throws(ReportDecodingError) {
         guard json.object != nil else { throw ReportDecodingError("a FluxReport must be a JSON object") }
         if let kind = json.kind, kind != FluxReportAPI.kind {

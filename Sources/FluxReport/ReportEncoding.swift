@@ -1,6 +1,6 @@
 import KubeCore
 
-// Report → ordered document / JSON (the server-side apply body), in SPEC §2 field order.
+// Report → ordered document / JSON (the server-side apply body), in docs/report.md field order.
 
 extension FluxReportSpec {
     public var document: OrderedDocument {
@@ -93,7 +93,7 @@ extension Condition {
     }
 }
 
-extension FluxReport {
+extension FluxReportObject {
     /// The whole object (apiVersion, kind, metadata, spec, status) for `report -o yaml|json`.
     public var document: OrderedDocument {
         var metadata: [(String, OrderedDocument)] = []

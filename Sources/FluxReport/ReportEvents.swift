@@ -18,7 +18,7 @@ public struct ReportEvent: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(type.rawValue) \(reason): \(message)" }
 }
 
-/// Which events a report change deserves (SPEC §5): each only on a transition, never on every interval.
+/// Which events a report change deserves (docs/report.md, Events): each only on a transition, never on every interval.
 public enum ReportEvents {
     public static let reportInitialized = "ReportInitialized"
     public static let syncFailed = "SyncFailed"

@@ -7,7 +7,7 @@ import Logging
 import Synchronization
 
 /// The operator: the runtime's `Manager` running the watch-fed cluster cache, the FluxReport
-/// controller (leader only), the event recorder and the metrics of SPEC §6.
+/// controller (leader only), the event recorder and the metrics of docs/monitoring.md, Metrics reference.
 public final class OperatorApp: Sendable {
     public static let controllerName = "fluxreport"
     public static let leaseName = "flux-report-operator"

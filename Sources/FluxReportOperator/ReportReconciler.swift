@@ -82,7 +82,7 @@ final class ReportReconciler: Reconciler, Sendable {
             now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started,
             handledRequest: handled, generation: cached?.generation)
         let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.spec, previousStatus: previous?.status, context: context)
-        let report = FluxReport(namespace: namespace, spec: result.spec, status: result.status)
+        let report = FluxReportObject(namespace: namespace, spec: result.spec, status: result.status)
 
         let written = try await write(report)
         let uid = written["metadata"]["uid"].string ?? cached?.uid ?? ""
@@ -120,7 +120,7 @@ final class ReportReconciler: Reconciler, Sendable {
     }
 
     /// Server-side apply of spec, then of status; returns the object after the spec apply.
-    private func write(_ report: FluxReport) async throws -> JSONValue {
+    private func write(_ report: FluxReportObject) async throws -> JSONValue {
         let options = WriteOptions(fieldManager: Self.fieldManager, force: true)
         let object = try await api.patch(.fluxReports, namespace: namespace, name: report.name,
                                          patch: .apply(report.applyBody()), subresource: nil, options: options)
@@ -137,7 +137,7 @@ final class ReportReconciler: Reconciler, Sendable {
         if loaded || !exists { return nil }
         do {
             let json = try await api.get(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName)
-            let report = try FluxReport(json: json)
+            let report = try FluxReportObject(json: json)
             state.withLock { $0.loadedPrevious = true }
             return (report.spec, report.status)
         } catch let error as KubeAPIError where error.reason == .notFound {

@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func jsonTextRoundTrips() throws {
-        let report = FluxReport(namespace: "flux-system", spec: Self.tricky,
+        let report = FluxReportObject(namespace: "flux-system", spec: Self.tricky,
                                 status: FluxReportStatus(conditions: [Condition(type: "Ready", status: "True", reason: "ReconciliationSucceeded",
                                                                                message: "Reporting finished in 1s", lastTransitionTime: "2024-05-01T12:00:00Z",
                                                                                observedGeneration: 3)],
@@ -38,13 +38,13 @@ import Testing
                                 annotations: [ReportAnnotations.requestedAt: "1714564800"])
         let parsed = try JSONValue.parse(report.renderJSON())
         #expect(parsed == report.document.json)
-        #expect(try FluxReport(json: parsed) == report)
+        #expect(try FluxReportObject(json: parsed) == report)
         let yamlParsed = try yamlDocuments(try report.renderYAML())
         #expect(yamlParsed == [report.document.json])
     }
 
     @Test func applyBodies() {
-        let report = FluxReport(namespace: "flux-system", spec: Self.tricky, status: FluxReportStatus(lastHandledReconcileAt: "x"))
+        let report = FluxReportObject(namespace: "flux-system", spec: Self.tricky, status: FluxReportStatus(lastHandledReconcileAt: "x"))
         let body = report.applyBody()
         #expect(body.apiVersion == "fluxcd.controlplane.io/v1")
         #expect(body.kind == "FluxReport")
@@ -64,15 +64,15 @@ import Testing
     }
 
     @Test func lenientParsing() throws {
-        #expect(throws: ReportDecodingError.self) { try FluxReport(json: "not an object") }
-        #expect(throws: ReportDecodingError.self) { try FluxReport(json: ["kind": "ConfigMap"]) }
+        #expect(throws: ReportDecodingError.self) { try FluxReportObject(json: "not an object") }
+        #expect(throws: ReportDecodingError.self) { try FluxReportObject(json: ["kind": "ConfigMap"]) }
         let odd: JSONValue = [
             "kind": "FluxReport", "metadata": ["name": "flux", "namespace": "flux-system"],
             "spec": ["distribution": "x", "components": [["name": "a", "ready": "yes"], 5], "reconcilers": [["kind": "K"]],
                      "sync": ["ready": true], "cluster": "none"],
             "status": ["conditions": [["type": "Ready", "status": "True"], "junk"], "lastHandledReconcileAt": 5],
         ]
-        let r = try FluxReport(json: odd)
+        let r = try FluxReportObject(json: odd)
         #expect(r.spec.distribution == FluxDistributionStatus(entitlement: "Unknown", status: "Unknown"))
         #expect(r.spec.components == [FluxComponentStatus(name: "a", ready: false, status: "", image: "")])
         #expect(r.spec.reconcilers.isEmpty)

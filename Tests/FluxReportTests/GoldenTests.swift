@@ -9,11 +9,11 @@ import Darwin
 #endif
 
 /// Whole reports as YAML against reviewed files in `Golden/`. Set `UPDATE_GOLDEN=1` to rewrite them
-/// (then review the diff by hand against SPEC §3 before committing).
+/// (then review the diff by hand against docs/report.md, Fields before committing).
 @Suite struct GoldenTests {
     /// The complete snapshots the golden files are made of.
-    static func reports() throws -> [(name: String, report: FluxReport)] {
-        var out: [(String, FluxReport)] = []
+    static func reports() throws -> [(name: String, report: FluxReportObject)] {
+        var out: [(String, FluxReportObject)] = []
         let ctx = SnapshotFactory.context
 
         // Flux v2.7.0 installed by the Flux Operator, with an entitlement and the fleet of SnapshotFactory.
@@ -26,7 +26,7 @@ import Darwin
         var handled = ctx
         handled.handledRequest = "1714564800"
         let operatorReport = ReportBuilder.build(snapshot: operatorSnapshot, context: handled)
-        out.append(("v2.7.0-flux-operator", FluxReport(namespace: "flux-system", spec: operatorReport.spec, status: operatorReport.status)))
+        out.append(("v2.7.0-flux-operator", FluxReportObject(namespace: "flux-system", spec: operatorReport.spec, status: operatorReport.status)))
 
         // Flux v2.3.0 from `flux bootstrap`: a controller rolling out, the sync source failing.
         var objects = SnapshotFactory.fleet().filter { $0[path: "apiVersion"].string?.hasPrefix("fluxcd.controlplane.io") != true }
@@ -45,7 +45,7 @@ import Darwin
         }
         bootstrap.nodeCount = .success(1)
         let bootstrapReport = ReportBuilder.build(snapshot: bootstrap, context: ctx)
-        out.append(("v2.3.0-bootstrap", FluxReport(namespace: "flux-system", spec: bootstrapReport.spec, status: bootstrapReport.status)))
+        out.append(("v2.3.0-bootstrap", FluxReportObject(namespace: "flux-system", spec: bootstrapReport.spec, status: bootstrapReport.status)))
 
         // The v2.7.0 cluster again, with the API failing for components and one kind: last values kept.
         var partial = operatorSnapshot
@@ -55,12 +55,12 @@ import Darwin
         later.now += 300
         later.elapsed = .milliseconds(1_530)
         let partialReport = ReportBuilder.build(snapshot: partial, previous: operatorReport.spec, previousStatus: operatorReport.status, context: later)
-        out.append(("v2.7.0-partial-failure", FluxReport(namespace: "flux-system", spec: partialReport.spec, status: partialReport.status)))
+        out.append(("v2.7.0-partial-failure", FluxReportObject(namespace: "flux-system", spec: partialReport.spec, status: partialReport.status)))
 
         // No Flux at all.
         let empty = ReportSnapshot(namespace: "flux-system", serverVersion: .success(ServerVersionInfo(gitVersion: "v1.33.1", platform: "linux/arm64")))
         let emptyReport = ReportBuilder.build(snapshot: empty, context: ctx)
-        out.append(("not-installed", FluxReport(namespace: "flux-system", spec: emptyReport.spec, status: emptyReport.status)))
+        out.append(("not-installed", FluxReportObject(namespace: "flux-system", spec: emptyReport.spec, status: emptyReport.status)))
         return out
     }
 

@@ -68,17 +68,17 @@ print("\n".join(problems))
 
     @Test func everyReportIsAccepted() throws {
         var documents = try GoldenTests.reports().map { $0.report.document.json }
-        documents.append(FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json)
+        documents.append(FluxReportObject(namespace: "flux-system", spec: EncodingTests.tricky).document.json)
         #expect(documents.count == 5)
         #expect(try Self.validate(documents) == [])
     }
 
     @Test func validatorRejectsBadReports() throws {
-        var good = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        var good = FluxReportObject(namespace: "flux-system", spec: EncodingTests.tricky).document.json
         good["spec"]["components"] = [["name": "x", "ready": "yes", "status": "s", "image": "i"]]
-        var unknown = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        var unknown = FluxReportObject(namespace: "flux-system", spec: EncodingTests.tricky).document.json
         unknown["spec"]["cluster"]["region"] = "eu"
-        var missing = FluxReport(namespace: "flux-system", spec: EncodingTests.tricky).document.json
+        var missing = FluxReportObject(namespace: "flux-system", spec: EncodingTests.tricky).document.json
         missing["spec"]["distribution"]["status"] = .null
         let problems = try Self.validate([good, unknown, missing])
         #expect(problems.count == 3)

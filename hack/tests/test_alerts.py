@@ -1,5 +1,5 @@
 """promtool checks of the default alerts (chart file, chart-rendered, config/monitoring) and of the
-seed documents' gotk_* alerts, against series shaped exactly like the operator's (SPEC §6)."""
+seed documents' gotk_* alerts, against series shaped exactly like the operator's (docs/monitoring.md, Metrics reference)."""
 from __future__ import annotations
 
 import copy

@@ -14,7 +14,7 @@ HISTOGRAMS = [
     "workqueue_queue_duration_seconds",
     "workqueue_work_duration_seconds",
 ]
-# What the operator exports (SPEC §6 plus the report gauges), and `up` from Prometheus itself.
+# What the operator exports (docs/monitoring.md, Metrics reference plus the report gauges), and `up` from Prometheus itself.
 EXPORTED = {
     "flux_resource_info", "flux_instance_info", "flux_resourceset_info", "flux_resourcesetinputprovider_info",
     "flux_operator_info", "flux_report_ready", "flux_report_sync_ready", "flux_report_component_ready",

@@ -1,4 +1,4 @@
-"""Least-privilege RBAC checks over the rendered chart and config/default (SPEC §9)."""
+"""Least-privilege RBAC checks over the rendered chart and config/default (docs/install.md, RBAC)."""
 from __future__ import annotations
 
 import pytest

@@ -6,11 +6,11 @@ import KubeCore
 /// a decoded report encodes (document and rendered JSON) and decodes back to the same report.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzReport(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    guard let json = try? JSONValue.parse(bytes(data, size)), let report = try? FluxReport(json: json) else { return 0 }
+    guard let json = try? JSONValue.parse(bytes(data, size)), let report = try? FluxReportObject(json: json) else { return 0 }
     let encoded = report.document.json
-    let again: FluxReport
+    let again: FluxReportObject
     do {
-        again = try FluxReport(json: encoded)
+        again = try FluxReportObject(json: encoded)
     } catch {
         invariant(false, "an encoded report does not decode: \(error)")
         return 0
@@ -18,7 +18,7 @@ public func fuzzReport(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     invariant(again == report, "report does not round-trip:\n\(report)\n\(again)")
     // JSON rendering only: YAML goes through Yams' emitter, slow enough to starve the search.
     let rendered = report.document.renderJSON()
-    invariant((try? JSONValue.parse(rendered)).flatMap { try? FluxReport(json: $0) } == report, "rendered JSON does not decode back")
+    invariant((try? JSONValue.parse(rendered)).flatMap { try? FluxReportObject(json: $0) } == report, "rendered JSON does not decode back")
     return 0
 }
 

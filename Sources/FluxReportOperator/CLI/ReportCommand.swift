@@ -85,7 +85,7 @@ struct ReportCommand: AsyncParsableCommand {
         let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform,
                                     now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started)
         let result = ReportBuilder.build(snapshot: snapshot, context: context)
-        let report = FluxReport(namespace: namespace, spec: result.spec, status: result.status)
+        let report = FluxReportObject(namespace: namespace, spec: result.spec, status: result.status)
         if output == "json" {
             print(report.renderJSON())
         } else {
