@@ -51,16 +51,11 @@ public struct FleetOptions: Sendable, Hashable {
     }
 }
 
-/// SplitMix64: small, fast and the same on every platform, so a seed always gives the same fleet.
+/// Draws for the fleet generator from SplitMix64, so a seed always gives the same fleet.
 struct SeededRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    fileprivate var generator: SplitMix64
+    init(state seed: UInt64) { generator = SplitMix64(seed: seed) }
+    mutating func next() -> UInt64 { generator.next() }
     mutating func int(_ upper: Int) -> Int { upper <= 0 ? 0 : Int(next() % UInt64(upper)) }
     mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
     mutating func hex(_ count: Int) -> String {
@@ -518,5 +513,5 @@ public struct FleetGenerator {
 
 extension SeededRandom {
     /// A value derived from the state without advancing it (for cosmetic fields only).
-    func peek(_ upper: Int) -> Int { upper <= 0 ? 0 : Int((state >> 7) % UInt64(upper)) }
+    func peek(_ upper: Int) -> Int { upper <= 0 ? 0 : Int((generator.state >> 7) % UInt64(upper)) }
 }

@@ -132,12 +132,12 @@ struct InformerFreshnessTests {
     /// the replay and the changes after it neither overlap nor leave a gap.
     @Test(arguments: [UInt64(7), 1234, 987_654])
     func subscribersJoiningDuringChurnConverge(seed: UInt64) async throws {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
         let views = (0..<4).map { _ in View() }
         let writer = Task {
-            var rng = SplitMix(seed: seed &+ 1)
+            var rng = SplitMix64(seed: seed &+ 1)
             for i in 0..<300 {
                 let name = "w\(rng.next() % 40)"
                 if rng.next() % 4 == 0 {
@@ -185,17 +185,4 @@ struct InformerFreshnessTests {
 /// What one subscriber believes the store holds.
 final class View: Sendable {
     let state = Mutex<[String: Int64]>([:])
-}
-
-/// SplitMix64, for seeded, replayable tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

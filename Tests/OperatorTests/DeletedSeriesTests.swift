@@ -64,7 +64,7 @@ import Testing
     @Test("randomized deletes and re-adds: the memory matches a reference model (seed printed on failure)")
     func matchesModel() {
         let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let limit = 8
         let collector = Self.collector(limit: limit)
         var model: [String] = []  // oldest first
@@ -88,14 +88,3 @@ import Testing
     }
 }
 
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

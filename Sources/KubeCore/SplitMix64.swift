@@ -1,0 +1,16 @@
+/// SplitMix64: a small seeded generator with the same sequence on every platform, so a generated
+/// fleet, a randomized test or a chaos run replays exactly from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The current state (read-only: a cheap value derived without advancing).
+    public private(set) var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
