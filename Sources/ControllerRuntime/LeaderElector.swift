@@ -139,16 +139,16 @@ public final class LeaderElector: Sendable {
     /// awaited: a request that ignores cancellation cannot hold leadership decisions past the deadline.
     func attempt(until deadline: ContinuousClock.Instant) async -> Bool {
         guard ContinuousClock.now < deadline else { return false }
-        let outcome = AttemptOutcome()
-        let work = Task { outcome.settle(await self.tryAcquireOrRenew()) }
+        let outcome = OneShot<Bool>()
+        let work = Task { outcome.deliver(await self.tryAcquireOrRenew()) }
         let timer = Task {
             try? await Task.sleep(until: deadline, clock: .continuous)
-            outcome.settle(false)
+            outcome.deliver(false)
         }
         let result = await withTaskCancellationHandler {
-            await outcome.value()
+            await outcome.wait()
         } onCancel: {
-            outcome.settle(false)
+            outcome.deliver(false)
         }
         work.cancel()
         timer.cancel()
@@ -253,33 +253,6 @@ public final class LeaderElector: Sendable {
             logger.info("released lease", metadata: ["lease": "\(configuration.leaseName)"])
         } catch {
             logger.warning("failed to release lease", metadata: ["error": "\(error)"])
-        }
-    }
-}
-
-/// The first of an attempt's result, its deadline or its cancellation.
-private final class AttemptOutcome: Sendable {
-    private let state = Mutex<(result: Bool?, waiter: CheckedContinuation<Bool, Never>?)>((nil, nil))
-
-    func settle(_ value: Bool) {
-        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
-            guard state.result == nil else { return nil }
-            state.result = value
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume(returning: value)
-    }
-
-    func value() async -> Bool {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Bool? in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// The outcome of work raced against a deadline.
 enum DeadlineOutcome<Value: Sendable>: Sendable {
@@ -11,42 +11,16 @@ enum DeadlineOutcome<Value: Sendable>: Sendable {
 /// must answer in bounded time even if something below ignores cancellation.
 func race<Value: Sendable>(until deadline: ContinuousClock.Instant,
                            _ body: @escaping @Sendable () async throws -> Value) async -> DeadlineOutcome<Value> {
-    let outcome = FirstOutcome<Value>()
+    let outcome = OneShot<DeadlineOutcome<Value>>()
     let work = Task {
-        do { outcome.settle(.finished(try await body())) } catch { outcome.settle(.failed(error)) }
+        do { outcome.deliver(.finished(try await body())) } catch { outcome.deliver(.failed(error)) }
     }
     let timer = Task {
         try? await Task.sleep(until: deadline, clock: .continuous)
-        outcome.settle(.timedOut)
+        outcome.deliver(.timedOut)
     }
-    let result = await outcome.value()
+    let result = await outcome.wait()
     work.cancel()
     timer.cancel()
     return result
-}
-
-private final class FirstOutcome<Value: Sendable>: Sendable {
-    private let state = Mutex<(result: DeadlineOutcome<Value>?, waiter: CheckedContinuation<DeadlineOutcome<Value>, Never>?)>((nil, nil))
-
-    func settle(_ value: DeadlineOutcome<Value>) {
-        let waiter = state.withLock { state -> CheckedContinuation<DeadlineOutcome<Value>, Never>? in
-            guard state.result == nil else { return nil }
-            state.result = value
-            let waiter = state.waiter
-            state.waiter = nil
-            return waiter
-        }
-        waiter?.resume(returning: value)
-    }
-
-    func value() async -> DeadlineOutcome<Value> {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> DeadlineOutcome<Value>? in
-                if let result = state.result { return result }
-                state.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
 }
