@@ -74,7 +74,7 @@ public final class EventRecorder: Sendable {
     private let api: any KubeAPI
     private let forwarder: (any EventForwarder)?
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = LockedState(State())
     private let stream: AsyncStream<Record>
     private let continuation: AsyncStream<Record>.Continuation
     private let dropped = Atomic<Int>(0)

@@ -1,15 +1,15 @@
+import KubeCore
 import Hummingbird
 import Logging
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// A small Hummingbird server that reports the port it bound (for `127.0.0.1:0` in tests).
 public final class RuntimeHTTPServer: Service, Sendable {
     public let address: ListenAddress
     private let responder: RouterResponder<BasicRequestContext>
     private let logger: Logger
-    private let bound = Mutex<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    private let bound = LockedState<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
 
     init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
         self.address = address

@@ -1,10 +1,10 @@
-import Synchronization
+import KubeCore
 
 /// Named readiness/liveness checks for `/readyz` and `/healthz` (controller-runtime's `healthz.Checker`).
 public final class HealthChecks: Sendable {
     public typealias Check = @Sendable () async -> Bool
-    private let readiness = Mutex<[(String, Check)]>([])
-    private let liveness = Mutex<[(String, Check)]>([])
+    private let readiness = LockedState<[(String, Check)]>([])
+    private let liveness = LockedState<[(String, Check)]>([])
 
     public init() {}
 

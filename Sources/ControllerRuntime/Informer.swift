@@ -63,8 +63,8 @@ public final class Informer<Object: Sendable>: Sendable {
     }
     /// Store changes are numbered and subscriptions taken under this lock; handlers are called
     /// after it is released (only the informer's task changes the store, so the order holds).
-    private let subscribers = Mutex(Subscribers())
-    private let freshness = Mutex(Freshness())
+    private let subscribers = LockedState(Subscribers())
+    private let freshness = LockedState(Freshness())
 
     /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
     private struct Freshness {
@@ -81,9 +81,9 @@ public final class Informer<Object: Sendable>: Sendable {
     }
     private let lists = Atomic<Int>(0)
     private let watches = Atomic<Int>(0)
-    private let lastRV = Mutex<String>("")
+    private let lastRV = LockedState<String>("")
     private let syncedFlag = Atomic<Bool>(false)
-    private let health = Mutex(Health())
+    private let health = LockedState(Health())
 
     /// Why the cache may be stale: the LIST it needs keeps failing, or the watch failed several
     /// times in a row without delivering anything.

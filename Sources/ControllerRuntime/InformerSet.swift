@@ -1,7 +1,6 @@
 import KubeClient
 import KubeCore
 import Logging
-import Synchronization
 
 /// Informers started and stopped at run time, keyed by resource (Flux kinds come and go with their CRDs).
 ///
@@ -13,7 +12,7 @@ public final class InformerSet: Sendable {
     }
     private let api: any KubeAPI
     private let logger: Logger
-    private let entries = Mutex<[GroupVersionResource: Entry]>([:])
+    private let entries = LockedState<[GroupVersionResource: Entry]>([:])
 
     public init(api: any KubeAPI, logger: Logger = Logger(label: "informers")) {
         self.api = api

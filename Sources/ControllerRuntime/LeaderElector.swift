@@ -3,7 +3,6 @@ import KubeClient
 import KubeCore
 import Logging
 import Prometheus
-import Synchronization
 
 /// Leader election on a coordination.k8s.io/v1 Lease (client-go's `leaderelection`).
 ///
@@ -54,7 +53,7 @@ public final class LeaderElector: Sendable {
         var listeners: [Int: AsyncStream<Bool>.Continuation] = [:]
         var nextID = 0
     }
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init(api: any KubeAPI, configuration: Configuration, registry: MetricsRegistry? = nil, logger: Logger? = nil) {
         self.api = api

@@ -2,7 +2,6 @@ import KubeClient
 import KubeCore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Something the manager runs until cancelled (controller-runtime's `manager.Runnable`).
 public protocol Runnable: Sendable {
@@ -52,7 +51,7 @@ public final class Manager: Service, Sendable {
     public let healthServer: RuntimeHTTPServer?
     public let leaderElector: LeaderElector?
     private let logger: Logger
-    private let runnables = Mutex<[(runnable: any Runnable, leaderOnly: Bool)]>([])
+    private let runnables = LockedState<[(runnable: any Runnable, leaderOnly: Bool)]>([])
     private let apiContact = APIContact()
 
     public init(api: any KubeAPI, options: Options, registry: MetricsRegistry = MetricsRegistry(),
@@ -200,7 +199,7 @@ public final class Manager: Service, Sendable {
 
 /// When the API server last answered.
 final class APIContact: Sendable {
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
+    private let last = LockedState<ContinuousClock.Instant?>(nil)
     func touch() { last.withLock { $0 = ContinuousClock.now } }
     func within(_ window: Duration) -> Bool {
         guard let last = last.withLock({ $0 }) else { return false }

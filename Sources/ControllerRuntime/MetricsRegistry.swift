@@ -1,3 +1,4 @@
+import KubeCore
 import Logging
 import Prometheus
 import Synchronization
@@ -29,8 +30,8 @@ extension MetricsCollector {
 public final class MetricsRegistry: Sendable {
     public let prometheus: PrometheusCollectorRegistry
     private let detached = PrometheusCollectorRegistry()
-    private let families = Mutex<[String: String]>([:])
-    private let collectors = Mutex<[(id: Int, collector: any MetricsCollector)]>([])
+    private let families = LockedState<[String: String]>([:])
+    private let collectors = LockedState<[(id: Int, collector: any MetricsCollector)]>([])
     private let nextID = Atomic<Int>(0)
     private let logger: Logger
 

@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Decides how long an item waits before it is retried (client-go's `workqueue.RateLimiter`).
 public protocol RateLimiter<Item>: Sendable {
@@ -15,7 +15,7 @@ public protocol RateLimiter<Item>: Sendable {
 public final class ItemExponentialFailureRateLimiter<Item: Hashable & Sendable>: RateLimiter {
     private let base: Duration
     private let maxDelay: Duration
-    private let failures = Mutex<[Item: Int]>([:])
+    private let failures = LockedState<[Item: Int]>([:])
 
     public init(base: Duration = .milliseconds(5), max: Duration = .seconds(1000)) {
         self.base = base
@@ -49,13 +49,13 @@ public final class BucketRateLimiter<Item: Hashable & Sendable>: RateLimiter {
     private let qps: Double
     private let burst: Double
     private let clock: any RuntimeClock
-    private let state: Mutex<State>
+    private let state: LockedState<State>
 
     public init(qps: Double = 10, burst: Int = 100, clock: any RuntimeClock = SystemClock()) {
         self.qps = max(qps, 0.000_001)
         self.burst = Double(max(burst, 1))
         self.clock = clock
-        self.state = Mutex(State(tokens: Double(max(burst, 1)), last: clock.now()))
+        self.state = LockedState(State(tokens: Double(max(burst, 1)), last: clock.now()))
     }
 
     public func when(_ item: Item) -> Duration {

@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Monotonic time for the work queue and rate limiters, injectable so tests advance time by hand.
 public protocol RuntimeClock: Sendable {
@@ -31,7 +31,7 @@ public final class ManualClock: RuntimeClock {
         var sleepers: [Sleeper] = []
         var cancelled: Set<Int> = []
     }
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init() {}
 

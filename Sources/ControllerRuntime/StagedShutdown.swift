@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Runs bodies in stages and, on graceful shutdown, stops the stages one after another: every body
 /// of a stage is cancelled and has returned before the next stage is cancelled.
@@ -14,7 +14,7 @@ final class StagedShutdown<Stage: CaseIterable & RawRepresentable & Sendable>: S
         var stopping = false
     }
 
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     /// Runs `body` in `stage` until it returns, throws, or is cancelled.
     func run(_ stage: Stage, _ body: @escaping @Sendable () async throws -> Void) async throws {

@@ -1,9 +1,9 @@
-import Synchronization
+import KubeCore
 
 /// A thread-safe cache keyed by `namespace/name` (client-go's `cache.Store`), holding only the
 /// transformed projection of each object.
 public final class Store<Object: Sendable>: Sendable {
-    private let items = Mutex<[String: Object]>([:])
+    private let items = LockedState<[String: Object]>([:])
 
     public init() {}
 

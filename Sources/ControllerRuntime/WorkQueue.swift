@@ -1,5 +1,5 @@
+import KubeCore
 import DequeModule
-import Synchronization
 
 /// A de-duplicating, delaying, rate-limited work queue (client-go's `workqueue`).
 ///
@@ -34,7 +34,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     private let clock: any RuntimeClock
     private let rateLimiter: any RateLimiter<Key>
     private let metrics: WorkQueueMetrics?
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init(name: String = "", clock: any RuntimeClock = SystemClock(), rateLimiter: (any RateLimiter<Key>)? = nil,
                 metrics: WorkQueueMetrics? = nil) {

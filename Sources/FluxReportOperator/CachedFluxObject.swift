@@ -1,6 +1,5 @@
 import KubeCore
 import FluxReport
-import Synchronization
 
 /// A Flux object as the informer stores keep it.
 ///
@@ -28,7 +27,7 @@ public final class CachedFluxObject: Sendable {
 /// a String longer than 15 bytes is a heap allocation per object otherwise. Only short strings
 /// are interned, so the table stays small even when a field turns out to be unique per object.
 final class StringInterner: Sendable {
-    private let table = Mutex<Set<String>>([])
+    private let table = LockedState<Set<String>>([])
     private let maxLength = 64
     private let maxEntries = 50_000
 

@@ -3,7 +3,6 @@ import FluxReport
 import KubeClient
 import KubeCore
 import Logging
-import Synchronization
 
 /// The watch-fed view of the cluster the report and the metrics are computed from.
 ///
@@ -24,8 +23,8 @@ public final class ClusterCache: Sendable {
     private let api: any KubeAPI
     private let keepLabels: [String]
     private let logger: Logger
-    private let state = Mutex(State())
-    private let kindDiscovery = Mutex(())
+    private let state = LockedState(State())
+    private let kindDiscovery = LockedState(())
     private let interner = StringInterner()
     private let requests: RequestObservations
     /// Called when a cached object that feeds the report changes (the sync pair, a controller
@@ -335,7 +334,7 @@ public final class ClusterCache: Sendable {
 /// When each pending `requestedAt` value was first seen, with the report's resourceVersion then:
 /// what "the state as of the request" means for `CacheRequirement.asOf`.
 final class RequestObservations: Sendable {
-    private let latest = Mutex<(value: String, instant: ContinuousClock.Instant, resourceVersion: String?)?>(nil)
+    private let latest = LockedState<(value: String, instant: ContinuousClock.Instant, resourceVersion: String?)?>(nil)
 
     func observe(_ report: CachedReport) {
         guard ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt),

@@ -1,7 +1,7 @@
+import KubeCore
 import ControllerRuntime
 import FluxReport
 import Foundation
-import Synchronization
 
 /// Renders the Flux object metrics at scrape time, straight from the informer caches.
 ///
@@ -14,7 +14,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     private let gotk: Bool
     private let isLeader: @Sendable () -> Bool
     /// Deleted objects keep `gotk_reconcile_condition{status="Deleted"} 1` for a while, as Flux did.
-    private let deleted: Mutex<DeletedObjects>
+    private let deleted: LockedState<DeletedObjects>
     private let deletedRetention: TimeInterval
 
     init(cache: ClusterCache, objectLabels: ObjectLabelSelection, gotk: Bool, deletedRetention: TimeInterval = 600,
@@ -23,7 +23,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         self.selection = objectLabels
         self.gotk = gotk
         self.deletedRetention = deletedRetention
-        deleted = Mutex(DeletedObjects(limit: deletedLimit))
+        deleted = LockedState(DeletedObjects(limit: deletedLimit))
         self.isLeader = isLeader
     }
 

@@ -4,7 +4,6 @@ import Foundation
 import KubeClient
 import KubeCore
 import Logging
-import Synchronization
 
 /// The operator: the runtime's `Manager` running the watch-fed cluster cache, the FluxReport
 /// controller (leader only), the event recorder and the metrics of docs/monitoring.md, Metrics reference.
@@ -133,7 +132,7 @@ public final class OperatorApp: Sendable {
 
 /// The controller of the current leadership term; informer callbacks enqueue into it.
 final class ControllerSlot: Sendable {
-    private let value = Mutex<Controller<String>?>(nil)
+    private let value = LockedState<Controller<String>?>(nil)
     var current: Controller<String>? { value.withLock { $0 } }
     func set(_ controller: Controller<String>) { value.withLock { $0 = controller } }
     func clear(ifCurrent controller: Controller<String>) { value.withLock { if $0 === controller { $0 = nil } } }
@@ -141,7 +140,7 @@ final class ControllerSlot: Sendable {
 
 /// The object-metrics collector, set once it exists (the cache it reads is created first).
 final class CollectorSlot: Sendable {
-    private let value = Mutex<FluxMetricsCollector?>(nil)
+    private let value = LockedState<FluxMetricsCollector?>(nil)
     var current: FluxMetricsCollector? { value.withLock { $0 } }
     func set(_ collector: FluxMetricsCollector) { value.withLock { $0 = collector } }
 }

@@ -1,12 +1,12 @@
+import KubeCore
 import ControllerRuntime
 import FluxReport
-import Synchronization
 
 /// Gauges about the last report, for alerts on the report itself (the FluxReport's Ready condition,
 /// the cluster sync and the controllers): `flux_report_ready`, `flux_report_sync_ready`,
 /// `flux_report_component_ready`. Leader only, like the report.
 final class ReportMetrics: MetricsCollector, Sendable {
-    private let last = Mutex<(namespace: String, result: ReportResult)?>(nil)
+    private let last = LockedState<(namespace: String, result: ReportResult)?>(nil)
     private let isLeader: @Sendable () -> Bool
 
     init(isLeader: @escaping @Sendable () -> Bool) { self.isLeader = isLeader }

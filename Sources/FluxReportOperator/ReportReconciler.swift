@@ -4,7 +4,6 @@ import Foundation
 import KubeClient
 import KubeCore
 import Logging
-import Synchronization
 
 /// Reconciles `FluxReport/flux`: reads a snapshot from the caches, computes the report (a pure
 /// function) and writes it with two server-side applies (spec, then status), then records the
@@ -21,7 +20,7 @@ final class ReportReconciler: Reconciler, Sendable {
     let recorder: EventRecorder?
     let reportMetrics: ReportMetrics
     let logger: Logger
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     private struct State {
         var last: (spec: FluxReportSpec, status: FluxReportStatus)?

@@ -1,5 +1,5 @@
+import KubeCore
 import Foundation
-import Synchronization
 
 /// Turns a configuration's `Authentication` and TLS client certificate into per-request `Credentials`.
 final class Authenticator: Sendable {
@@ -65,7 +65,7 @@ final class Authenticator: Sendable {
 /// so rotated projected service-account tokens keep working.
 final class TokenFileSource: Sendable {
     let path: String
-    private let state = Mutex<(token: String, mtime: Date?, readAt: ContinuousClock.Instant)?>(nil)
+    private let state = LockedState<(token: String, mtime: Date?, readAt: ContinuousClock.Instant)?>(nil)
     static let maxAge: Duration = .seconds(60)
 
     init(path: String) {

@@ -1,3 +1,4 @@
+import KubeCore
 import CCurl
 import Foundation
 import Synchronization
@@ -19,7 +20,7 @@ final class CurlEngine: Sendable {
     private struct Handle: @unchecked Sendable { let multi: UnsafeMutableRawPointer? }
 
     private let handle: Handle
-    private let commands = Mutex<[Command]>([])
+    private let commands = LockedState<[Command]>([])
     /// Number of transfers added and not yet finished (for tests and diagnostics).
     let activeCount = Atomic<Int>(0)
 

@@ -1,6 +1,5 @@
 import Foundation
 import KubeCore
-import Synchronization
 
 /// Runs a `client.authentication.k8s.io` exec credential plugin and caches what it returns until its
 /// `expirationTimestamp` (or until the server answers 401).
@@ -158,7 +157,7 @@ actor ExecCredentialPlugin {
 /// Reads a pipe to its end on a thread of its own, keeping at most `limit` bytes (and draining the rest,
 /// so the writer never blocks on a full pipe). The thread ends at end of file.
 private final class PipeDrain: Sendable {
-    private let state = Mutex<(data: [UInt8], truncated: Bool)>(([], false))
+    private let state = LockedState<(data: [UInt8], truncated: Bool)>(([], false))
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle, limit: Int) {

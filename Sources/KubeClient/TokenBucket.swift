@@ -1,4 +1,4 @@
-import Synchronization
+import KubeCore
 
 /// Client-side rate limiter: a token bucket of `burst` tokens refilled at `qps` per second
 /// (client-go's `flowcontrol.NewTokenBucketRateLimiter`).
@@ -13,12 +13,12 @@ public final class TokenBucket: Sendable {
         var last: ContinuousClock.Instant
     }
 
-    private let state: Mutex<State>
+    private let state: LockedState<State>
 
     public init(qps: Double, burst: Int, now: ContinuousClock.Instant = .now) {
         self.qps = qps
         self.burst = max(1, burst)
-        state = Mutex(State(tokens: Double(max(1, burst)), last: now))
+        state = LockedState(State(tokens: Double(max(1, burst)), last: now))
     }
 
     /// Takes one token (possibly going into debt) and returns how long the caller must wait.

@@ -1,5 +1,4 @@
 import KubeCore
-import Synchronization
 
 /// What a stream sink tells the transfer to do with a chunk.
 enum StreamAction {
@@ -33,7 +32,7 @@ final class WatchBuffer: Sendable {
 
     let limit: Int
     private let engine: CurlEngine
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     init(limit: Int, engine: CurlEngine = .shared) {
         self.limit = max(1, limit)

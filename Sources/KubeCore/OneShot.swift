@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A value delivered once from any thread and awaited from async code: the first delivery wins and
 /// later ones are ignored (a result raced against a deadline or a cancellation). The project's one
@@ -9,7 +8,7 @@ public final class OneShot<Value: Sendable>: Sendable {
         var delivered = false
         var waiters: [CheckedContinuation<Value, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = LockedState(State())
 
     public init() {}
 

@@ -1,5 +1,4 @@
 import KubeCore
-import Synchronization
 
 /// One injected fault: requests whose path matches and whose verb matches fail (or are delayed).
 public struct Fault: Sendable, Hashable, Codable {
@@ -64,7 +63,7 @@ struct FaultOutcome: Sendable {
 
 /// Active faults, consumed in order of registration.
 final class FaultInjector: Sendable {
-    private let faults = Mutex<[Fault]>([])
+    private let faults = LockedState<[Fault]>([])
 
     func add(_ fault: Fault) { faults.withLock { $0.append(fault) } }
     func clear() { faults.withLock { $0.removeAll() } }
@@ -99,7 +98,7 @@ public struct RequestCount: Sendable, Hashable, Codable {
 }
 
 final class RequestCounters: Sendable {
-    private let counts = Mutex<[String: [String: Int]]>([:])
+    private let counts = LockedState<[String: [String: Int]]>([:])
 
     func record(verb: String, resource: String) {
         counts.withLock { $0[verb, default: [:]][resource, default: 0] += 1 }

@@ -5,7 +5,6 @@ import HummingbirdTLS
 import KubeCore
 import Logging
 import NIOSSL
-import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -36,7 +35,7 @@ public final class KubeSim: Sendable {
     public let kubeconfig: String
 
     let core: SimCore
-    private let serverTask: Mutex<Task<Void, Never>?>
+    private let serverTask: LockedState<Task<Void, Never>?>
     private let serviceGroup: ServiceGroup
 
     public struct StartError: Error, CustomStringConvertible {
@@ -56,7 +55,7 @@ public final class KubeSim: Sendable {
         kubeconfig = Kubeconfig.render(server: url, caPEM: certificates?.caPEM, token: core.token,
                                        clientCertificatePEM: certificates?.clientCertificatePEM, clientKeyPEM: certificates?.clientKeyPEM)
         self.core = core
-        serverTask = Mutex(task)
+        serverTask = LockedState(task)
     }
 
     /// Binds, starts serving and returns once the port is known. The default namespaces exist.

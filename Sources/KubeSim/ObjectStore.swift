@@ -1,6 +1,5 @@
 import DequeModule
 import KubeCore
-import Synchronization
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -21,7 +20,7 @@ enum WriteMode: Sendable {
 /// The simulated etcd + watch cache: every object, one global resourceVersion counter, a bounded
 /// history of changes for watch resumes, and the open watches.
 ///
-/// One `Mutex` guards everything so that a write, its resourceVersion and its fan-out to watchers are
+/// One `LockedState` guards everything so that a write, its resourceVersion and its fan-out to watchers are
 /// atomic (watchers see events in resourceVersion order with no gaps). Objects are kept serialized:
 /// list and watch responses copy bytes, and only writes decode.
 final class ObjectStore: Sendable {
@@ -82,14 +81,14 @@ final class ObjectStore: Sendable {
         for c in pending { c.finish() }
     }
 
-    let state: Mutex<State>
+    let state: LockedState<State>
     /// Admission checks run before a create/update is stored (e.g. the FluxReport name rule).
     let admission: Admission
 
     init(historyLimit: Int, admission: Admission = Admission()) {
         var s = State(historyLimit: max(historyLimit, 1))
         for info in ResourceInfo.builtIns { s.resources[info.storeKey] = info }
-        state = Mutex(s)
+        state = LockedState(s)
         self.admission = admission
     }
 

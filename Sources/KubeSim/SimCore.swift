@@ -1,5 +1,4 @@
 import KubeCore
-import Synchronization
 
 /// The state one simulator instance shares between its HTTP handlers and its Swift control API.
 final class SimCore: Sendable {
@@ -8,7 +7,7 @@ final class SimCore: Sendable {
     let store: ObjectStore
     let faults = FaultInjector()
     let counters = RequestCounters()
-    private let address = Mutex("127.0.0.1:0")
+    private let address = LockedState("127.0.0.1:0")
 
     init(options: KubeSimOptions, token: String) {
         self.options = options

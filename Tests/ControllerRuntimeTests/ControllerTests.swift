@@ -1,6 +1,5 @@
 import KubeClient
 import KubeCore
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
@@ -15,7 +14,7 @@ struct ControllerTests {
             var total = 0
             var calls: [String: Int] = [:]
         }
-        let state = Mutex(State())
+        let state = LockedState(State())
         func enter(_ key: String) {
             state.withLock { state in
                 state.inFlight[key, default: 0] += 1
@@ -69,7 +68,7 @@ struct ControllerTests {
 
     @Test func resultsDriveRequeues() async {
         let registry = MetricsRegistry()
-        let attempts = Mutex<[String: Int]>([:])
+        let attempts = LockedState<[String: Int]>([:])
         let controller = Controller<String>(
             name: "results", reconciler: ReconcilerFunc { key in
                 let attempt = attempts.withLock { $0[key, default: 0] += 1; return $0[key, default: 0] }

@@ -1,7 +1,6 @@
 import Foundation
 import KubeClient
 import KubeCore
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
@@ -93,7 +92,7 @@ struct EventRecorderTests {
     }
 
     final class CapturingForwarder: EventForwarder {
-        let payloads = Mutex<[JSONValue]>([])
+        let payloads = LockedState<[JSONValue]>([])
         func forward(_ event: JSONValue) async throws { payloads.withLock { $0.append(event) } }
     }
 

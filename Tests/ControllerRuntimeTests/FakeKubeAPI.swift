@@ -1,7 +1,6 @@
 import Foundation
 import KubeClient
 import KubeCore
-import Synchronization
 
 /// An in-memory `KubeAPI` with resourceVersions, consistent paginated lists, watch history with
 /// compaction (410), dropped watches, injected failures and call counters.
@@ -29,7 +28,7 @@ final class FakeKubeAPI: KubeAPI {
         var failWrites = false
     }
 
-    let state = Mutex(State())
+    let state = LockedState(State())
 
     var listCalls: Int { state.withLock { $0.listCalls } }
     var watchCalls: Int { state.withLock { $0.watchCalls } }
@@ -94,7 +93,7 @@ final class FakeKubeAPI: KubeAPI {
     // MARK: KubeAPI
 
     /// While set, every Lease GET and PUT first waits this long (a slow or partitioned API server).
-    let leaseLatency = Mutex<Duration?>(nil)
+    let leaseLatency = LockedState<Duration?>(nil)
 
     private func leaseDelay(_ resource: GroupVersionResource) async throws {
         guard resource == .leases, let delay = leaseLatency.withLock({ $0 }) else { return }

@@ -1,6 +1,5 @@
 import KubeClient
 import KubeCore
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
@@ -100,7 +99,7 @@ struct InformerFreshnessTests {
     @Test func recoveryIsAnnounced() async throws {
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
-        let announcements = Mutex<[Bool]>([])
+        let announcements = LockedState<[Bool]>([])
         informer.onHealthChange { failing in announcements.withLock { $0.append(failing) } }
         #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
         api.dropWatches(error: KubeAPIError(reason: .serverError, code: 500, message: "boom"))
@@ -114,7 +113,7 @@ struct InformerFreshnessTests {
     @Test func handlersRunWithoutTheInformersLock() async throws {
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
-        let seen = Mutex<[String]>([])
+        let seen = LockedState<[String]>([])
         // A handler that subscribes again from inside a callback deadlocked when handlers ran under the lock.
         informer.addHandler(replay: false) { event in
             let nested = informer.events(replay: true)
@@ -184,5 +183,5 @@ struct InformerFreshnessTests {
 
 /// What one subscriber believes the store holds.
 final class View: Sendable {
-    let state = Mutex<[String: Int64]>([:])
+    let state = LockedState<[String: Int64]>([:])
 }

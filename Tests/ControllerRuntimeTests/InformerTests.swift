@@ -1,6 +1,5 @@
 import KubeClient
 import KubeCore
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
@@ -89,7 +88,7 @@ struct InformerTests {
         let api = FakeKubeAPI()
         for i in 0..<10 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", 0), options: WriteOptions()) }
         let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
-        let deletions = Mutex<[String]>([])
+        let deletions = LockedState<[String]>([])
         informer.addHandler { event in
             if case .deleted(let object) = event { deletions.withLock { $0.append(object.key) } }
         }
@@ -131,7 +130,7 @@ struct InformerTests {
         let slow = Backoff(initial: .milliseconds(200), max: .milliseconds(200), jitter: 0)
         let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: slow), transform: Self.slim)
         // Health flips are announced once each way, not once per failed attempt.
-        let flips = Mutex<[Bool]>([])
+        let flips = LockedState<[Bool]>([])
         informer.onHealthChange { failing in flips.withLock { $0.append(failing) } }
         let run = Task { await informer.run() }
         await informer.waitForSync()

@@ -1,6 +1,5 @@
 import KubeClient
 import KubeCore
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
@@ -59,7 +58,7 @@ struct LeaderElectionTests {
     @Test func leadershipIsLostWhenRenewalsFailPastTheDeadline() async throws {
         let api = FakeKubeAPI()
         let elector = LeaderElector(api: api, configuration: Self.config("one"))
-        let changes = Mutex<[Bool]>([])
+        let changes = LockedState<[Bool]>([])
         let stream = elector.leadershipChanges()
         let listen = Task { for await leading in stream { changes.withLock { $0.append(leading) } } }
         let run = Task { await elector.run() }
@@ -97,7 +96,7 @@ struct LeaderElectionTests {
     /// Two managers: only the leader runs its leader-only controller; when it stops, the other does.
     @Test func onlyTheLeaderManagerRunsLeaderOnlyRunnables() async throws {
         let api = FakeKubeAPI()
-        let running = Mutex<[String: Bool]>([:])
+        let running = LockedState<[String: Bool]>([:])
         func manager(_ id: String) -> Manager {
             let manager = Manager(api: api, options: Manager.Options(leaderElection: Self.config(id)))
             manager.add(RunnableFunc {
@@ -161,7 +160,7 @@ struct ManagerTests {
             metricsAddress: try ListenAddress(parsing: "127.0.0.1:0"),
             leaderElection: LeaderElectionTests.config("ordered")))
         final class Log: Sendable {
-            let lines = Mutex<[String]>([])
+            let lines = LockedState<[String]>([])
             func append(_ line: String) { lines.withLock { $0.append(line) } }
         }
         let log = Log()

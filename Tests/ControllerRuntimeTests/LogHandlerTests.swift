@@ -1,13 +1,12 @@
 import KubeCore
 import Logging
-import Synchronization
 import Testing
 @testable import ControllerRuntime
 
 @Suite("RuntimeLogHandler")
 struct LogHandlerTests {
     final class Lines: Sendable {
-        let lines = Mutex<[String]>([])
+        let lines = LockedState<[String]>([])
         func append(_ line: String) { lines.withLock { $0.append(line) } }
         var all: [String] { lines.withLock { $0 } }
     }

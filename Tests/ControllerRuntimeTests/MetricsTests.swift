@@ -154,11 +154,10 @@ struct MetricsTests {
 }
 
 final class SendableFlag: Sendable {
-    private let storage = Mutex(false)
+    private let storage = LockedState(false)
     var value: Bool {
         get { storage.withLock { $0 } }
         set { storage.withLock { $0 = newValue } }
     }
 }
 
-import Synchronization

@@ -1,12 +1,11 @@
 import Foundation
 import KubeCore
-import Synchronization
 import Testing
 @testable import KubeClient
 
 /// Counts observed requests by code.
 final class RecordingObserver: RequestObserver {
-    let calls = Mutex<[String]>([])
+    let calls = LockedState<[String]>([])
     func requestCompleted(code: String, method: String, host: String) {
         calls.withLock { $0.append("\(code) \(method) \(host)") }
     }

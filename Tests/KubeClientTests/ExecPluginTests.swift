@@ -1,5 +1,5 @@
+import KubeCore
 import Foundation
-import Synchronization
 import Testing
 @testable import KubeClient
 
@@ -10,7 +10,7 @@ struct ExecPluginTests {
     /// The plugin's outcome, or nil when it has not returned within `limit` (the test then fails
     /// instead of hanging with the plugin).
     static func credentials(_ config: ExecConfig, within limit: Duration) async -> Result<Credentials, any Error>? {
-        let outcome = Mutex<Result<Credentials, any Error>?>(nil)
+        let outcome = LockedState<Result<Credentials, any Error>?>(nil)
         let plugin = ExecCredentialPlugin(config: config)
         let task = Task.detached {
             let result: Result<Credentials, any Error>

@@ -2,7 +2,6 @@ import FluxReport
 import Foundation
 import KubeCore
 import KubeSim
-import Synchronization
 import Testing
 
 /// API faults: 500s on lists, dropped watches, forced 410 relists, 429 with Retry-After. The
@@ -14,8 +13,8 @@ struct FaultsE2ETests {
 
     /// Reads the stored report every 50 ms and remembers every moment it was blank or worse than good.
     final class BlankWatcher: Sendable {
-        private let violations = Mutex<[String]>([])
-        private let samples = Mutex(0)
+        private let violations = LockedState<[String]>([])
+        private let samples = LockedState(0)
 
         func check(_ report: JSONValue?) {
             samples.withLock { $0 += 1 }

@@ -1,5 +1,5 @@
+import KubeCore
 import Foundation
-import Synchronization
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -12,7 +12,7 @@ final class OperatorProcess: Sendable {
     let logPath: String
     let podName: String
     let pid: Int32
-    private let process: Mutex<Process>
+    private let process: LockedState<Process>
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -20,7 +20,7 @@ final class OperatorProcess: Sendable {
 
     private init(process: Process, metricsPort: Int, healthPort: Int, logPath: String, podName: String) {
         self.pid = process.processIdentifier
-        self.process = Mutex(process)
+        self.process = LockedState(process)
         self.metricsPort = metricsPort
         self.healthPort = healthPort
         self.logPath = logPath
