@@ -202,6 +202,7 @@ public final class LeaderElector: Sendable {
             let leaseDuration = spec["leaseDurationSeconds"].int.map { Duration.seconds($0) } ?? configuration.leaseDuration
             if !holder.isEmpty, holder != configuration.identity, ContinuousClock.now - observedAt < leaseDuration {
                 state.withLock { $0.deferrals += 1 }
+                logger.debug("lease held by another replica", metadata: ["holder": "\(holder)"])
                 return false  // someone else holds a live lease
             }
             var updated = lease

@@ -55,7 +55,9 @@ final class ReportReconciler: Reconciler, Sendable {
             return .requeueAfter(.seconds(1))
         }
         if cached != nil, ReportAnnotations.isReconcileDisabled(annotations) {
-            logger.debug("reporting disabled by annotation", metadata: ["annotation": "\(ReportAnnotations.reconcile)"])
+            logger.debug("reporting disabled by annotation", metadata: [
+                "annotation": "\(ReportAnnotations.reconcile)", "requestedAt": "\(ReportAnnotations.requestedAt(annotations) ?? "")",
+            ])
             return .requeueAfter(interval)
         }
 
@@ -106,7 +108,7 @@ final class ReportReconciler: Reconciler, Sendable {
         if result.succeeded {
             logger.info("report written", metadata: [
                 "elapsed": "\(ReportBuilder.durationText(ContinuousClock.now - started))",
-                "requestedAt": "\(handled ?? "")", "events": "\(events.count)",
+                "requestedAt": "\(handled ?? "")", "events": "\(events.count)", "next": "\(ReportBuilder.durationText(interval))",
             ])
             return .requeueAfter(interval)
         }

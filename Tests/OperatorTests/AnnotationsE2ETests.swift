@@ -46,19 +46,27 @@ struct AnnotationsE2ETests {
     @Test("fluxcd.controlplane.io/reconcile: disabled stops every write; enabled resumes")
     func reconcileDisabled() async throws {
         try await E2EEnvironment.with(fleet: Self.fleet) { env in
-            try await env.withOperator { _ in
+            try await env.withOperator(arguments: ["--log-level", "debug"]) { op in
                 try await env.waitForCorrectReport()
                 try await env.annotateReport("fluxcd.controlplane.io/reconcile", "disabled")
-                try await Task.sleep(for: .seconds(1))
-                let value = "disabled-\(Int(Date().timeIntervalSince1970))"
-                try await env.annotateReport("reconcile.fluxcd.io/requestedAt", value)
-                let resourceVersion = env.report()?.resourceVersion
+                // Reconciles run one at a time, so once one has seen the annotation every later one does.
+                try await waitUntil("the operator sees reporting disabled", timeout: .seconds(10)) {
+                    !op.logLines(containing: "reporting disabled by annotation").isEmpty
+                }
                 env.sim.resetRequestCounts()
-                // A change that would show in the report if one were written.
+                // A change that would show in the report if one were written, then a request for a
+                // report, both made in the simulator directly so that no request of ours is counted.
                 try env.sim.modify(E2EEnvironment.kinds.kustomizations, namespace: "flux-system", name: "flux-system") {
                     $0["spec"]["suspend"] = true
                 }
-                try await Task.sleep(for: .seconds(3))
+                let value = "disabled-\(Int(Date().timeIntervalSince1970))"
+                try env.sim.modify(.fluxReports, namespace: "flux-system", name: "flux") {
+                    $0["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = .string(value)
+                }
+                let resourceVersion = env.report()?.resourceVersion
+                try await waitUntil("the operator declines the request while disabled", timeout: .seconds(10)) {
+                    !op.logLines(containing: "reporting disabled by annotation", value).isEmpty
+                }
                 #expect(Self.reportPatches(env) == 0, "the operator patched the report while reporting was disabled")
                 #expect(env.report()?.resourceVersion == resourceVersion)
                 #expect(env.report()?[path: "status", "lastHandledReconcileAt"].string != value)
@@ -72,25 +80,30 @@ struct AnnotationsE2ETests {
         }
     }
 
-    @Test("fluxcd.controlplane.io/reconcileEvery: 2s reports at that cadence")
+    @Test("fluxcd.controlplane.io/reconcileEvery: 2s reports at that cadence; 5m schedules the next in 5m")
     func reconcileEvery() async throws {
         try await E2EEnvironment.with(fleet: Self.fleet) { env in
-            try await env.withOperator(arguments: ["--reporting-interval", "5m"]) { _ in
+            try await env.withOperator(arguments: ["--reporting-interval", "5m"]) { op in
                 try await env.waitForCorrectReport()
                 try await env.annotateReport("fluxcd.controlplane.io/reconcileEvery", "2s")
-                try await Task.sleep(for: .milliseconds(500))
+                // Three reports in a row at the 2 s cadence: the first and third are two intervals
+                // apart (the 5m default would time this wait out).
+                try await waitUntil("a report scheduled at the 2s cadence", timeout: .seconds(10)) {
+                    !op.logLines(containing: "report written", "\"next\":\"2s\"").isEmpty
+                }
                 env.sim.resetRequestCounts()
-                let window = Duration.seconds(7)
-                try await Task.sleep(for: window)
-                let applies = env.sim.requestCount(verb: "patch", resource: Self.specPatches)
-                // 7 s at a 2 s cadence: 3 reports, give or take one for timing.
-                #expect((2...5).contains(applies), "\(applies) spec applies in \(window) with reconcileEvery=2s")
-                // And with no annotation, the 5m default: nothing in the same window.
+                let applies = { env.sim.requestCount(verb: "patch", resource: Self.specPatches) }
+                try await waitUntil("a first report after the reset", timeout: .seconds(10), interval: .milliseconds(20)) { applies() >= 1 }
+                let first = ContinuousClock.now
+                try await waitUntil("two more reports", timeout: .seconds(15), interval: .milliseconds(20)) { applies() >= 3 }
+                let spacing = ContinuousClock.now - first
+                #expect(spacing >= .milliseconds(3500) && spacing <= .seconds(8), "two reporting intervals took \(spacing) with reconcileEvery=2s")
+
+                // Back to 5m: the report written for the change says the next one is due in 5m.
                 try await env.annotateReport("fluxcd.controlplane.io/reconcileEvery", "5m")
-                try await Task.sleep(for: .milliseconds(2500))
-                env.sim.resetRequestCounts()
-                try await Task.sleep(for: .seconds(3))
-                #expect(env.sim.requestCount(verb: "patch", resource: Self.specPatches) == 0, "reports kept coming after reconcileEvery=5m")
+                try await waitUntil("a report scheduled 5m ahead", timeout: .seconds(10)) {
+                    !op.logLines(containing: "report written", "\"next\":\"5m0s\"").isEmpty
+                }
             }
         }
     }

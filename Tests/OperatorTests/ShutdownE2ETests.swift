@@ -35,9 +35,11 @@ struct ShutdownE2ETests {
                     Self.leaseHolder(env)?.hasPrefix("replica-a") == true
                 }
                 try await env.waitForCorrectReport()
-                try await env.withOperator(podName: "replica-b", arguments: ["--enable-leader-election"]) { b in
-                    // B is up (healthz answered) and must stay a follower.
-                    try await Task.sleep(for: .seconds(2))
+                try await env.withOperator(podName: "replica-b", arguments: ["--enable-leader-election", "--log-level", "debug"]) { b in
+                    // B is up and has twice found A's lease live (its debug log says so): it must still be a follower.
+                    try await waitUntil("replica-b defers to replica-a's lease twice", timeout: .seconds(20)) {
+                        b.logLines(containing: "lease held by another replica").count >= 2
+                    }
                     #expect(Self.leaseHolder(env)?.hasPrefix("replica-a") == true, "holder: \(Self.leaseHolder(env) ?? "none")")
                     let followerInfo = try await b.metrics().named("flux_resource_info")
                     #expect(followerInfo.isEmpty, "the follower exports \(followerInfo.count) flux_resource_info series")

@@ -126,6 +126,13 @@ final class OperatorProcess: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
+    /// The log lines so far that contain every one of `fragments`: lets a test wait for what the
+    /// operator says it did or decided, instead of sleeping and inferring it.
+    func logLines(containing fragments: String...) -> [Substring] {
+        let text = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").filter { line in fragments.allSatisfy { line.contains($0) } }
+    }
+
     var metricsURL: String { "http://127.0.0.1:\(metricsPort)/metrics" }
 
     /// The current `/metrics` text.
