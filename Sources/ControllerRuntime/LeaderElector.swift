@@ -87,14 +87,22 @@ public final class LeaderElector: Sendable {
     }
 
     /// Campaigns and renews until cancelled; releases the lease on the way out when leading.
+    /// Runs on a thread of its own (`DedicatedExecutor`), so renewals keep their deadlines while
+    /// report computations keep the cooperative pool busy.
     public func run() async {
+        let executor = DedicatedExecutor(name: "leader-election")
+        defer { executor.stop() }
+        await withTaskExecutorPreference(executor) { await campaign(on: executor) }
+    }
+
+    private func campaign(on executor: DedicatedExecutor) async {
         while !Task.isCancelled {
             // Acquire. An attempt counts from when it started (the renewTime it writes), and one that
             // takes longer than the renew deadline is abandoned: its lease would be nearly spent.
             var lastRenew = ContinuousClock.now
             while !Task.isCancelled {
                 let started = ContinuousClock.now
-                if await attempt(until: started + configuration.renewDeadline) {
+                if await attempt(until: started + configuration.renewDeadline, on: executor) {
                     lastRenew = started
                     break
                 }
@@ -111,7 +119,7 @@ public final class LeaderElector: Sendable {
                 if Task.isCancelled { break }
                 let started = ContinuousClock.now
                 let deadline = lastRenew + configuration.renewDeadline
-                if await attempt(until: deadline) {
+                if await attempt(until: deadline, on: executor) {
                     lastRenew = started
                 } else if ContinuousClock.now >= deadline {
                     logger.error("failed to renew lease before the deadline; leadership lost",
@@ -123,7 +131,7 @@ public final class LeaderElector: Sendable {
         }
         if isLeader {
             // Our task is cancelled, which would abort the request: release from a fresh task.
-            if configuration.releaseOnCancel { await Task { await self.release() }.value }
+            if configuration.releaseOnCancel { await Task(executorPreference: executor) { await self.release() }.value }
             setLeading(false)
         }
         let listeners = state.withLock { state in
@@ -136,11 +144,11 @@ public final class LeaderElector: Sendable {
 
     /// `tryAcquireOrRenew`, given up (false) at `deadline`. The attempt is cancelled then, and not
     /// awaited: a request that ignores cancellation cannot hold leadership decisions past the deadline.
-    func attempt(until deadline: ContinuousClock.Instant) async -> Bool {
+    func attempt(until deadline: ContinuousClock.Instant, on executor: DedicatedExecutor) async -> Bool {
         guard ContinuousClock.now < deadline else { return false }
         let outcome = OneShot<Bool>()
-        let work = Task { outcome.deliver(await self.tryAcquireOrRenew()) }
-        let timer = Task {
+        let work = Task(executorPreference: executor) { outcome.deliver(await self.tryAcquireOrRenew()) }
+        let timer = Task(executorPreference: executor) {
             try? await Task.sleep(until: deadline, clock: .continuous)
             outcome.deliver(false)
         }

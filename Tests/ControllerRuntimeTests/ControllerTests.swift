@@ -33,7 +33,10 @@ struct ControllerTests {
         func calls(_ key: String) -> Int { state.withLock { $0.calls[key, default: 0] } }
     }
 
-    static func waitUntil(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    /// Polls `condition` until it holds. The default bound is client-go's ForeverTestTimeout (30 s):
+    /// it only limits how long a failing test hangs, and a suite run in parallel on two cores can
+    /// delay a passing one by seconds. Tests that assert a timing bound pass their own timeout.
+    static func waitUntil(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if condition() { return true }

@@ -468,7 +468,7 @@ let configMaps = GroupVersionResource.configMaps
         // A port nothing listens on: bind and close a server first to find one.
         let server = try await FakeAPIServer.start()
         let config = try server.configuration()
-        server.stop()
+        await server.stopAndWait()
         let client = KubernetesClient(configuration: config)
         do {
             _ = try await client.serverVersion()

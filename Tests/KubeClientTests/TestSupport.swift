@@ -159,10 +159,23 @@ final class FakeAPIServer: Sendable {
                             requestTimeout: .seconds(10))
     }
 
+    /// Terminates the server and reaps it on a thread of its own: `stop()` runs in `defer` on a
+    /// concurrency pool thread, which must not block on the child.
     func stop() {
         try? stdin.value.fileHandleForWriting.close()
         process.value.terminate()
-        process.value.waitUntilExit()
+        let process = self.process
+        Thread { process.value.waitUntilExit() }.start()
+    }
+
+    /// `stop()`, returning once the server has exited (its port then refuses connections).
+    func stopAndWait() async {
+        try? stdin.value.fileHandleForWriting.close()
+        process.value.terminate()
+        let process = self.process
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            Thread { process.value.waitUntilExit(); done.resume() }.start()
+        }
     }
 }
 

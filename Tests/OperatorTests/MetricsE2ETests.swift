@@ -2,126 +2,128 @@ import Foundation
 import KubeCore
 import Testing
 
-/// `/metrics` of the binary: live updates from watch events, deleted objects, object labels,
-/// the gotk switch, and the format checked by promtool.
-@Suite("E2E: metrics", .timeLimit(.minutes(3)))
-struct MetricsE2ETests {
-    static let gitRepositories = E2EEnvironment.kinds.gitRepositories
+extension EndToEnd {
+    /// `/metrics` of the binary: live updates from watch events, deleted objects, object labels,
+    /// the gotk switch, and the format checked by promtool.
+    @Suite("E2E: metrics", .timeLimit(.minutes(3)))
+    struct MetricsE2ETests {
+        static let gitRepositories = E2EEnvironment.kinds.gitRepositories
 
-    /// Two tenant GitRepositories that are Ready True and not suspended.
-    static func pickRepositories(_ env: E2EEnvironment) async throws -> (JSONValue, JSONValue) {
-        let items = try await env.client.listAll(gitRepositories, namespace: nil).items.filter {
-            $0.namespace != "flux-system" && $0["spec"]["suspend"].bool != true
-                && $0.condition("Ready")?.status == "True"
+        /// Two tenant GitRepositories that are Ready True and not suspended.
+        static func pickRepositories(_ env: E2EEnvironment) async throws -> (JSONValue, JSONValue) {
+            let items = try await env.client.listAll(gitRepositories, namespace: nil).items.filter {
+                $0.namespace != "flux-system" && $0["spec"]["suspend"].bool != true
+                    && $0.condition("Ready")?.status == "True"
+            }
+            guard items.count >= 2 else { throw E2EEnvironment.Failure(description: "fleet has fewer than 2 ready GitRepositories") }
+            return (items[0], items[1])
         }
-        guard items.count >= 2 else { throw E2EEnvironment.Failure(description: "fleet has fewer than 2 ready GitRepositories") }
-        return (items[0], items[1])
-    }
 
-    @Test("object changes and deletions show on /metrics at once; object labels; promtool check metrics")
-    func liveMetrics() async throws {
-        try await E2EEnvironment.with { env in
-            let (changed, deleted) = try await Self.pickRepositories(env)
-            try env.sim.modify(Self.gitRepositories, namespace: changed.namespace, name: changed.name) {
-                $0["metadata"]["labels"]["team"] = "platform"
-            }
-            try await env.withOperator(arguments: ["--metrics-object-labels=team", "--reporting-interval=10m"]) { op in
-                let changedSeries: [String: String] = ["kind": "GitRepository", "name": changed.name,
-                                                        "exported_namespace": changed.namespace ?? ""]
-                let before = try await eventually("flux_resource_info for \(changed.name)", timeout: .seconds(20)) {
-                    try await op.metrics().series("flux_resource_info", changedSeries).first
+        @Test("object changes and deletions show on /metrics at once; object labels; promtool check metrics")
+        func liveMetrics() async throws {
+            try await E2EEnvironment.with { env in
+                let (changed, deleted) = try await Self.pickRepositories(env)
+                try env.sim.modify(Self.gitRepositories, namespace: changed.namespace, name: changed.name) {
+                    $0["metadata"]["labels"]["team"] = "platform"
                 }
-                #expect(before.labels["ready"] == "True")
-                #expect(before.labels["label_team"] == "platform", "\(before)")
-                #expect(before.labels["uid"]?.isEmpty == false)
-                #expect(before.labels["url"]?.isEmpty == false)
+                try await env.withOperator(arguments: ["--metrics-object-labels=team", "--reporting-interval=10m"]) { op in
+                    let changedSeries: [String: String] = ["kind": "GitRepository", "name": changed.name,
+                                                            "exported_namespace": changed.namespace ?? ""]
+                    let before = try await eventually("flux_resource_info for \(changed.name)", timeout: .seconds(20)) {
+                        try await op.metrics().series("flux_resource_info", changedSeries).first
+                    }
+                    #expect(before.labels["ready"] == "True")
+                    #expect(before.labels["label_team"] == "platform", "\(before)")
+                    #expect(before.labels["uid"]?.isEmpty == false)
+                    #expect(before.labels["url"]?.isEmpty == false)
 
-                // Ready False: the series follows without waiting for the 10m interval.
-                var status = changed["status"]
-                status["conditions"] = [["type": "Ready", "status": "False", "reason": "GitOperationFailed",
-                                         "message": "failed to checkout: connection refused", "lastTransitionTime": "2025-01-01T00:00:00Z"]]
-                try env.sim.setStatus(Self.gitRepositories, namespace: changed.namespace, name: changed.name, status: status)
-                let changedAt = ContinuousClock.now
-                try await waitUntil("flux_resource_info ready=False for \(changed.name)", timeout: .seconds(5), interval: .milliseconds(50)) {
-                    let series = try await op.metrics().series("flux_resource_info", changedSeries)
-                    return series.count == 1 && series[0].labels["ready"] == "False" && series[0].labels["reason"] == "GitOperationFailed"
+                    // Ready False: the series follows without waiting for the 10m interval.
+                    var status = changed["status"]
+                    status["conditions"] = [["type": "Ready", "status": "False", "reason": "GitOperationFailed",
+                                             "message": "failed to checkout: connection refused", "lastTransitionTime": "2025-01-01T00:00:00Z"]]
+                    try env.sim.setStatus(Self.gitRepositories, namespace: changed.namespace, name: changed.name, status: status)
+                    let changedAt = ContinuousClock.now
+                    try await waitUntil("flux_resource_info ready=False for \(changed.name)", timeout: .seconds(5), interval: .milliseconds(50)) {
+                        let series = try await op.metrics().series("flux_resource_info", changedSeries)
+                        return series.count == 1 && series[0].labels["ready"] == "False" && series[0].labels["reason"] == "GitOperationFailed"
+                    }
+                    let lag = ContinuousClock.now - changedAt
+                    #expect(lag <= .seconds(2), "metrics updated after \(lag)")
+
+                    // Deletion: the info series goes, gotk keeps Deleted=1.
+                    let deletedSeries: [String: String] = ["kind": "GitRepository", "name": deleted.name,
+                                                            "exported_namespace": deleted.namespace ?? ""]
+                    #expect(try await op.metrics().series("flux_resource_info", deletedSeries).count == 1)
+                    try env.sim.delete(Self.gitRepositories, namespace: deleted.namespace, name: deleted.name)
+                    try await waitUntil("flux_resource_info of deleted \(deleted.name) disappears", timeout: .seconds(5), interval: .milliseconds(50)) {
+                        try await op.metrics().series("flux_resource_info", deletedSeries).isEmpty
+                    }
+                    let gotk = try await op.metrics().series("gotk_reconcile_condition", [
+                        "kind": "GitRepository", "name": deleted.name, "namespace": deleted.namespace ?? "", "type": "Ready",
+                    ])
+                    #expect(gotk.first { $0.labels["status"] == "Deleted" }?.value == 1, "gotk series after delete: \(gotk)")
+                    #expect(gotk.filter { $0.labels["status"] != "Deleted" }.allSatisfy { $0.value == 0 }, "\(gotk)")
+                    let gotkChanged = try await op.metrics().series("gotk_reconcile_condition", [
+                        "kind": "GitRepository", "name": changed.name, "namespace": changed.namespace ?? "",
+                    ])
+                    #expect(gotkChanged.first { $0.labels["status"] == "False" }?.value == 1, "\(gotkChanged)")
+
+                    let all = try await op.metrics()
+                    #expect(all.named("flux_operator_info").count == 1)
+                    #expect(!all.named("gotk_suspend_status").isEmpty)
+                    #expect(!all.named("controller_runtime_reconcile_total").isEmpty)
+                    try await Self.promtoolCheck(try await op.metricsText(), directory: env.directory)
                 }
-                let lag = ContinuousClock.now - changedAt
-                #expect(lag <= .seconds(2), "metrics updated after \(lag)")
-
-                // Deletion: the info series goes, gotk keeps Deleted=1.
-                let deletedSeries: [String: String] = ["kind": "GitRepository", "name": deleted.name,
-                                                        "exported_namespace": deleted.namespace ?? ""]
-                #expect(try await op.metrics().series("flux_resource_info", deletedSeries).count == 1)
-                try env.sim.delete(Self.gitRepositories, namespace: deleted.namespace, name: deleted.name)
-                try await waitUntil("flux_resource_info of deleted \(deleted.name) disappears", timeout: .seconds(5), interval: .milliseconds(50)) {
-                    try await op.metrics().series("flux_resource_info", deletedSeries).isEmpty
-                }
-                let gotk = try await op.metrics().series("gotk_reconcile_condition", [
-                    "kind": "GitRepository", "name": deleted.name, "namespace": deleted.namespace ?? "", "type": "Ready",
-                ])
-                #expect(gotk.first { $0.labels["status"] == "Deleted" }?.value == 1, "gotk series after delete: \(gotk)")
-                #expect(gotk.filter { $0.labels["status"] != "Deleted" }.allSatisfy { $0.value == 0 }, "\(gotk)")
-                let gotkChanged = try await op.metrics().series("gotk_reconcile_condition", [
-                    "kind": "GitRepository", "name": changed.name, "namespace": changed.namespace ?? "",
-                ])
-                #expect(gotkChanged.first { $0.labels["status"] == "False" }?.value == 1, "\(gotkChanged)")
-
-                let all = try await op.metrics()
-                #expect(all.named("flux_operator_info").count == 1)
-                #expect(!all.named("gotk_suspend_status").isEmpty)
-                #expect(!all.named("controller_runtime_reconcile_total").isEmpty)
-                try await Self.promtoolCheck(try await op.metricsText(), directory: env.directory)
-            }
-        }
-    }
-
-    @Test("object label keys that sanitize to one name keep every later label_ value aligned")
-    func collidingObjectLabelKeys() async throws {
-        try await E2EEnvironment.with { env in
-            let (repository, _) = try await Self.pickRepositories(env)
-            try env.sim.modify(Self.gitRepositories, namespace: repository.namespace, name: repository.name) {
-                $0["metadata"]["labels"]["my.team"] = "dots"
-                $0["metadata"]["labels"]["my-team"] = "dashes"
-                $0["metadata"]["labels"]["app"] = "web"
-            }
-            // my.team and my-team both become label_my_team: the first key wins, and app must still be app.
-            try await env.withOperator(arguments: ["--metrics-object-labels=my.team,my-team,app", "--reporting-interval=10m"]) { op in
-                let series = try await eventually("flux_resource_info for \(repository.name)", timeout: .seconds(20)) {
-                    try await op.metrics().series("flux_resource_info", ["kind": "GitRepository", "name": repository.name,
-                                                                          "exported_namespace": repository.namespace ?? ""]).first
-                }
-                #expect(series.labels["label_my_team"] == "dots", "\(series)")
-                #expect(series.labels["label_app"] == "web", "\(series)")
             }
         }
-    }
 
-    @Test("--disable-gotk-metrics removes every gotk_ series and keeps flux_resource_info")
-    func disableGotk() async throws {
-        try await E2EEnvironment.with(fleet: E2EEnvironment.fleet(seed: 7, objects: 60)) { env in
-            try await env.withOperator(arguments: ["--disable-gotk-metrics"]) { op in
-                let samples = try await eventually("flux_resource_info series", timeout: .seconds(20)) {
-                    let samples = try await op.metrics()
-                    return samples.named("flux_resource_info").count >= 60 ? samples : nil
+        @Test("object label keys that sanitize to one name keep every later label_ value aligned")
+        func collidingObjectLabelKeys() async throws {
+            try await E2EEnvironment.with { env in
+                let (repository, _) = try await Self.pickRepositories(env)
+                try env.sim.modify(Self.gitRepositories, namespace: repository.namespace, name: repository.name) {
+                    $0["metadata"]["labels"]["my.team"] = "dots"
+                    $0["metadata"]["labels"]["my-team"] = "dashes"
+                    $0["metadata"]["labels"]["app"] = "web"
                 }
-                let gotk = samples.filter { $0.name.hasPrefix("gotk_") }
-                #expect(gotk.isEmpty, "gotk series with --disable-gotk-metrics: \(gotk.prefix(3))")
-                let text = try await op.metricsText()
-                #expect(!text.contains("gotk_"), "a gotk_ name is still in the output (HELP/TYPE lines?)")
+                // my.team and my-team both become label_my_team: the first key wins, and app must still be app.
+                try await env.withOperator(arguments: ["--metrics-object-labels=my.team,my-team,app", "--reporting-interval=10m"]) { op in
+                    let series = try await eventually("flux_resource_info for \(repository.name)", timeout: .seconds(20)) {
+                        try await op.metrics().series("flux_resource_info", ["kind": "GitRepository", "name": repository.name,
+                                                                              "exported_namespace": repository.namespace ?? ""]).first
+                    }
+                    #expect(series.labels["label_my_team"] == "dots", "\(series)")
+                    #expect(series.labels["label_app"] == "web", "\(series)")
+                }
             }
         }
-    }
 
-    /// `promtool check metrics` on the output; a printed, visible skip when promtool is missing.
-    static func promtoolCheck(_ text: String, directory: String) async throws {
-        guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
-            print("⚠️ SKIPPED: promtool is not installed, `promtool check metrics` was NOT run (apt-get install prometheus)")
-            return
+        @Test("--disable-gotk-metrics removes every gotk_ series and keeps flux_resource_info")
+        func disableGotk() async throws {
+            try await E2EEnvironment.with(fleet: E2EEnvironment.fleet(seed: 7, objects: 60)) { env in
+                try await env.withOperator(arguments: ["--disable-gotk-metrics"]) { op in
+                    let samples = try await eventually("flux_resource_info series", timeout: .seconds(20)) {
+                        let samples = try await op.metrics()
+                        return samples.named("flux_resource_info").count >= 60 ? samples : nil
+                    }
+                    let gotk = samples.filter { $0.name.hasPrefix("gotk_") }
+                    #expect(gotk.isEmpty, "gotk series with --disable-gotk-metrics: \(gotk.prefix(3))")
+                    let text = try await op.metricsText()
+                    #expect(!text.contains("gotk_"), "a gotk_ name is still in the output (HELP/TYPE lines?)")
+                }
+            }
         }
-        let path = directory + "/metrics.txt"
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-        let result = try await E2EEnvironment.run("/bin/sh", ["-c", "\(promtool) check metrics < '\(path)'"], directory: directory)
-        #expect(result.status == 0, "promtool check metrics failed:\n\(result.stdout)\(result.stderr)")
+
+        /// `promtool check metrics` on the output; a printed, visible skip when promtool is missing.
+        static func promtoolCheck(_ text: String, directory: String) async throws {
+            guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
+                print("⚠️ SKIPPED: promtool is not installed, `promtool check metrics` was NOT run (apt-get install prometheus)")
+                return
+            }
+            let path = directory + "/metrics.txt"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            let result = try await E2EEnvironment.run("/bin/sh", ["-c", "\(promtool) check metrics < '\(path)'"], directory: directory)
+            #expect(result.status == 0, "promtool check metrics failed:\n\(result.stdout)\(result.stderr)")
+        }
     }
 }

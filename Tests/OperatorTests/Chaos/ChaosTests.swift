@@ -8,116 +8,118 @@ import KubeSim
 import Logging
 import Testing
 
-/// Model-based chaos: random API operations interleaved with random faults against KubeSim, the
-/// operator running in process (so its caches can be compared). At each quiet point the faults
-/// are cleared and a `requestedAt` is set at once, while the caches may still be catching up; then:
-/// - the first report marked as handling it equals the report computed from the server's state
-///   by plain LISTs, and is Ready (the guarantee of docs/report.md "requestedAt");
-/// - every Flux object cache equals the server's objects, projected the same way;
-/// - the `flux_*_info` series equal those computed from the server's objects.
-/// `CHAOS_SEED`, `CHAOS_ITERATIONS`, `CHAOS_SECONDS` (see `ChaosSettings`; `hack/chaos` for long runs).
-@Suite("Chaos: random operations and faults", .serialized)
-struct ChaosTests {
-    static let namespace = E2EEnvironment.namespace
+extension EndToEnd {
+    /// Model-based chaos: random API operations interleaved with random faults against KubeSim, the
+    /// operator running in process (so its caches can be compared). At each quiet point the faults
+    /// are cleared and a `requestedAt` is set at once, while the caches may still be catching up; then:
+    /// - the first report marked as handling it equals the report computed from the server's state
+    ///   by plain LISTs, and is Ready (the guarantee of docs/report.md "requestedAt");
+    /// - every Flux object cache equals the server's objects, projected the same way;
+    /// - the `flux_*_info` series equal those computed from the server's objects.
+    /// `CHAOS_SEED`, `CHAOS_ITERATIONS`, `CHAOS_SECONDS` (see `ChaosSettings`; `hack/chaos` for long runs).
+    @Suite("Chaos: random operations and faults", .serialized)
+    struct ChaosTests {
+        static let namespace = E2EEnvironment.namespace
 
-    @Test("after any faults, the requestedAt report, the caches and the metrics equal the server's state",
-          .timeLimit(.minutes(10)))
-    func quietPointsAgreeWithServer() async throws {
-        let settings = ChaosSettings.fromEnvironment()
-        print("chaos: \(settings)")
-        let fleet = E2EEnvironment.fleet(seed: settings.seed % 1000, objects: 80)
-        try await E2EEnvironment.with(fleet: fleet) { env in
-            let cluster = ChaosCluster(sim: env.sim, seed: settings.seed)
-            try await cluster.load(api: env.client)
-            let app = try Self.startOperator(env)
-            let run = Task { try await app.manager.run() }
-            defer { run.cancel() }
-            try await env.waitForCorrectReport(timeout: .seconds(60))
+        @Test("after any faults, the requestedAt report, the caches and the metrics equal the server's state",
+              .timeLimit(.minutes(10)))
+        func quietPointsAgreeWithServer() async throws {
+            let settings = ChaosSettings.fromEnvironment()
+            print("chaos: \(settings)")
+            let fleet = E2EEnvironment.fleet(seed: settings.seed % 1000, objects: 80)
+            try await E2EEnvironment.with(fleet: fleet) { env in
+                let cluster = ChaosCluster(sim: env.sim, seed: settings.seed)
+                try await cluster.load(api: env.client)
+                let app = try Self.startOperator(env)
+                let run = Task { try await app.manager.run() }
+                defer { run.cancel() }
+                try await env.waitForCorrectReport(timeout: .seconds(60))
 
-            let started = ContinuousClock.now
-            var iteration = 0
-            while iteration < settings.iterations && ContinuousClock.now - started < .seconds(settings.seconds) {
-                iteration += 1
-                let logStart = cluster.log.count
-                // Chaos: operations and faults, at random moments.
-                for _ in 0..<cluster.random.int(4...12) {
-                    if cluster.random.chance(0.6) { cluster.randomOperation(iteration: iteration) } else { cluster.randomFault() }
-                    try await Task.sleep(for: .milliseconds(cluster.random.int(0...250)))
+                let started = ContinuousClock.now
+                var iteration = 0
+                while iteration < settings.iterations && ContinuousClock.now - started < .seconds(settings.seconds) {
+                    iteration += 1
+                    let logStart = cluster.log.count
+                    // Chaos: operations and faults, at random moments.
+                    for _ in 0..<cluster.random.int(4...12) {
+                        if cluster.random.chance(0.6) { cluster.randomOperation(iteration: iteration) } else { cluster.randomFault() }
+                        try await Task.sleep(for: .milliseconds(cluster.random.int(0...250)))
+                    }
+                    // Quiet point: the server is healthy from now on; ask for a report at once.
+                    env.sim.clearFaults()
+                    let value = "chaos-\(settings.seed)-\(iteration)"
+                    let context = "iteration \(iteration) (\(settings)):\n" + cluster.log[logStart...].joined(separator: "\n")
+                    try await Self.checkQuietPoint(env: env, app: app, request: value, context: context)
                 }
-                // Quiet point: the server is healthy from now on; ask for a report at once.
-                env.sim.clearFaults()
-                let value = "chaos-\(settings.seed)-\(iteration)"
-                let context = "iteration \(iteration) (\(settings)):\n" + cluster.log[logStart...].joined(separator: "\n")
-                try await Self.checkQuietPoint(env: env, app: app, request: value, context: context)
+                print("chaos: \(iteration) quiet points checked in \(ContinuousClock.now - started)")
+                #expect(iteration > 0)
+                run.cancel()
+                _ = try? await run.value
             }
-            print("chaos: \(iteration) quiet points checked in \(ContinuousClock.now - started)")
-            #expect(iteration > 0)
-            run.cancel()
-            _ = try? await run.value
         }
-    }
 
-    static func startOperator(_ env: E2EEnvironment) throws -> OperatorApp {
-        var logger = Logger(label: "chaos-operator")
-        logger.logLevel = ProcessInfo.processInfo.environment["CHAOS_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
-        let configuration = OperatorConfiguration(
-            kubeconfigPath: env.kubeconfigPath, namespace: namespace, reportingInterval: .seconds(300),
-            metricsAddress: ListenAddress(host: "127.0.0.1", port: try FreePort.next()),
-            healthAddress: ListenAddress(host: "127.0.0.1", port: try FreePort.next()), podName: "chaos-0")
-        let client = KubernetesClient(configuration: try ClientConfiguration.load(kubeconfigPath: env.kubeconfigPath, context: nil))
-        return OperatorApp(configuration: configuration, api: client, registry: MetricsRegistry(logger: logger), logger: logger)
-    }
-
-    /// Sets `requestedAt` and checks the first report that claims to handle it, then the caches and metrics.
-    static func checkQuietPoint(env: E2EEnvironment, app: OperatorApp, request value: String, context: String) async throws {
-        let from = String(env.sim.resourceVersion)
-        let reports = env.client.watch(.fluxReports, namespace: namespace, options: WatchOptions(
-            fieldSelector: "metadata.name=\(FluxReportAPI.reportName)", resourceVersion: from, allowWatchBookmarks: false, timeoutSeconds: 90))
-        try env.sim.modify(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName) {
-            $0["metadata"]["annotations"][ReportAnnotations.requestedAt] = .string(value)
+        static func startOperator(_ env: E2EEnvironment) throws -> OperatorApp {
+            var logger = Logger(label: "chaos-operator")
+            logger.logLevel = ProcessInfo.processInfo.environment["CHAOS_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
+            let configuration = OperatorConfiguration(
+                kubeconfigPath: env.kubeconfigPath, namespace: namespace, reportingInterval: .seconds(300),
+                metricsAddress: ListenAddress(host: "127.0.0.1", port: try FreePort.next()),
+                healthAddress: ListenAddress(host: "127.0.0.1", port: try FreePort.next()), podName: "chaos-0")
+            let client = KubernetesClient(configuration: try ClientConfiguration.load(kubeconfigPath: env.kubeconfigPath, context: nil))
+            return OperatorApp(configuration: configuration, api: client, registry: MetricsRegistry(logger: logger), logger: logger)
         }
-        let handled = try await firstHandled(reports, value: value, timeout: .seconds(60), context: context)
-        let want = try await ExpectedReport.spec(api: env.client, namespace: namespace)
-        let got = FluxReportSpec(json: handled["spec"])
-        #expect(got == want, "the report marked as handling \(value) is stale:\n\(ExpectedReport.diff(got: got, want: want))\n\(context)")
-        let ready = handled["status"]["conditions"].array?.first { $0["type"].string == FluxReportAPI.readyCondition }
-        #expect(ready?["status"].string == "True",
-                "the report handling \(value) is not Ready: \(ready.map { "\($0)" } ?? "no condition")\n\(context)")
 
-        // Caches and metrics: equal to the server's state (allowing a watch round trip).
-        var cacheDiff = ""
-        var metricsDiff = ""
-        do {
-            try await waitUntil("caches and metrics equal the server's state", timeout: .seconds(10), interval: .milliseconds(50)) {
-                let truth = try await ServerTruth.read(api: env.client)
-                cacheDiff = truth.cacheDifferences(app.cache)
-                metricsDiff = truth.metricsDifferences(app.manager.registry.scrapeString())
-                return cacheDiff.isEmpty && metricsDiff.isEmpty
+        /// Sets `requestedAt` and checks the first report that claims to handle it, then the caches and metrics.
+        static func checkQuietPoint(env: E2EEnvironment, app: OperatorApp, request value: String, context: String) async throws {
+            let from = String(env.sim.resourceVersion)
+            let reports = env.client.watch(.fluxReports, namespace: namespace, options: WatchOptions(
+                fieldSelector: "metadata.name=\(FluxReportAPI.reportName)", resourceVersion: from, allowWatchBookmarks: false, timeoutSeconds: 90))
+            try env.sim.modify(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName) {
+                $0["metadata"]["annotations"][ReportAnnotations.requestedAt] = .string(value)
             }
-        } catch {
-            Issue.record("\(error)\ncaches: \(cacheDiff)\nmetrics: \(metricsDiff)\n\(context)")
-        }
-    }
+            let handled = try await firstHandled(reports, value: value, timeout: .seconds(60), context: context)
+            let want = try await ExpectedReport.spec(api: env.client, namespace: namespace)
+            let got = FluxReportSpec(json: handled["spec"])
+            #expect(got == want, "the report marked as handling \(value) is stale:\n\(ExpectedReport.diff(got: got, want: want))\n\(context)")
+            let ready = handled["status"]["conditions"].array?.first { $0["type"].string == FluxReportAPI.readyCondition }
+            #expect(ready?["status"].string == "True",
+                    "the report handling \(value) is not Ready: \(ready.map { "\($0)" } ?? "no condition")\n\(context)")
 
-    /// The first version of the report whose `status.lastHandledReconcileAt` is `value`.
-    static func firstHandled(_ events: AsyncThrowingStream<WatchEvent, any Error>, value: String, timeout: Duration,
-                             context: String) async throws -> JSONValue {
-        try await withThrowingTaskGroup(of: JSONValue?.self) { group in
-            group.addTask {
-                for try await event in events where event.type == .added || event.type == .modified {
-                    if event.object[path: "status", "lastHandledReconcileAt"].string == value { return event.object }
+            // Caches and metrics: equal to the server's state (allowing a watch round trip).
+            var cacheDiff = ""
+            var metricsDiff = ""
+            do {
+                try await waitUntil("caches and metrics equal the server's state", timeout: .seconds(10), interval: .milliseconds(50)) {
+                    let truth = try await ServerTruth.read(api: env.client)
+                    cacheDiff = truth.cacheDifferences(app.cache)
+                    metricsDiff = truth.metricsDifferences(app.manager.registry.scrapeString())
+                    return cacheDiff.isEmpty && metricsDiff.isEmpty
                 }
-                return nil
+            } catch {
+                Issue.record("\(error)\ncaches: \(cacheDiff)\nmetrics: \(metricsDiff)\n\(context)")
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                return nil
+        }
+
+        /// The first version of the report whose `status.lastHandledReconcileAt` is `value`.
+        static func firstHandled(_ events: AsyncThrowingStream<WatchEvent, any Error>, value: String, timeout: Duration,
+                                 context: String) async throws -> JSONValue {
+            try await withThrowingTaskGroup(of: JSONValue?.self) { group in
+                group.addTask {
+                    for try await event in events where event.type == .added || event.type == .modified {
+                        if event.object[path: "status", "lastHandledReconcileAt"].string == value { return event.object }
+                    }
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let object = first else {
+                    throw E2EEnvironment.Failure(description: "no report handled \(value) within \(timeout)\n\(context)")
+                }
+                return object
             }
-            defer { group.cancelAll() }
-            guard let first = try await group.next(), let object = first else {
-                throw E2EEnvironment.Failure(description: "no report handled \(value) within \(timeout)\n\(context)")
-            }
-            return object
         }
     }
 }
