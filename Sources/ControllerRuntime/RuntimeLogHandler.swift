@@ -1,6 +1,6 @@
 import Foundation
+import KubeCore
 import Logging
-import Synchronization
 
 /// A swift-log handler shaped like controller-runtime's zap output.
 ///
@@ -51,31 +51,37 @@ public struct RuntimeLogHandler: LogHandler {
         let timestamp = Self.timestamp()
         switch encoding {
         case .json:
-            var out = "{\"level\":\"\(Self.levelName(level))\",\"ts\":\"\(timestamp)\",\"logger\":"
-            Self.appendJSONString(label, to: &out)
-            out += ",\"msg\":"
-            Self.appendJSONString(message.description, to: &out)
+            var out: [UInt8] = []
+            out.reserveCapacity(256)
+            func field(_ key: String, _ value: String) {
+                out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
+                JSONValue.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONValue.writeString(value, into: &out)
+            }
+            field("level", Self.levelName(level))
+            field("ts", timestamp)
+            field("logger", label)
+            field("msg", message.description)
             for key in merged.keys.sorted() {
                 guard let value = merged[key] else { continue }
-                out += ","
-                Self.appendJSONString(key, to: &out)
-                out += ":"
-                Self.appendJSONString(value.description, to: &out)
+                field(key, value.description)
             }
-            out += "}"
-            sink(out)
+            out.append(UInt8(ascii: "}"))
+            sink(String(decoding: out, as: UTF8.self))
         case .console:
             var out = "\(timestamp)\t\(Self.levelName(level).uppercased())\t\(label)\t\(message)"
             if !merged.isEmpty {
-                var fields = "{"
+                var fields: [UInt8] = [UInt8(ascii: "{")]
                 for (index, key) in merged.keys.sorted().enumerated() {
                     guard let value = merged[key] else { continue }
-                    if index > 0 { fields += ", " }
-                    Self.appendJSONString(key, to: &fields)
-                    fields += ": "
-                    Self.appendJSONString(value.description, to: &fields)
+                    if index > 0 { fields.append(contentsOf: ", ".utf8) }
+                    JSONValue.writeString(key, into: &fields)
+                    fields.append(contentsOf: ": ".utf8)
+                    JSONValue.writeString(value.description, into: &fields)
                 }
-                out += "\t" + fields + "}"
+                fields.append(UInt8(ascii: "}"))
+                out += "\t" + String(decoding: fields, as: UTF8.self)
             }
             sink(out)
         }
@@ -97,26 +103,5 @@ public struct RuntimeLogHandler: LogHandler {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date())
-    }
-
-    static func appendJSONString(_ value: String, to out: inout String) {
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
     }
 }

@@ -44,4 +44,21 @@ struct LogHandlerTests {
         #expect(fields[3] == "careful")
         #expect(fields[4] == #"{"k": "v"}"#)
     }
+
+    /// Object names and API messages reach the log: whatever they hold, a JSON line stays one line
+    /// that parses back to the same text.
+    @Test func jsonLinesSurviveHostileText() throws {
+        let lines = Lines()
+        let logger = Logger(label: "c\u{1}\"x") { label in
+            RuntimeLogHandler(label: label, encoding: .json, level: .info, sink: lines.append)
+        }
+        let hostile = "line\nbreak\r\t\u{0}\u{1f}\\\"quote\" é ✓ 🚀 \u{7f}"
+        logger.info("\(hostile)", metadata: [hostile: "\(hostile)"])
+        let line = try #require(lines.all.first)
+        #expect(!line.contains("\n") && !line.contains("\r"))
+        let json = try JSONValue.parse(line)
+        #expect(json["msg"].string == hostile)
+        #expect(json[hostile].string == hostile)
+        #expect(json["logger"].string == "c\u{1}\"x")
+    }
 }
