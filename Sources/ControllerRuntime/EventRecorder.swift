@@ -59,15 +59,10 @@ public final class EventRecorder: Sendable {
         var useEventsAPI: Bool
     }
 
-    private struct Bucket {
-        var tokens: Double
-        var last: Date
-    }
-
     private struct State {
         var useEventsAPI: Bool?
         var aggregates: [AggregateKey: Aggregate] = [:]
-        var buckets: [ObjectReference: Bucket] = [:]
+        var buckets: [ObjectReference: TokenBucketState] = [:]
     }
 
     public let options: Options
@@ -187,15 +182,12 @@ public final class EventRecorder: Sendable {
     // MARK: internals
 
     private func admit(_ object: ObjectReference, at now: Date) -> Bool {
-        let burst = Double(max(1, options.spamBurst))
-        let refillSeconds = max(options.spamRefill / .seconds(1), 0.001)
+        // client-go's spam filter: a bucket per object, one token back every `spamRefill`.
+        let rate = 1 / max(options.spamRefill / .seconds(1), 0.001)
+        let seconds = now.timeIntervalSince1970
         return state.withLock { state in
-            var bucket = state.buckets[object] ?? Bucket(tokens: burst, last: now)
-            let elapsed = max(0, now.timeIntervalSince(bucket.last))
-            bucket.tokens = min(burst, bucket.tokens + elapsed / refillSeconds)
-            bucket.last = now
-            let allowed = bucket.tokens >= 1
-            if allowed { bucket.tokens -= 1 }
+            var bucket = state.buckets[object] ?? TokenBucketState(ratePerSecond: rate, burst: options.spamBurst)
+            let allowed = bucket.take(at: seconds)
             if state.buckets.count >= 4096, state.buckets[object] == nil { state.buckets.removeAll() }
             state.buckets[object] = bucket
             return allowed

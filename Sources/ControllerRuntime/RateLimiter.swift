@@ -42,32 +42,18 @@ public final class ItemExponentialFailureRateLimiter<Item: Hashable & Sendable>:
 /// An overall token bucket (qps, burst): the delay is how long until a token is available,
 /// reserving it now (like golang.org/x/time/rate `Reserve().Delay()`).
 public final class BucketRateLimiter<Item: Hashable & Sendable>: RateLimiter {
-    private struct State {
-        var tokens: Double
-        var last: Duration
-    }
-    private let qps: Double
-    private let burst: Double
     private let clock: any RuntimeClock
-    private let state: LockedState<State>
+    private let bucket: LockedState<TokenBucketState>
 
     public init(qps: Double = 10, burst: Int = 100, clock: any RuntimeClock = SystemClock()) {
-        self.qps = max(qps, 0.000_001)
-        self.burst = Double(max(burst, 1))
         self.clock = clock
-        self.state = LockedState(State(tokens: Double(max(burst, 1)), last: clock.now()))
+        // A zero rate would never refill: keep controller-runtime's floor of a token per 11.6 days.
+        bucket = LockedState(TokenBucketState(ratePerSecond: max(qps, 0.000_001), burst: burst))
     }
 
     public func when(_ item: Item) -> Duration {
-        let now = clock.now()
-        return state.withLock { state in
-            let elapsed = (now - state.last) / .seconds(1)
-            state.tokens = min(burst, state.tokens + max(elapsed, 0) * qps)
-            state.last = now
-            state.tokens -= 1
-            if state.tokens >= 0 { return .zero }
-            return .seconds(-state.tokens / qps)
-        }
+        let now = clock.now() / .seconds(1)
+        return bucket.withLock { $0.reserve(at: now) }
     }
 
     public func forget(_ item: Item) {}
