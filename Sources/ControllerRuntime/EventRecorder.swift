@@ -12,7 +12,7 @@ import Synchronization
 ///   `series.count`/`series.lastObservedTime` (events.k8s.io) or `count`/`lastTimestamp` (core).
 /// - A per-object token bucket (burst 25, one token per 5 min) drops spam.
 /// - `record` only buffers; `run()` writes. A full buffer drops the event with a log line.
-/// - With a forwarder, each accepted event is also sent there asynchronously.
+/// - With a sink, each accepted event is also handed to it asynchronously.
 public final class EventRecorder: Sendable {
     public enum EventType: String, Sendable {
         case normal = "Normal"
@@ -43,6 +43,15 @@ public final class EventRecorder: Sendable {
         public var message: String
         public var action: String
         public var time: Date
+
+        public init(object: ObjectReference, type: EventType, reason: String, message: String, action: String, time: Date) {
+            self.object = object
+            self.type = type
+            self.reason = reason
+            self.message = message
+            self.action = action
+            self.time = time
+        }
     }
 
     private struct AggregateKey: Hashable {
@@ -67,7 +76,7 @@ public final class EventRecorder: Sendable {
 
     public let options: Options
     private let api: any KubeAPI
-    private let forwarder: (any EventForwarder)?
+    private let sink: (any EventSink)?
     private let logger: Logger
     private let state = LockedState(State())
     private let stream: AsyncStream<Record>
@@ -76,10 +85,10 @@ public final class EventRecorder: Sendable {
     /// Added to the timestamp in Event names so events recorded in the same nanosecond stay distinct.
     private let sequence = Atomic<UInt64>(0)
 
-    public init(api: any KubeAPI, options: Options, forwarder: (any EventForwarder)? = nil, logger: Logger? = nil) {
+    public init(api: any KubeAPI, options: Options, sink: (any EventSink)? = nil, logger: Logger? = nil) {
         self.api = api
         self.options = options
-        self.forwarder = forwarder
+        self.sink = sink
         self.logger = logger ?? Logger(label: "events")
         (stream, continuation) = AsyncStream<Record>.makeStream(bufferingPolicy: .bufferingOldest(max(1, options.bufferSize)))
     }
@@ -136,15 +145,7 @@ public final class EventRecorder: Sendable {
             return false
         }
         let useEventsAPI = await eventsAPIServed()
-        if let forwarder {
-            let payload = notificationPayload(record)
-            let logger = self.logger
-            Task {
-                do { try await forwarder.forward(payload) } catch {
-                    logger.info("event forwarding failed", metadata: ["error": "\(error)"])
-                }
-            }
-        }
+        if let sink { Task { await sink.receive(record) } }
         let key = AggregateKey(object: record.object, type: record.type, reason: record.reason, message: record.message)
         let existing: Aggregate? = state.withLock { state in
             guard var aggregate = state.aggregates[key], aggregate.useEventsAPI == useEventsAPI else { return nil }
@@ -255,23 +256,6 @@ public final class EventRecorder: Sendable {
             _ = try await api.patch(.coreEvents, namespace: aggregate.namespace, name: aggregate.name, patch: .merge(patch),
                                     subresource: nil, options: WriteOptions())
         }
-    }
-
-    /// Flux's event format, as notification-controller's `/` endpoint expects.
-    func notificationPayload(_ record: Record) -> JSONValue {
-        [
-            "involvedObject": [
-                "kind": .string(record.object.kind), "namespace": .string(record.object.namespace),
-                "name": .string(record.object.name), "uid": .string(record.object.uid),
-                "apiVersion": .string(record.object.apiVersion),
-            ],
-            "severity": .string(record.type == .warning ? "error" : "info"),
-            "timestamp": .string(Self.timestamp(record.time)),
-            "message": .string(record.message), "reason": .string(record.reason),
-            "reportingController": .string(options.reportingController),
-            "reportingInstance": .string(options.reportingInstance),
-            "metadata": [:],
-        ]
     }
 
     static func timestamp(_ date: Date) -> String {

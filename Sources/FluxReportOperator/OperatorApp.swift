@@ -52,10 +52,13 @@ public final class OperatorApp: Sendable {
             ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
         ]).set(Double(1))
 
-        let forwarder = configuration.eventsAddress.flatMap(URL.init(string:)).map { NotificationControllerForwarder(url: $0) }
+        let forwarder = configuration.eventsAddress.map {
+            NotificationForwarder(sender: WebhookSender(url: $0), reportingController: ReportReconciler.fieldManager,
+                                  reportingInstance: configuration.podName, logger: logger)
+        }
         recorder = EventRecorder(api: api, options: EventRecorder.Options(
             reportingController: ReportReconciler.fieldManager, reportingInstance: configuration.podName),
-            forwarder: forwarder, logger: logger)
+            sink: forwarder, logger: logger)
         reconciler = ReportReconciler(api: api, cache: cache, configuration: configuration, recorder: recorder,
                                       reportMetrics: reportMetrics, logger: logger)
 

@@ -127,3 +127,19 @@ enum CurlGlobal {
 
     static func initialize() { _ = done }
 }
+
+extension CurlEngine {
+    /// Runs one transfer to its end; cancelling the task aborts it.
+    func perform(_ request: HTTPRequest, sink: (any StreamSink)? = nil,
+                 attach: ((CurlTransfer) -> Void)? = nil) async throws -> TransferResult {
+        let done = OneShot<TransferResult>()
+        let transfer = try CurlTransfer(request: request, sink: sink) { done.deliver($0) }
+        attach?(transfer)
+        return await withTaskCancellationHandler {
+            start(transfer)
+            return await done.wait()
+        } onCancel: {
+            cancel(transfer)
+        }
+    }
+}

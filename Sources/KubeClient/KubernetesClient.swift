@@ -227,15 +227,7 @@ public final class KubernetesClient: KubeAPI {
 
     private func execute(_ request: HTTPRequest, sink: (any StreamSink)?,
                          attach: ((CurlTransfer) -> Void)? = nil) async throws -> TransferResult {
-        let done = OneShot<TransferResult>()
-        let transfer = try CurlTransfer(request: request, sink: sink) { done.deliver($0) }
-        attach?(transfer)
-        return await withTaskCancellationHandler {
-            engine.start(transfer)
-            return await done.wait()
-        } onCancel: {
-            engine.cancel(transfer)
-        }
+        try await engine.perform(request, sink: sink, attach: attach)
     }
 
     private func runWatch(path: String, query: [(String, String)], timeout: Duration?, buffer: WatchBuffer) async {

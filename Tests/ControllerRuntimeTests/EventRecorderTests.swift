@@ -91,32 +91,26 @@ struct EventRecorderTests {
         await run.value
     }
 
-    final class CapturingForwarder: EventForwarder {
-        let payloads = LockedState<[JSONValue]>([])
-        func forward(_ event: JSONValue) async throws { payloads.withLock { $0.append(event) } }
+    final class CapturingSink: EventSink {
+        let records = LockedState<[EventRecorder.Record]>([])
+        func receive(_ record: EventRecorder.Record) async { records.withLock { $0.append(record) } }
     }
 
-    @Test func forwardsFluxEventFormat() async throws {
+    @Test func theSinkGetsEveryAcceptedEventAndNoDroppedOne() async throws {
         let api = FakeKubeAPI()
-        let forwarder = CapturingForwarder()
-        let recorder = EventRecorder(api: api, options: Self.options, forwarder: forwarder)
-        await recorder.publish(Self.report, type: .warning, reason: "SyncFailed", message: "boom")
-        #expect(await ControllerTests.waitUntil { forwarder.payloads.withLock { $0.count } == 1 })
-        let payload = try #require(forwarder.payloads.withLock { $0.first })
-        #expect(payload["severity"].string == "error")
-        #expect(payload[path: "involvedObject", "kind"].string == "FluxReport")
-        #expect(payload[path: "involvedObject", "uid"].string == "u-1")
-        #expect(payload["reportingController"].string == "flux-report-operator")
-        #expect(payload["reportingInstance"].string == "pod-1")
-        #expect(payload["reason"].string == "SyncFailed")
-        #expect(payload["timestamp"].string != nil)
-        #expect(payload["metadata"].object != nil)
-    }
-}
-
-extension EventRecorderTests {
-    @Test func forwarderReportsAnUnreachableReceiverAsAnError() async throws {
-        let forwarder = NotificationControllerForwarder(url: try #require(URL(string: "http://127.0.0.1:1/")), timeout: .seconds(2))
-        await #expect(throws: (any Error).self) { try await forwarder.forward(["message": "x"]) }
+        let sink = CapturingSink()
+        var options = Self.options
+        options.spamBurst = 2
+        let recorder = EventRecorder(api: api, options: options, sink: sink)
+        var accepted = 0
+        for i in 0..<4 {
+            if await recorder.publish(Self.report, type: i == 0 ? .warning : .normal, reason: "R\(i)", message: "m\(i)") { accepted += 1 }
+        }
+        #expect(accepted == 2)
+        #expect(await ControllerTests.waitUntil { sink.records.withLock { $0.count } == 2 })
+        let records = sink.records.withLock { $0 }.sorted { $0.reason < $1.reason }
+        #expect(records.map(\.reason) == ["R0", "R1"])
+        #expect(records.first?.type == .warning)
+        #expect(records.first?.object == Self.report)
     }
 }
