@@ -1,3 +1,4 @@
+import Foundation
 import KubeCore
 
 /// Why one part of the snapshot could not be read (API error, forbidden, timeout, cache not synced).
@@ -35,7 +36,8 @@ public struct EntitlementSecret: Sendable, Equatable {
         let stringData = json["stringData"].object ?? [:]
         hasToken = data["token"] != nil || stringData["token"] != nil
         if let encoded = data["vendor"]?.string {
-            vendor = Base64.decodeString(encoded) ?? encoded
+            vendor = Data(base64Encoded: encoded.filter { !$0.isWhitespace })
+                .flatMap { String(validating: Array($0), as: UTF8.self) } ?? encoded
         } else {
             vendor = stringData["vendor"]?.string
         }
@@ -111,33 +113,5 @@ public struct ReportSnapshot: Sendable {
         self.fluxInstances = fluxInstances
         self.syncKustomization = syncKustomization
         self.syncSource = syncSource
-    }
-}
-
-/// Minimal standard base64 decoding (Secret `data` values) without Foundation.
-enum Base64 {
-    static func decodeString(_ s: String) -> String? {
-        var value: UInt32 = 0
-        var bits = 0
-        var out: [UInt8] = []
-        for byte in s.utf8 {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): digit = byte - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): digit = byte - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"): digit = 62
-            case UInt8(ascii: "/"): digit = 63
-            case UInt8(ascii: "="), UInt8(ascii: "\n"), UInt8(ascii: "\r"): continue
-            default: return nil
-            }
-            value = (value << 6) | UInt32(digit)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8((value >> UInt32(bits)) & 0xFF))
-            }
-        }
-        return String(validating: out, as: UTF8.self)
     }
 }
