@@ -101,53 +101,47 @@ public final class Manager: Service, Sendable {
         return ServiceGroup(configuration: configuration)
     }
 
-    /// The order graceful shutdown stops things in (controller-runtime's stop procedure).
-    enum Stage: Int, CaseIterable {
-        /// Controllers: a reconcile in flight completes, and the events it records are still written.
-        case leaderOnly
-        /// The lease is released only once nothing writes any more.
-        case leaderElection
-        /// Caches, the API ping, the event recorder (which writes what is still buffered).
-        case always
-        /// `/metrics` and `/healthz` answer until the end.
-        case servers
-    }
-
+    /// Runs every runnable in stages whose graceful shutdown goes in this order (controller-runtime's
+    /// stop procedure): controllers, so that a reconcile in flight completes and the events it
+    /// records are still written; then the lease, released only once nothing writes any more; then
+    /// the caches, the API ping and the event recorder (which writes what is still buffered); and
+    /// last the HTTP servers, so `/metrics` and `/healthz` answer until the end.
     private func runAll() async throws {
         let all = runnables.withLock { $0 }
         let always = all.filter { !$0.leaderOnly }.map(\.runnable)
         let leaderOnly = all.filter(\.leaderOnly).map(\.runnable)
-        let stages = StagedShutdown<Stage>()
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if let metricsServer { group.addTask { try await stages.run(.servers) { try await metricsServer.run() } } }
-                if let healthServer { group.addTask { try await stages.run(.servers) { try await healthServer.run() } } }
-                group.addTask { try await stages.run(.always) { await self.pingLoop() } }
-                for runnable in always { group.addTask { try await stages.run(.always) { try await runnable.run() } } }
-                if let leaderElector {
-                    group.addTask { try await stages.run(.leaderElection) { await leaderElector.run() } }
-                    group.addTask { try await stages.run(.leaderOnly) { try await self.runWhileLeading(leaderOnly, elector: leaderElector) } }
-                } else {
-                    for runnable in leaderOnly { group.addTask { try await stages.run(.leaderOnly) { try await runnable.run() } } }
-                }
-                // A runnable that fails takes the manager down (like controller-runtime); one that
-                // returns normally just leaves.
-                while !group.isEmpty {
-                    do {
-                        try await group.next()
-                    } catch is CancellationError {
-                        continue  // stopping, not failing
-                    } catch {
-                        group.cancelAll()
-                        informers.stopAll()
-                        throw error
-                    }
-                }
-            }
-        } onGracefulShutdown: {
-            stages.stopInOrder()
+
+        var servers: [@Sendable () async throws -> Void] = []
+        if let metricsServer { servers.append { try await metricsServer.run() } }
+        if let healthServer { servers.append { try await healthServer.run() } }
+        var caches: [@Sendable () async throws -> Void] = [{ await self.pingLoop() }]
+        caches += always.map { runnable in { try await runnable.run() } }
+        var lease: [@Sendable () async throws -> Void] = []
+        var controllers: [@Sendable () async throws -> Void] = []
+        if let leaderElector {
+            lease.append { await leaderElector.run() }
+            controllers.append { try await self.runWhileLeading(leaderOnly, elector: leaderElector) }
+        } else {
+            controllers += leaderOnly.map { runnable in { try await runnable.run() } }
         }
-        informers.stopAll()
+        // Started in this order, shut down in the reverse.
+        let stages = [
+            ShutdownStage(name: "servers", bodies: servers),
+            ShutdownStage(name: "caches", bodies: caches),
+            ShutdownStage(name: "lease", bodies: lease),
+            ShutdownStage(name: "controllers", bodies: controllers),
+        ]
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: stages.map {
+                .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .cancelGroup)
+            },
+            gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
+        defer { informers.stopAll() }
+        try await withGracefulShutdownHandler {
+            try await group.run()
+        } onGracefulShutdown: {
+            Task { await group.triggerGracefulShutdown() }
+        }
     }
 
     private func runWhileLeading(_ runnables: [any Runnable], elector: LeaderElector) async throws {
