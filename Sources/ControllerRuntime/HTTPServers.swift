@@ -9,7 +9,7 @@ public final class RuntimeHTTPServer: Service, Sendable {
     public let address: ListenAddress
     private let responder: RouterResponder<BasicRequestContext>
     private let logger: Logger
-    private let bound = LockedState<(port: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    private let bound = OneShot<Int>()
 
     init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
         self.address = address
@@ -40,27 +40,10 @@ public final class RuntimeHTTPServer: Service, Sendable {
         }
     }
 
-    private func setBound(_ port: Int) {
-        let waiters = bound.withLock { state in
-            state.port = port
-            let waiters = state.waiters
-            state.waiters = []
-            return waiters
-        }
-        for waiter in waiters { waiter.resume(returning: port) }
-    }
+    private func setBound(_ port: Int) { bound.deliver(port) }
 
     /// The bound port, waiting until the server listens.
-    public func boundPort() async -> Int {
-        await withCheckedContinuation { continuation in
-            let port: Int? = bound.withLock { state in
-                if let port = state.port { return port }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let port { continuation.resume(returning: port) }
-        }
-    }
+    public func boundPort() async -> Int { await bound.wait() }
 }
 
 extension RuntimeHTTPServer {

@@ -59,11 +59,12 @@ public final class Informer<Object: Sendable>: Sendable {
         /// Number of the last store change; changes and subscriptions are ordered by it.
         var sequence: UInt64 = 0
         var synced = false
-        var syncWaiters: [CheckedContinuation<Void, Never>] = []
     }
     /// Store changes are numbered and subscriptions taken under this lock; handlers are called
     /// after it is released (only the informer's task changes the store, so the order holds).
     private let subscribers = LockedState(Subscribers())
+    /// Delivered once the first LIST's events have been handed to subscribers.
+    private let syncedSignal = OneShot<Void>()
     private let freshness = LockedState(Freshness())
 
     /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
@@ -144,23 +145,7 @@ public final class Informer<Object: Sendable>: Sendable {
 
     /// Returns once the first LIST has been applied to the store (or at once when cancelled).
     public func waitForSync() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = subscribers.withLock { subscribers in
-                    if subscribers.synced || Task.isCancelled { return true }
-                    subscribers.syncWaiters.append(continuation)
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let waiters = subscribers.withLock { subscribers in
-                let waiters = subscribers.syncWaiters
-                subscribers.syncWaiters = []
-                return waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
+        _ = await syncedSignal.waitUnlessCancelled()
     }
 
     /// LIST calls made so far (each page counts once).
@@ -417,7 +402,7 @@ public final class Informer<Object: Sendable>: Sendable {
             resourceVersion = page.resourceVersion
             listOptions.continueToken = page.continueToken
         } while listOptions.continueToken?.isEmpty == false
-        let (batch, waiters) = subscribers.withLock { subscribers -> (Batch, [CheckedContinuation<Void, Never>]) in
+        let (batch, firstSync) = subscribers.withLock { subscribers -> (Batch, Bool) in
             let old = store.replace(with: fresh)
             var events: [InformerEvent<Object>] = []
             for (key, object) in fresh {
@@ -431,14 +416,12 @@ public final class Informer<Object: Sendable>: Sendable {
                 events.append(.deleted(object))
             }
             let batch = number(events, &subscribers)
-            var waiters: [CheckedContinuation<Void, Never>] = []
-            if !subscribers.synced {
+            let firstSync = !subscribers.synced
+            if firstSync {
                 subscribers.synced = true
                 syncedFlag.store(true, ordering: .releasing)
-                waiters = subscribers.syncWaiters
-                subscribers.syncWaiters = []
             }
-            return (batch, waiters)
+            return (batch, firstSync)
         }
         lastRV.withLock { $0 = resourceVersion }
         freshness.withLock { f in
@@ -446,7 +429,7 @@ public final class Informer<Object: Sendable>: Sendable {
             if let requested = f.relistRequestedAt, requested <= listStarted { f.relistRequestedAt = nil }
         }
         deliver(batch)
-        for waiter in waiters { waiter.resume() }
+        if firstSync { syncedSignal.deliver(()) }
         logger.trace("listed", metadata: ["resource": "\(resource)", "items": "\(fresh.count)", "resourceVersion": "\(resourceVersion)"])
         return resourceVersion
     }
