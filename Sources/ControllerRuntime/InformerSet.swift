@@ -42,13 +42,15 @@ public final class InformerSet: Sendable {
         entry?.task.cancel()
     }
 
-    public func stopAll() {
+    /// Stops every informer and returns once each one's task has ended (no watch outlives the call).
+    public func stopAll() async {
         let all = entries.withLock { entries in
             let all = Array(entries.values)
             entries.removeAll()
             return all
         }
         for entry in all { entry.task.cancel() }
+        for entry in all { await entry.task.value }
     }
 
     public var resources: [GroupVersionResource] { entries.withLock { Array($0.keys) } }

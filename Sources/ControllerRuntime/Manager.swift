@@ -136,12 +136,17 @@ public final class Manager: Service, Sendable {
                 .init(service: $0, successTerminationBehavior: .ignore, failureTerminationBehavior: .cancelGroup)
             },
             gracefulShutdownSignals: [], cancellationSignals: [], logger: logger))
-        defer { informers.stopAll() }
-        try await withGracefulShutdownHandler {
-            try await group.run()
-        } onGracefulShutdown: {
-            Task { await group.triggerGracefulShutdown() }
+        do {
+            try await withGracefulShutdownHandler {
+                try await group.run()
+            } onGracefulShutdown: {
+                Task { await group.triggerGracefulShutdown() }
+            }
+        } catch {
+            await informers.stopAll()
+            throw error
         }
+        await informers.stopAll()
     }
 
     private func runWhileLeading(_ runnables: [any Runnable], elector: LeaderElector) async throws {

@@ -106,7 +106,7 @@ public final class ClusterCache: Sendable {
             }
             await group.waitForAll()
         }
-        informers.stopAll()
+        await informers.stopAll()
         let instances = state.withLock { state -> Task<Void, Never>? in
             defer { state.instances = nil }
             return state.instances?.task
