@@ -91,6 +91,9 @@ public struct ReportSnapshot: Sendable {
     public var fluxInstances: PartResult<[FluxInstanceInfo]>
     public var syncKustomization: Lookup<SyncKustomization>
     public var syncSource: Lookup<SyncSource>
+    /// Signal counts over every readable Flux object (docs/monitoring.md, Signals); nil leaves the
+    /// report's `ReconcilersStale` condition as it was.
+    public var signals: SignalSummary?
 
     public init(
         namespace: String, crds: PartResult<[FluxCRD]> = .success([]), kindStats: [String: PartResult<KindStats>] = [:],
