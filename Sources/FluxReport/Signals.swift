@@ -95,11 +95,11 @@ public struct SignalInputs: Sendable, Equatable {
         func consider(_ time: Int64?, _ evidence: ReconcileEvidence) {
             guard let time else { return }
             if evidence.isPeriodic { periodic = true }
-            guard time > lastReconcile else { return }
+            guard time >= lastReconcile else { return }
             lastReconcile = time
             self.evidence = evidence
         }
-        // Weakest first: on a tie the more exact evidence names the series.
+        // Weakest first: on a tie the later, more exact evidence names the series.
         consider(readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) }, .condition)
         consider(status[path: "artifact", "lastUpdateTime"].string.flatMap(Timestamp.parseRFC3339), .artifact)
         consider(status["lastHandledReconcileAt"].string.flatMap(Timestamp.parseRFC3339), .request)
