@@ -49,6 +49,8 @@ public struct ReportResult: Sendable, Equatable {
     public var status: FluxReportStatus
     /// Parts that kept their previous value; empty when the report is complete.
     public var failures: [PartFailure]
+    /// The snapshot's longest-failing objects per kind, for the events (not part of the FluxReport).
+    public var failingExamples: [String: [String]] = [:]
 
     public var ready: Condition? { status.ready }
     public var succeeded: Bool { failures.isEmpty }
@@ -76,7 +78,7 @@ public enum ReportBuilder {
         if let signals = snapshot.signals {
             status.conditions = staleCondition(signals, previous: previousStatus, now: context.now, conditions: status.conditions)
         }
-        return ReportResult(spec: spec, status: status, failures: failures)
+        return ReportResult(spec: spec, status: status, failures: failures, failingExamples: snapshot.failingExamples)
     }
 
     /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance

@@ -94,6 +94,8 @@ public struct ReportSnapshot: Sendable {
     /// Signal counts over every readable Flux object (docs/monitoring.md, Signals); nil leaves the
     /// report's `ReconcilersStale` condition as it was.
     public var signals: SignalSummary?
+    /// Per kind (`FluxCRD.groupKind`), the longest-failing objects (`FailingExamples`), for event messages.
+    public var failingExamples: [String: [String]] = [:]
 
     public init(
         namespace: String, crds: PartResult<[FluxCRD]> = .success([]), kindStats: [String: PartResult<KindStats>] = [:],

@@ -92,7 +92,7 @@ final class ReportReconciler: Reconciler, Sendable {
 
         // Events: against the last report, or none (→ ReportInitialized) when the object was (re)created.
         let baseline = cached == nil ? nil : previous
-        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status))
+        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status), failing: result.failingExamples)
         if let recorder {
             let reference = ObjectReference(apiVersion: FluxReportAPI.apiVersion, kind: FluxReportAPI.kind,
                                             namespace: namespace, name: FluxReportAPI.reportName, uid: uid)

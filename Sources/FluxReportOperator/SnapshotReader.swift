@@ -44,6 +44,8 @@ struct SnapshotReader: Sendable {
                 summaryComplete = false
             } else {
                 stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values.lazy.map(\.object)) })
+                let examples = informer.store.withItems { FailingExamples.of($0.values.lazy.map(\.object)) }
+                if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
                 if let signals {
                     let objects = informer.store.withItems { Array($0.values) }
                     summary.add(SignalSummary(objects: objects.lazy.map(\.object), now: signals.now, factor: signals.settings.staleFactor))

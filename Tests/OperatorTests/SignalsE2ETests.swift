@@ -42,6 +42,7 @@ struct SignalsE2ETests {
         // are stale by definition, and the report's condition must be able to turn False.
         var fleet = E2EEnvironment.fleet(seed: 11, objects: 60)
         fleet.progressingFraction = 0
+        fleet.failingFraction = 0  // sig-base is then the one failing Kustomization the event must name
         try await E2EEnvironment.with(fleet: fleet) { env in
             let long = Self.now() - 86400
             _ = try env.sim.load(objects: [
@@ -106,6 +107,12 @@ struct SignalsE2ETests {
                     return c
                 }
                 #expect(condition.message.contains("Kustomization flux-system/sig-stale"), "\(condition.message)")
+                let named = try await eventually("a ReconcilersFailing event naming sig-base", timeout: .seconds(20)) {
+                    try await env.reportEvents().first { ($0["reason"].string ?? "") == "ReconcilersFailing"
+                        && ($0["note"].string ?? $0["message"].string ?? "").contains("Kustomization") }
+                }
+                let text = named["note"].string ?? named["message"].string ?? ""
+                #expect(text.contains("flux-system/sig-base (BuildFailed)"), "\(text)")
                 try await MetricsE2ETests.promtoolCheck(try await op.metricsText(), directory: env.directory)
 
                 // Recovery: the controllers catch up, the user resumes, the drift is corrected.
