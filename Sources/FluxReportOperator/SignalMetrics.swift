@@ -115,7 +115,8 @@ final class SignalsCollector: MetricsCollector, Sendable {
         }
 
         // One pass: the few objects with a state, the per-kind and per-namespace counts.
-        var states: [(object: FluxObject, signals: ObjectSignals)] = []
+        // The box, not a copy of the projection: a scrape holds one pointer per object with a state.
+        var states: [(cached: CachedFluxObject, signals: ObjectSignals)] = []
         var staleByKind: [String: Int] = [:]
         var driftedByNamespace: [String: Int] = [:]
         for snapshot in snapshots {
@@ -128,7 +129,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
                 let signals = Signals.evaluate(object, history: entry, now: now, factor: settings.staleFactor, roots: roots)
                 if signals.stale { staleByKind[snapshot.kind, default: 0] += 1 }
                 if object.signals.drifted { driftedByNamespace[object.namespace, default: 0] += 1 }
-                if signals.state != nil { states.append((object, signals)) }
+                if signals.state != nil { states.append((cached, signals)) }
             }
         }
 
@@ -158,8 +159,8 @@ final class SignalsCollector: MetricsCollector, Sendable {
             for (index, state) in SignalState.allCases.enumerated() {
                 let family = Self.families[index]
                 MetricsText.header(family.name, help: family.help, type: "gauge", into: &buffer)
-                for (object, signals) in found where signals.state == state {
-                    Self.appendSeries(family.name, object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
+                for (cached, signals) in found where signals.state == state {
+                    Self.appendSeries(family.name, cached.object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
                 }
             }
         }
