@@ -144,26 +144,31 @@ final class SignalsCollector: MetricsCollector, Sendable {
                 chunks.append { buffer in
                     for cached in slice where cached.object.signals.lastReconcile > 0 {
                         let object = cached.object
-                        Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", object,
-                                          extra: [("evidence", object.signals.evidence.rawValue)],
-                                          value: object.signals.lastReconcile, into: &buffer)
+                        Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", object, label: "evidence",
+                                          object.signals.evidence.rawValue, value: object.signals.lastReconcile, into: &buffer)
                     }
                 }
                 start += FluxMetricsCollector.objectsPerChunk
             }
         }
-        let found = states
-        let stale = staleByKind
-        let drifted = driftedByNamespace
-        chunks.append { buffer in
-            for (index, state) in SignalState.allCases.enumerated() {
-                let family = Self.families[index]
-                MetricsText.header(family.name, help: family.help, type: "gauge", into: &buffer)
-                for (cached, signals) in found where signals.state == state {
-                    Self.appendSeries(family.name, cached.object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
+        // One header per family, then its series in slices: no chunk grows beyond a slice's worth.
+        for (index, state) in SignalState.allCases.enumerated() {
+            let family = Self.families[index]
+            let members = states.filter { $0.signals.state == state }
+            chunks.append { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) }
+            var start = 0
+            while start < members.count {
+                let slice = members[start..<min(start + FluxMetricsCollector.objectsPerChunk, members.count)]
+                chunks.append { buffer in
+                    for (cached, signals) in slice {
+                        Self.appendSeries(family.name, cached.object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
+                    }
                 }
+                start += FluxMetricsCollector.objectsPerChunk
             }
         }
+        let stale = staleByKind
+        let drifted = driftedByNamespace
         chunks.append { buffer in
             MetricsText.header("flux_resource_stale", help: "Flux objects of a kind that are stale.", type: "gauge", into: &buffer)
             for (kind, count) in stale.sorted(by: { $0.key < $1.key }) {
@@ -212,8 +217,31 @@ final class SignalsCollector: MetricsCollector, Sendable {
         }
     }
 
+    /// `<name>{kind="…",name="…",exported_namespace="…",<label>="…"} <value>` with no array per series
+    /// (the every-object family).
+    static func appendSeries(_ name: String, _ object: FluxObject, label: String, _ text: String, value: Int64, into buffer: inout [UInt8]) {
+        appendPrefix(name, object, into: &buffer)
+        buffer.append(contentsOf: "\",".utf8)
+        buffer.append(contentsOf: label.utf8)
+        buffer.append(contentsOf: "=\"".utf8)
+        MetricsText.appendEscapedLabel(text, into: &buffer)
+        buffer.append(contentsOf: "\"} ".utf8)
+        buffer.append(contentsOf: String(value).utf8)
+        buffer.append(UInt8(ascii: "\n"))
+    }
+
     /// `<name>{kind="…",name="…",exported_namespace="…",<extra>} <value>`.
     static func appendSeries(_ name: String, _ object: FluxObject, extra: [(String, String)], value: Int64, into buffer: inout [UInt8]) {
+        appendPrefix(name, object, into: &buffer)
+        for (label, text) in extra {
+            buffer.append(contentsOf: "\",\(label)=\"".utf8)
+            MetricsText.appendEscapedLabel(text, into: &buffer)
+        }
+        buffer.append(contentsOf: "\"} \(value)\n".utf8)
+    }
+
+    /// `<name>{kind="…",name="…",exported_namespace="…` (the value still open).
+    private static func appendPrefix(_ name: String, _ object: FluxObject, into buffer: inout [UInt8]) {
         buffer.append(contentsOf: name.utf8)
         buffer.append(contentsOf: "{kind=\"".utf8)
         MetricsText.appendEscapedLabel(object.kind, into: &buffer)
@@ -221,10 +249,5 @@ final class SignalsCollector: MetricsCollector, Sendable {
         MetricsText.appendEscapedLabel(object.name, into: &buffer)
         buffer.append(contentsOf: "\",exported_namespace=\"".utf8)
         MetricsText.appendEscapedLabel(object.namespace, into: &buffer)
-        for (label, text) in extra {
-            buffer.append(contentsOf: "\",\(label)=\"".utf8)
-            MetricsText.appendEscapedLabel(text, into: &buffer)
-        }
-        buffer.append(contentsOf: "\"} \(value)\n".utf8)
     }
 }
