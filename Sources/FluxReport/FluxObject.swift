@@ -50,12 +50,15 @@ public struct FluxObject: Sendable, Equatable {
     public var resources: Int
     /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
     public var alwaysReady: Bool
+    /// The signals' evidence (docs/monitoring.md, Signals); times are seconds since the Unix epoch, 0 when absent.
+    public var signals: SignalInputs
 
     public init(
         kind: String, apiVersion: String = "", namespace: String = "", name: String, uid: String = "",
         labelValues: [String] = [], ready: ReadyStatus = .unknown, reason: String = "", message: String = "",
         suspended: Bool = false, revision: String = "", url: String = "", ref: String = "", sourceName: String = "",
-        path: String = "", artifactSize: Int64 = 0, registry: String = "", resources: Int = 0, alwaysReady: Bool = false
+        path: String = "", artifactSize: Int64 = 0, registry: String = "", resources: Int = 0, alwaysReady: Bool = false,
+        signals: SignalInputs = SignalInputs()
     ) {
         self.kind = kind
         self.apiVersion = apiVersion
@@ -76,6 +79,7 @@ public struct FluxObject: Sendable, Equatable {
         self.registry = registry
         self.resources = resources
         self.alwaysReady = alwaysReady
+        self.signals = signals
     }
 
     /// Projects an unstructured object of the given kind.
@@ -154,6 +158,7 @@ public struct FluxObject: Sendable, Equatable {
         resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].array?.count ?? 0) : 0
         alwaysReady = kind == "Alert" || kind == "Provider"
             || (kind == "HelmRepository" && spec["type"].string == "oci")
+        signals = SignalInputs(json: json, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)
     }
 
     /// Longest kept value of a name, label or reference field, in UTF-8 bytes. Real values are far
@@ -186,9 +191,11 @@ public struct FluxObject: Sendable, Equatable {
     /// storage (strings of more than 15 UTF-8 bytes live on the heap) and the label value array.
     public var estimatedHeapBytes: Int {
         func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
-        let strings = [kind, apiVersion, namespace, name, uid, reason, message, revision, url, ref, sourceName, path, registry]
+        let strings = [kind, apiVersion, namespace, name, uid, reason, message, revision, url, ref, sourceName, path, registry,
+                       signals.suspendedBy, signals.suspendReason]
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
-        return strings.reduce(0) { $0 + heap($1) } + labels
+        let dependencies = signals.dependencies.isEmpty ? 0 : 32 + signals.dependencies.count * 16 + signals.dependencies.reduce(0) { $0 + heap($1) }
+        return strings.reduce(0) { $0 + heap($1) } + labels + dependencies + signals.boxBytes
     }
 
     /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).

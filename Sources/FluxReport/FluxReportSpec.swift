@@ -175,6 +175,8 @@ public enum FluxReportAPI {
     public static let kind = "FluxReport"
     public static let reportName = "flux"
     public static let readyCondition = "Ready"
+    /// Extra condition with the report-level stale count (docs/monitoring.md, Signals).
+    public static let staleCondition = "ReconcilersStale"
     public static let reasonSucceeded = "ReconciliationSucceeded"
     public static let reasonFailed = "ReconciliationFailed"
     public static let gvr = GroupVersionResource.fluxReports

@@ -69,3 +69,20 @@ public enum ByteSize {
         return "\(t / 10).\(t % 10)"
     }
 }
+
+/// The objects a `ReconcilersFailing` event names: the longest failing first (Ready's
+/// `lastTransitionTime`, oldest first; then by namespace/name), as `namespace/name (reason)`.
+public enum FailingExamples {
+    public static let limit = 3
+
+    public static func of(_ objects: some Sequence<FluxObject>, limit: Int = FailingExamples.limit) -> [String] {
+        var top: [(since: Int64, key: String, text: String)] = []
+        for object in objects where object.isFailing {
+            let since = object.signals.readySince > 0 ? object.signals.readySince : Int64.max
+            top.append((since, "\(object.namespace)/\(object.name)", "\(object.namespace)/\(object.name) (\(object.reason))"))
+            // Bounded work and memory however many fail: keep only the best `limit` as we go.
+            if top.count > 4 * max(1, limit) { top = Array(top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(limit)) }
+        }
+        return top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(max(0, limit)).map(\.text)
+    }
+}

@@ -49,6 +49,8 @@ public struct ReportResult: Sendable, Equatable {
     public var status: FluxReportStatus
     /// Parts that kept their previous value; empty when the report is complete.
     public var failures: [PartFailure]
+    /// The snapshot's longest-failing objects per kind, for the events (not part of the FluxReport).
+    public var failingExamples: [String: [String]] = [:]
 
     public var ready: Condition? { status.ready }
     public var succeeded: Bool { failures.isEmpty }
@@ -72,8 +74,11 @@ public enum ReportBuilder {
         let spec = FluxReportSpec(
             distribution: distribution, cluster: cluster, operator: op, components: components,
             reconcilers: reconcilers, sync: sync)
-        let status = status(failures: failures, previous: previousStatus, context: context)
-        return ReportResult(spec: spec, status: status, failures: failures)
+        var status = status(failures: failures, previous: previousStatus, context: context)
+        if let signals = snapshot.signals {
+            status.conditions = staleCondition(signals, previous: previousStatus, now: context.now, conditions: status.conditions)
+        }
+        return ReportResult(spec: spec, status: status, failures: failures, failingExamples: snapshot.failingExamples)
     }
 
     /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance
@@ -240,6 +245,29 @@ public enum ReportBuilder {
         }
         if kustomization.suspended { sync.status = "Suspended " + sync.status }
         return sync
+    }
+
+    /// The `ReconcilersStale` condition: the report-level stale count, in the conditions list the
+    /// reference schema already carries (any condition type is valid there; spec stays as the reference's).
+    static func staleCondition(_ signals: SignalSummary, previous: FluxReportStatus?, now: Int64, conditions: [Condition]) -> [Condition] {
+        var condition: Condition
+        if signals.stale > 0 {
+            let more = signals.stale > signals.staleExamples.count ? ", …" : ""
+            condition = Condition(
+                type: FluxReportAPI.staleCondition, status: "True", reason: "StaleObjectsFound",
+                message: "\(signals.stale) of \(signals.objects) Flux objects show no progress for their stale factor times their interval: "
+                    + signals.staleExamples.joined(separator: ", ") + more)
+        } else {
+            condition = Condition(type: FluxReportAPI.staleCondition, status: "False", reason: "NoStaleObjects",
+                                  message: "No stale Flux objects among \(signals.objects)")
+        }
+        if let old = previous?.conditions.first(where: { $0.type == FluxReportAPI.staleCondition }), old.status == condition.status,
+           !old.lastTransitionTime.isEmpty {
+            condition.lastTransitionTime = old.lastTransitionTime
+        } else {
+            condition.lastTransitionTime = Timestamp.rfc3339(secondsSinceEpoch: now)
+        }
+        return conditions.filter { $0.type != FluxReportAPI.staleCondition } + [condition]
     }
 
     static func status(failures: [PartFailure], previous: FluxReportStatus?, context: ReportContext) -> FluxReportStatus {

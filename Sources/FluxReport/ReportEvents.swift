@@ -34,8 +34,10 @@ public enum ReportEvents {
     /// Events for the change from the report last written (`old`, nil when the FluxReport was just
     /// created or recreated) to the new one. With no old report, only bad states are announced
     /// (after `ReportInitialized`), since there is nothing to have recovered from.
+    /// `failing`: per kind (`Kind.group`), the longest-failing objects to name in `ReconcilersFailing`.
     public static func transitions(
-        from old: (spec: FluxReportSpec, status: FluxReportStatus)?, to new: (spec: FluxReportSpec, status: FluxReportStatus)
+        from old: (spec: FluxReportSpec, status: FluxReportStatus)?, to new: (spec: FluxReportSpec, status: FluxReportStatus),
+        failing: [String: [String]] = [:]
     ) -> [ReportEvent] {
         var events: [ReportEvent] = []
         if old == nil {
@@ -46,7 +48,7 @@ public enum ReportEvents {
         events += reportHealth(old: old?.status, new: new.status)
         if let old { events += distribution(old: old.spec.distribution, new: new.spec.distribution) }
         events += components(old: old?.spec.components, new: new.spec.components)
-        events += reconcilers(old: old?.spec.reconcilers, new: new.spec.reconcilers)
+        events += reconcilers(old: old?.spec.reconcilers, new: new.spec.reconcilers, failing: failing)
         events += sync(old: old?.spec.sync, new: new.spec.sync)
         return events
     }
@@ -90,7 +92,7 @@ public enum ReportEvents {
         return events
     }
 
-    static func reconcilers(old: [FluxReconcilerStatus]?, new: [FluxReconcilerStatus]) -> [ReportEvent] {
+    static func reconcilers(old: [FluxReconcilerStatus]?, new: [FluxReconcilerStatus], failing: [String: [String]] = [:]) -> [ReportEvent] {
         var oldFailing: [String: Int] = [:]
         for r in old ?? [] { oldFailing["\(r.kind).\(r.group)"] = r.stats.failing }
         var events: [ReportEvent] = []
@@ -99,8 +101,11 @@ public enum ReportEvents {
             let now = r.stats.failing
             if now > 0 && was == 0 {
                 let noun = now == 1 ? "resource is" : "resources are"
-                events.append(ReportEvent(
-                    type: .warning, reason: reconcilersFailing, message: "\(now) \(r.kind) \(noun) failing (\(r.apiVersion))"))
+                var message = "\(now) \(r.kind) \(noun) failing (\(r.apiVersion))"
+                if let names = failing["\(r.kind).\(r.group)"], !names.isEmpty {
+                    message += ": " + names.joined(separator: ", ") + (now > names.count ? " and \(now - names.count) more" : "")
+                }
+                events.append(ReportEvent(type: .warning, reason: reconcilersFailing, message: message))
             } else if now == 0 && was > 0 {
                 events.append(ReportEvent(
                     type: .normal, reason: reconcilersRecovered, message: "No \(r.kind) resources are failing anymore (\(r.apiVersion))"))

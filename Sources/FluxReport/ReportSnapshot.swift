@@ -93,6 +93,11 @@ public struct ReportSnapshot: Sendable {
     public var fluxInstances: PartResult<[FluxInstanceInfo]>
     public var syncKustomization: Lookup<SyncKustomization>
     public var syncSource: Lookup<SyncSource>
+    /// Signal counts over every readable Flux object (docs/monitoring.md, Signals); nil leaves the
+    /// report's `ReconcilersStale` condition as it was.
+    public var signals: SignalSummary?
+    /// Per kind (`FluxCRD.groupKind`), the longest-failing objects (`FailingExamples`), for event messages.
+    public var failingExamples: [String: [String]] = [:]
 
     public init(
         namespace: String, crds: PartResult<[FluxCRD]> = .success([]), kindStats: [String: PartResult<KindStats>] = [:],

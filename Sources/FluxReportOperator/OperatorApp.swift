@@ -33,6 +33,7 @@ public final class OperatorApp: Sendable {
         let isLeader: @Sendable () -> Bool = { elector?.isLeader ?? true }
 
         let objectMetrics = CollectorSlot()
+        let tracker = SignalTracker()
         let slot = controller
         // Objects are projected with the same de-duplicated key list the metrics use: keys that
         // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
@@ -41,13 +42,17 @@ public final class OperatorApp: Sendable {
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             informers: manager.informers, logger: logger,
             onChange: { _ in slot.current?.enqueue(FluxReportAPI.reportName) },
-            onObjectEvent: { event in objectMetrics.current?.objectEvent(event) })
+            onObjectEvent: { event in
+                objectMetrics.current?.objectEvent(event)
+                tracker.objectEvent(event)
+            })
         let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
         objectMetrics.set(collector)
         let reportMetrics = ReportMetrics(isLeader: isLeader)
         registry.register(collector: collector)
         registry.register(collector: reportMetrics)
+        registry.register(collector: SignalsCollector(cache: cache, tracker: tracker, settings: configuration.signals, isLeader: isLeader))
         registry.gauge("flux_operator_info", help: "Information about the flux-report-operator.", labels: [
             ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
         ]).set(Double(1))

@@ -23,6 +23,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var eventsAddress: String?
     /// Export the pre-2.1 `gotk_*` compatibility series.
     public var gotkMetrics: Bool
+    /// Staleness factor and optional per-object signal series.
+    public var signals = SignalSettings()
     /// Pod name: the events' reporting instance and the leader-election identity prefix.
     public var podName: String
     /// How long a report for a pending `requestedAt` waits for caches to catch up with it before it

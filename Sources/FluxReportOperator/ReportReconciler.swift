@@ -71,7 +71,9 @@ final class ReportReconciler: Reconciler, Sendable {
         let requirement = cache.requirement(forPendingRequest: pending)
         let behind = await cache.awaitCaches(
             requirement, timeout: pending == nil ? configuration.liveCacheTimeout : configuration.requestCacheTimeout)
-        let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind).read()
+        let now = Int64(Date().timeIntervalSince1970)
+        let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind,
+                                            signals: (now, configuration.signals)).read()
         let handled = pending != nil && !behind.isEmpty ? nil : requested
         if let pending, !behind.isEmpty {
             logger.warning("requestedAt not handled yet: caches behind the API server", metadata: [
@@ -80,7 +82,7 @@ final class ReportReconciler: Reconciler, Sendable {
         }
         let context = ReportContext(
             operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform,
-            now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started,
+            now: now, elapsed: ContinuousClock.now - started,
             handledRequest: handled, generation: cached?.generation)
         let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.spec, previousStatus: previous?.status, context: context)
         let report = FluxReportObject(namespace: namespace, spec: result.spec, status: result.status)
@@ -90,7 +92,7 @@ final class ReportReconciler: Reconciler, Sendable {
 
         // Events: against the last report, or none (→ ReportInitialized) when the object was (re)created.
         let baseline = cached == nil ? nil : previous
-        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status))
+        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status), failing: result.failingExamples)
         if let recorder {
             let reference = ObjectReference(apiVersion: FluxReportAPI.apiVersion, kind: FluxReportAPI.kind,
                                             namespace: namespace, name: FluxReportAPI.reportName, uid: uid)

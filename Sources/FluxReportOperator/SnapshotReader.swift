@@ -14,6 +14,8 @@ struct SnapshotReader: Sendable {
     let cache: ClusterCache
     /// Caches known to be behind the API server (see `ClusterCache.awaitCaches`): failed parts.
     var behind: [GroupVersionResource: String] = [:]
+    /// With a clock reading and the settings, the snapshot carries the signal counts.
+    var signals: (now: Int64, settings: SignalSettings)?
 
     func read() async -> ReportSnapshot {
         let namespace = cache.namespace
@@ -30,6 +32,8 @@ struct SnapshotReader: Sendable {
             snapshot.sourceCRD = allCRDs.first { $0.name == FluxKinds.distributionCRD }.map { .found($0) } ?? .notFound
         }
         var stats: [String: PartResult<KindStats>] = [:]
+        var summary = SignalSummary()
+        var summaryComplete = true
         for (crd, informer) in cache.kinds {
             guard let informer else {
                 stats[crd.groupKind] = .failure(PartError("\(crd.kind) cache not started"))
@@ -37,11 +41,20 @@ struct SnapshotReader: Sendable {
             }
             if let problem = problem(informer, crd.kind) {
                 stats[crd.groupKind] = .failure(problem)
+                summaryComplete = false
             } else {
                 stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values.lazy.map(\.object)) })
+                let examples = informer.store.withItems { FailingExamples.of($0.values.lazy.map(\.object)) }
+                if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
+                if let signals {
+                    let objects = informer.store.withItems { Array($0.values) }
+                    summary.add(SignalSummary(objects: objects.lazy.map(\.object), now: signals.now, factor: signals.settings.staleFactor))
+                }
             }
         }
         snapshot.kindStats = stats
+        // A kind that could not be read would undercount: keep the condition as it was.
+        if signals != nil, summaryComplete { snapshot.signals = summary }
 
         if let problem = problem(cache.deployments, "Deployment") {
             snapshot.deployments = .failure(problem)

@@ -79,6 +79,33 @@ import Testing
         #expect(reasons(failing, good) == ["ReconcilersRecovered"])
     }
 
+    @Test func reconcilersFailingNamesTheLongestFailing() {
+        func release(_ name: String, _ reason: String, since: String?, ready: String = "False") -> FluxObject {
+            var json = fluxObject(kind: "HelmRelease", apiVersion: "helm.toolkit.fluxcd.io/v2", name: name, namespace: "apps",
+                                  ready: nil)
+            var condition: JSONValue = ["type": "Ready", "status": .string(ready), "reason": .string(reason), "message": "m"]
+            if let since { condition["lastTransitionTime"] = .string(since) }
+            json["status"]["conditions"] = [condition]
+            return FluxObject(json: json, kind: "HelmRelease")
+        }
+        let objects = [
+            release("new", "UpgradeFailed", since: "2025-03-01T00:00:00Z"), release("old", "InstallFailed", since: "2025-01-01T00:00:00Z"),
+            release("mid", "TestFailed", since: "2025-02-01T00:00:00Z"), release("unknown", "ArtifactFailed", since: nil),
+            release("fine", "InstallSucceeded", since: "2024-01-01T00:00:00Z", ready: "True"),
+        ]
+        let names = FailingExamples.of(objects)
+        #expect(names == ["apps/old (InstallFailed)", "apps/mid (TestFailed)", "apps/new (UpgradeFailed)"])
+        #expect(FailingExamples.of(objects, limit: 0).isEmpty)
+        // Many failing: still the oldest three, with bounded work.
+        let many = (0..<1_000).map { release("r\($0)", "X", since: Timestamp.rfc3339(secondsSinceEpoch: 2_000_000_000 - Int64($0))) }
+        #expect(FailingExamples.of(many) == ["apps/r999 (X)", "apps/r998 (X)", "apps/r997 (X)"])
+
+        let events = ReportEvents.transitions(from: Self.report(), to: Self.report(failing: 4),
+                                              failing: ["HelmRelease.helm.toolkit.fluxcd.io": names])
+        #expect(events.map(\.message) == ["4 HelmRelease resources are failing (helm.toolkit.fluxcd.io/v2): "
+            + "apps/old (InstallFailed), apps/mid (TestFailed), apps/new (UpgradeFailed) and 1 more"])
+    }
+
     @Test func distribution() {
         let events = ReportEvents.transitions(from: Self.report(version: "v2.3.0"), to: Self.report(version: "v2.7.0"))
         #expect(events == [ReportEvent(type: .normal, reason: "DistributionChanged", message: "Flux distribution changed from v2.3.0 (Installed) to v2.7.0 (Installed)")])

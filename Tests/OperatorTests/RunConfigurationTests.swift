@@ -27,6 +27,7 @@ import Testing
         #expect(config.gotkMetrics)
         #expect(config.metricsObjectLabels.isEmpty)
         #expect(config.eventsAddress == nil)
+        #expect(config.signals == SignalSettings(staleFactor: 3, perObjectTransitions: false))
     }
 
     @Test func everyFlag() throws {
@@ -36,6 +37,7 @@ import Testing
             "--log-level", "warn", "--log-encoding", "console", "--kube-api-qps", "20", "--kube-api-burst", "40",
             "--metrics-object-labels", "team, app.kubernetes.io/name,team", "--events-addr",
             "http://notification-controller.flux-system.svc.cluster.local./", "--disable-gotk-metrics",
+            "--stale-interval-factor", "5", "--metrics-ready-transitions",
         ], environment: ["POD_NAME": "op-1"])
         #expect(config.kubeconfigPath == "/k")
         #expect(config.context == "c")
@@ -52,6 +54,7 @@ import Testing
         #expect(config.eventsAddress == "http://notification-controller.flux-system.svc.cluster.local./")
         #expect(config.gotkMetrics == false)
         #expect(config.podName == "op-1")
+        #expect(config.signals == SignalSettings(staleFactor: 5, perObjectTransitions: true))
     }
 
     @Test func namespaceAndIntervalFromEnvironmentAndFile() throws {
@@ -78,6 +81,12 @@ import Testing
         (["--metrics-object-labels", "a/b/c"], "--metrics-object-labels"),
         (["--events-addr", "ftp://x"], "--events-addr"),
         (["--namespace", "Not_A_Namespace"], "--namespace"),
+        (["--stale-interval-factor", "0"], "--stale-interval-factor"),
+        (["--stale-interval-factor=-3"], "--stale-interval-factor"),
+        (["--stale-interval-factor", "1001"], "--stale-interval-factor"),
+        (["--stale-interval-factor", "2.5"], "--stale-interval-factor"),
+        (["--stale-interval-factor", "three"], "--stale-interval-factor"),
+        (["--stale-interval-factor", "99999999999999999999999"], "--stale-interval-factor"),
     ])
     func badValuesNameTheFlag(_ arguments: [String], _ flag: String) throws {
         do {

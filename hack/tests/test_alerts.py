@@ -29,6 +29,16 @@ def resource(pod: dict, kind: str, name: str, namespace: str, ready: str, reason
             "url": url, "ref": ref, "source_name": source_name, "path": path}
 
 
+def signal(pod: dict, family: str, kind: str, name: str, namespace: str, **extra: str) -> dict:
+    """A per-object signal series (docs/monitoring.md, Signals) with the operator's exact label set."""
+    return {"__name__": f"flux_resource_{family}_since_timestamp_seconds", **pod, "kind": kind, "name": name,
+            "exported_namespace": namespace, **extra}
+
+
+def blocked(pod: dict, name: str, root: tuple[str, str, str]) -> dict:
+    return signal(pod, "blocked", "Kustomization", name, "apps", root_kind=root[0], root_namespace=root[1], root_name=root[2])
+
+
 def series(labels: dict, values: str) -> dict:
     labels = dict(labels)
     name = labels.pop("__name__")
@@ -98,6 +108,87 @@ CASES = [
         ],
     },
     {
+        "name": "stale objects",
+        "series": [
+            # Stale all along; the leader changes at minute 8: the alert keeps its clock.
+            series(signal(POD_A, "stale", "Kustomization", "podinfo", "apps"), "1700000000x7 stale"),
+            series(signal(POD_B, "stale", "Kustomization", "podinfo", "apps"), "_x8 1700000000x30"),
+            # Stale for 10 minutes, then progress: quiet. Unknown last progress (0) still counts.
+            series(signal(POD_A, "stale", "GitRepository", "fleet", "flux-system"), "1700000000x10"),
+            series(signal(POD_A, "stale", "ImageRepository", "app", "apps"), "0x30"),
+            series({"__name__": "up", **POD_A}, "1x38"),
+        ],
+        "expect": [
+            ("12m", "FluxResourceStale", []),
+            ("20m", "FluxResourceStale", [
+                {"exported_namespace": "apps", "kind": "ImageRepository", "name": "app", "severity": "warning"},
+                {"exported_namespace": "apps", "kind": "Kustomization", "name": "podinfo", "severity": "warning"},
+            ]),
+        ],
+    },
+    {
+        "name": "suspended for a week",
+        # Days of input: evaluated every 30 minutes (a file of its own), else promtool takes minutes.
+        "step": "30m",
+        "series": [
+            # Suspended at t=60s (promtool's clock starts at the epoch); another only for a day; one with no time yet.
+            series(signal(POD_A, "suspended", "Kustomization", "legacy", "apps", suspended_by="alice", reason="incident 42",
+                          since_source="annotation"), "60+0x400"),
+            series(signal(POD_A, "suspended", "HelmRelease", "redis", "apps", suspended_by="", reason="", since_source="observed"),
+                   "518400+0x400"),
+            series(signal(POD_A, "suspended", "HelmRelease", "new", "apps", suspended_by="", reason="", since_source="observed"),
+                   "0+0x400"),
+        ],
+        "expect": [
+            ("7d", "FluxResourceSuspendedTooLong", []),
+            ("7d3h", "FluxResourceSuspendedTooLong", [
+                {"exported_namespace": "apps", "kind": "Kustomization", "name": "legacy", "severity": "info"}]),
+        ],
+    },
+    {
+        "name": "drifted HelmReleases",
+        "series": [
+            series(signal(POD_A, "drifted", "HelmRelease", "podinfo", "apps"), "1700000000x40"),
+            series(signal(POD_A, "drifted", "HelmRelease", "redis", "apps"), "1700000000x10"),
+        ],
+        "expect": [
+            ("25m", "FluxHelmReleaseDrifted", []),
+            ("35m", "FluxHelmReleaseDrifted", [{"exported_namespace": "apps", "kind": "HelmRelease", "name": "podinfo",
+                                                 "severity": "warning"}]),
+        ],
+    },
+    {
+        "name": "one page per root cause",
+        "series": [
+            # Three dependants of one failing root (one of them seen from both pods during a leader change),
+            # one of another root, one whose root is unknown (a cycle): two alerts, by root.
+            series(blocked(POD_A, "frontend", ("Kustomization", "apps", "database")), "1x20"),
+            series(blocked(POD_B, "frontend", ("Kustomization", "apps", "database")), "_x5 1x15"),
+            series(blocked(POD_A, "backend", ("Kustomization", "apps", "database")), "1x20"),
+            series(blocked(POD_A, "worker", ("Kustomization", "apps", "database")), "1x20"),
+            series(blocked(POD_A, "web", ("GitRepository", "flux-system", "fleet")), "1x20"),
+            series(blocked(POD_A, "loop", ("", "", "")), "1x20"),
+        ],
+        "expect": [
+            ("8m", "FluxDependencyRootCause", []),
+            ("15m", "FluxDependencyRootCause", [
+                {"root_kind": "Kustomization", "root_namespace": "apps", "root_name": "database", "severity": "warning", "__value__": "3"},
+                {"root_kind": "GitRepository", "root_namespace": "flux-system", "root_name": "fleet", "severity": "warning", "__value__": "1"},
+            ]),
+        ],
+    },
+    {
+        "name": "flapping",
+        "series": [
+            series({"__name__": "flux_resource_ready_transitions_total", **POD_A, "kind": "HelmRelease"}, "0+1x120"),
+            series({"__name__": "flux_resource_ready_transitions_total", **POD_A, "kind": "Kustomization"}, "0+0.1x120"),
+        ],
+        "expect": [
+            ("10m", "FluxResourceFlapping", []),
+            ("90m", "FluxResourceFlapping", [{"kind": "HelmRelease", "severity": "info"}]),
+        ],
+    },
+    {
         "name": "operator down",
         "series": [
             series({"__name__": "up", **POD_A}, "1x5 0x20"),
@@ -117,27 +208,40 @@ CASES = [
 ]
 
 TEMPLATE = re.compile(r"\{\{\s*\$labels\.(\w+)\s*\}\}")
+VALUE = re.compile(r"\{\{\s*\$value\s*\}\}")
 
 
-def expanded(annotations: dict, labels: dict) -> dict:
-    return {k: TEMPLATE.sub(lambda m: labels.get(m.group(1), ""), v) for k, v in annotations.items()}
+def expanded(annotations: dict, labels: dict, value: str = "") -> dict:
+    return {k: VALUE.sub(value, TEMPLATE.sub(lambda m: labels.get(m.group(1), ""), v)) for k, v in annotations.items()}
 
 
-def unit_tests(rules: dict) -> dict:
-    """A promtool test file for CASES; expected annotations come from the rules' own templates."""
+def unit_tests(rules: dict, step: str = "1m") -> dict:
+    """A promtool test file for the CASES evaluated every `step`; expected annotations come from the rules' own templates."""
     by_alert = {r["alert"]: r for g in rules["groups"] for r in g["rules"] if "alert" in r}
     tests = []
-    for case in CASES:
+    for case in (c for c in CASES if c.get("step", "1m") == step):
         checks = []
         for when, alert, expected in case["expect"]:
             rule = by_alert[alert]
             exp = []
             for labels in expected:
+                labels = dict(labels)
+                value = labels.pop("__value__", "")
                 assert labels.get("severity") == rule["labels"]["severity"], (alert, labels)
-                exp.append({"exp_labels": labels, "exp_annotations": expanded(rule.get("annotations", {}), labels)})
+                exp.append({"exp_labels": labels, "exp_annotations": expanded(rule.get("annotations", {}), labels, value)})
             checks.append({"eval_time": when, "alertname": alert, "exp_alerts": exp})
-        tests.append({"interval": "1m", "input_series": case["series"], "alert_rule_test": checks})
-    return {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests}
+        tests.append({"interval": step, "input_series": case["series"], "alert_rule_test": checks})
+    return {"rule_files": ["rules.yaml"], "evaluation_interval": step, "tests": tests}
+
+
+def write_unit_tests(rules: dict, directory: pathlib.Path) -> list[str]:
+    """One promtool test file per evaluation step; their names."""
+    names = []
+    for step in sorted({c.get("step", "1m") for c in CASES}):
+        name = f"alerts-{step}.test.yaml"
+        (directory / name).write_text(yaml.safe_dump(unit_tests(rules, step), sort_keys=False))
+        names.append(name)
+    return names
 
 
 def groups_of_prometheus_rule(obj: dict) -> dict:
@@ -161,15 +265,14 @@ def test_rules_pass_promtool_check(chart, tmp_path, source):
     path.write_text(yaml.safe_dump(rule_sources(chart)[source], sort_keys=False))
     result = promtool("check", "rules", str(path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 5 rules found" in result.stdout
+    assert "SUCCESS: 10 rules found" in result.stdout
 
 
 @pytest.mark.parametrize("source", ["chart file", "chart rendered", "config/monitoring"])
 def test_alerts_fire_and_stay_quiet(chart, tmp_path, source):
     rules = rule_sources(chart)[source]
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
-    (tmp_path / "alerts.test.yaml").write_text(yaml.safe_dump(unit_tests(rules), sort_keys=False))
-    result = promtool("test", "rules", "alerts.test.yaml", cwd=tmp_path)
+    result = promtool("test", "rules", *write_unit_tests(rules, tmp_path), cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -181,8 +284,7 @@ def test_unit_tests_can_fail(chart, tmp_path):
             if rule["alert"] == "FluxReconcilerFailing":
                 rule["expr"] = 'flux_resource_info{ready="False", suspended="False", reason!="DependencyNotReady"} == 1'
     (tmp_path / "rules.yaml").write_text(yaml.safe_dump(rules, sort_keys=False))
-    (tmp_path / "alerts.test.yaml").write_text(yaml.safe_dump(unit_tests(rules), sort_keys=False))
-    result = promtool("test", "rules", "alerts.test.yaml", cwd=tmp_path)
+    result = promtool("test", "rules", *write_unit_tests(rules, tmp_path), cwd=tmp_path)
     assert result.returncode != 0
     assert "FluxReconcilerFailing" in result.stdout + result.stderr
 

@@ -192,7 +192,9 @@ def test_prometheus_rule_defaults(chart):
     objects = render(chart, MONITORING_ON)
     assert one(objects, "PrometheusRule")["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     rules = rules_of(objects)
-    assert set(rules) == {"FluxReportNotReady", "FluxSyncFailing", "FluxControllerNotReady", "FluxReconcilerFailing", "FluxReportOperatorDown"}
+    assert set(rules) == {"FluxReportNotReady", "FluxSyncFailing", "FluxControllerNotReady", "FluxReconcilerFailing", "FluxReportOperatorDown",
+                          "FluxResourceStale", "FluxResourceSuspendedTooLong", "FluxHelmReleaseDrifted", "FluxDependencyRootCause",
+                          "FluxResourceFlapping"}
     assert '{{ $labels.namespace }}' in rules["FluxReportNotReady"]["annotations"]["summary"], "alert templates must reach Prometheus verbatim"
 
 

@@ -46,6 +46,12 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("disable-gotk-metrics"), help: "Do not export the gotk_reconcile_condition and gotk_suspend_status compatibility series.")
     var disableGotkMetrics = false
 
+    @Option(name: .customLong("stale-interval-factor"), help: "An object is stale when nothing shows progress for this many times its spec.interval (integer 1-1000).")
+    var staleIntervalFactor = "3"
+
+    @Flag(name: .customLong("metrics-ready-transitions"), help: "Also export flux_resource_ready_transitions per object that changed Ready (one more series per such object).")
+    var metricsReadyTransitions = false
+
     func run() async throws {
         let configuration = try resolve(environment: ProcessInfo.processInfo.environment)
         try await OperatorApp.run(configuration: configuration)
@@ -99,6 +105,10 @@ struct RunCommand: AsyncParsableCommand {
             config.eventsAddress = eventsAddr
         }
         config.gotkMetrics = !disableGotkMetrics
+        guard let factor = Int64(staleIntervalFactor.trimmingCharacters(in: .whitespaces)), (1...1000).contains(factor) else {
+            throw UsageError("invalid --stale-interval-factor \"\(staleIntervalFactor)\": want a whole number from 1 to 1000, e.g. 3")
+        }
+        config.signals = SignalSettings(staleFactor: factor, perObjectTransitions: metricsReadyTransitions)
         if let pod = environment["POD_NAME"], !pod.isEmpty { config.podName = pod }
         return config
     }
