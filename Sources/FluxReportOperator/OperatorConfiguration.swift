@@ -12,6 +12,9 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var reportingInterval: Duration
     public var metricsAddress: ListenAddress
     public var healthAddress: ListenAddress
+    /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
+    /// flag defaults to `:9080`, tests and embedders choose their own port.
+    public var webAddress: ListenAddress? = nil
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding

@@ -22,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("health-addr"), help: "Address the health probe endpoint binds to.")
     var healthAddr = ":8081"
 
+    @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off.")
+    var webAddr = ":9080"
+
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
 
@@ -74,6 +77,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         config.metricsAddress = metrics
         config.healthAddress = health
+        config.webAddress = try Self.parseWebAddress(webAddr)
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
@@ -101,6 +105,15 @@ struct RunCommand: AsyncParsableCommand {
         config.gotkMetrics = !disableGotkMetrics
         if let pod = environment["POD_NAME"], !pod.isEmpty { config.podName = pod }
         return config
+    }
+
+    /// `0` (or empty) turns the status page off; anything else is a listen address.
+    static func parseWebAddress(_ text: String) throws -> ListenAddress? {
+        if text == "0" || text.isEmpty { return nil }
+        guard let address = try? ListenAddress(parsing: text) else {
+            throw UsageError("invalid --web-addr \"\(text)\": want host:port, e.g. :9080, or 0 to turn the status page off")
+        }
+        return address
     }
 
     static func resolveNamespace(flag: String?, environment: [String: String], file: String) throws -> String {
