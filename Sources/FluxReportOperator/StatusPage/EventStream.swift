@@ -19,7 +19,7 @@ final class EventStreams: Sendable {
     private let keepalive: Duration
     private let state = LockedState((open: 0, closed: false))
 
-    init(feed: ChangeFeed, tick: Duration = .milliseconds(250), keepalive: Duration = .seconds(15)) {
+    init(feed: ChangeFeed, tick: Duration = .milliseconds(250), keepalive: Duration = .seconds(5)) {
         self.feed = feed
         self.tick = tick
         self.keepalive = keepalive

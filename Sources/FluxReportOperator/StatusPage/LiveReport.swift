@@ -63,7 +63,9 @@ final class LiveReport: Sendable {
 
     /// The current report; computed now when the caches changed since the last one.
     func current() async -> Computed {
-        if state.withLock({ $0.lookups == nil }) { await refreshLookups() }
+        // Stale only after the caches said the sync pair, the instances or the kinds changed: a
+        // few GETs then, not per view.
+        if state.withLock({ $0.lookups == nil || $0.lookupsStale }) { await refreshLookups() }
         return computeIfNeeded()
     }
 
@@ -74,6 +76,8 @@ final class LiveReport: Sendable {
     /// caches changed, at most every two seconds. Returns when cancelled.
     func run() async {
         var lastLookup: ContinuousClock.Instant?
+        // The sync lookup needs the discovered kinds.
+        await cache.waitForSync()
         while !Task.isCancelled {
             let stale = state.withLock { $0.lookupsStale }
             if stale || lastLookup.map({ ContinuousClock.now - $0 >= lookupInterval }) ?? true {

@@ -61,6 +61,7 @@ struct StatusPageData: Sendable {
             "events": .array(report.events.map(\.json)),
             "transitions": .array(feed.transitions(limit: 20).map(\.json)),
             "cachesSynced": .bool(cache.hasSynced),
+            "eventStreams": .int(Int64(streams.openStreams)),
         ]
     }
 

@@ -60,6 +60,7 @@ enum StatusPageAssets {
     th { background: #f6f8fa; }
     td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
     td.msg { max-width: 40rem; overflow-wrap: anywhere; white-space: pre-wrap; }
+    td time { white-space: nowrap; }
     form.filters { display: flex; flex-wrap: wrap; gap: .8rem; align-items: flex-end; margin-bottom: .8rem; }
     form.filters label { display: flex; flex-direction: column; font-size: 13px; color: var(--muted); gap: .15rem; }
     input, select, button { font: inherit; padding: .25rem .4rem; border: 1px solid var(--line); border-radius: 4px; background: #fff; color: var(--fg); }
@@ -80,7 +81,7 @@ enum StatusPageAssets {
           if (value === undefined || value === null || value === false) continue;
           node.setAttribute(key, value === true ? "" : String(value));
         }
-        for (const child of children.flat()) {
+        for (const child of children.flat(Infinity)) {
           if (child === undefined || child === null || child === false) continue;
           node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
         }
@@ -216,6 +217,7 @@ enum StatusPageAssets {
         const view = {
           title: "Objects",
           nextToken: null,
+          lastBody: null,
           render() {
             main.replaceChildren(el("h1", {}, "Objects"), form, summary, results, el("div", { class: "pager" }, prev, next));
           },
@@ -238,6 +240,10 @@ enum StatusPageAssets {
               results.replaceChildren(el("p", { class: "error", role: "alert" }, e.message));
               return;
             }
+            // Unchanged rows are not redrawn (no flicker, nothing re-announced).
+            const body = JSON.stringify(page);
+            if (body === view.lastBody) return;
+            view.lastBody = body;
             view.nextToken = page.continue || null;
             next.disabled = !view.nextToken;
             prev.disabled = state.pages.length <= 1;
@@ -316,11 +322,27 @@ enum StatusPageAssets {
 
       // Live updates: the server says "changed", the view fetches again. One fetch at a time; a
       // change during a fetch causes one more.
+      function focusSelector() {
+        const e = document.activeElement;
+        if (!e || e === document.body || !main.contains(e)) return null;
+        if (e.id) return "#" + CSS.escape(e.id);
+        const href = e.getAttribute("href");
+        return href ? 'a[href="' + CSS.escape(href) + '"]' : null;
+      }
       let inFlight = false, again = false;
       async function refresh() {
         if (inFlight) { again = true; return; }
         inFlight = true;
-        try { await view.refresh(); document.body.dataset.refreshed = String(Date.now()); }
+        // Live updates redraw the view: keyboard focus stays on the same link or control.
+        const focused = focusSelector();
+        try {
+          await view.refresh();
+          document.body.dataset.refreshed = String(Date.now());
+          if (focused && (!document.activeElement || document.activeElement === document.body)) {
+            const target = main.querySelector(focused);
+            if (target) target.focus();
+          }
+        }
         catch (e) { main.replaceChildren(el("p", { class: "error", role: "alert" }, "Cannot load: " + e.message)); }
         finally { inFlight = false; }
         if (again) { again = false; refresh(); }
@@ -336,6 +358,10 @@ enum StatusPageAssets {
           if (source.readyState === EventSource.CLOSED) { source.close(); setTimeout(connect, 2000); }
         };
       }
+      // A page left for another (or kept in the back/forward cache) gives its connection back at
+      // once: browsers allow six per host over HTTP/1.1, and an open stream holds one.
+      addEventListener("pagehide", () => { if (source) { source.close(); source = null; } });
+      addEventListener("pageshow", event => { if (event.persisted) { connect(); refresh(); } });
       refresh();
       connect();
     })();

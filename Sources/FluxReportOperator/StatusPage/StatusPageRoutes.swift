@@ -12,7 +12,13 @@ enum StatusPageRoutes {
         let router = Router()
         // The pages: one shell, the script renders the view the path names.
         for path in ["/", "/resources", "/resource", "/events"] {
-            router.get(RouterPath(path)) { _, _ in asset(StatusPageAssets.html, type: "text/html; charset=utf-8") }
+            router.get(RouterPath(path)) { _, _ in
+                var response = text(StatusPageAssets.html, type: "text/html; charset=utf-8")
+                // Not kept in the back/forward cache: a cached page would hold its event stream's
+                // connection open, and browsers allow only six per host over HTTP/1.1.
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
         }
         router.get("/assets/app.js") { _, _ in asset(StatusPageAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("/assets/app.css") { _, _ in asset(StatusPageAssets.style, type: "text/css; charset=utf-8") }
