@@ -61,6 +61,14 @@ public struct OperatorConfiguration: Sendable, Hashable {
     }
 }
 
+extension OperatorConfiguration {
+    /// `--web-addr`: `0` (or empty) turns the status page off; anything else is a listen address.
+    public static func webAddress(parsing text: String) throws(ListenAddress.ParseError) -> ListenAddress? {
+        if text == "0" || text.isEmpty { return nil }
+        return try ListenAddress(parsing: text)
+    }
+}
+
 public enum LogLevel: String, Sendable, Hashable, CaseIterable {
     case trace, debug, info, warning, error
 

@@ -107,13 +107,12 @@ struct RunCommand: AsyncParsableCommand {
         return config
     }
 
-    /// `0` (or empty) turns the status page off; anything else is a listen address.
     static func parseWebAddress(_ text: String) throws -> ListenAddress? {
-        if text == "0" || text.isEmpty { return nil }
-        guard let address = try? ListenAddress(parsing: text) else {
+        do {
+            return try OperatorConfiguration.webAddress(parsing: text)
+        } catch {
             throw UsageError("invalid --web-addr \"\(text)\": want host:port, e.g. :9080, or 0 to turn the status page off")
         }
-        return address
     }
 
     static func resolveNamespace(flag: String?, environment: [String: String], file: String) throws -> String {
