@@ -223,13 +223,13 @@ enum StatusPageAssets {
           },
           async refresh() {
             if (!kindsLoaded) {
+              // The kind choices come from the report, fetched beside the first page (not before it).
               kindsLoaded = true;
-              try {
-                const o = await getJSON("/api/v1/overview");
+              getJSON("/api/v1/overview").then(o => {
                 const kinds = [...new Set((o.spec.reconcilers || []).map(r => r.kind))].sort();
                 if (state.kind && !kinds.includes(state.kind)) kinds.push(state.kind);
                 kindSelect.append(...kinds.map(k => el("option", { value: k, selected: k === state.kind }, k)));
-              } catch (e) { kindsLoaded = false; }
+              }).catch(() => { kindsLoaded = false; });
             }
             const token = state.pages[state.pages.length - 1];
             let page;
