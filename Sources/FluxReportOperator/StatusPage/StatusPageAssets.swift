@@ -141,7 +141,7 @@ enum StatusPageAssets {
             const content = [
               el("h1", {}, "Flux status ", readyBadge(ready.status)),
               el("p", { id: "report-message" }, ready.message || ""),
-              el("p", { class: "muted" }, "Report computed ", when(o.computedAt), " from the caches of this replica · namespace ", o.namespace || ""),
+              el("p", { class: "muted" }, "Computed ", when(o.computedAt), " from this replica's caches, again whenever they change · namespace ", o.namespace || ""),
               o.failures && o.failures.length ? el("p", { class: "error", role: "alert" }, "Parts that could not be read: ", o.failures.map(f => f.part + ": " + f.error).join("; ")) : null,
               el("div", { class: "cards" },
                 el("section", { class: "card", "aria-labelledby": "h-distribution" }, el("h2", { id: "h-distribution" }, "Distribution"),
