@@ -33,11 +33,9 @@ final class EventStreams: Sendable {
     private var isClosed: Bool { state.withLock { $0.closed } }
 
     func response() -> Response {
-        let admitted = state.withLock { state -> Bool in
-            guard !state.closed, state.open < Self.maxStreams else { return false }
-            state.open += 1
-            return true
-        }
+        // Counted from inside the body (which may never run if the client is already gone), so the
+        // cap is approximate under a burst of connections but can never leak a slot.
+        let admitted = state.withLock { !$0.closed && $0.open < Self.maxStreams }
         guard admitted else {
             return StatusPageRoutes.error(.serviceUnavailable, "too many open event streams; retry later")
         }
@@ -46,6 +44,7 @@ final class EventStreams: Sendable {
             status: .ok,
             headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
             body: ResponseBody { [self] writer in
+                state.withLock { $0.open += 1 }
                 defer { state.withLock { $0.open -= 1 } }
                 var last = feed.version
                 // The first event tells a reconnected page to catch up with what it missed.

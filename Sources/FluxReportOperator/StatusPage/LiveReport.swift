@@ -38,6 +38,7 @@ final class LiveReport: Sendable {
         var computedVersion: UInt64?
         var lookups: Lookups?
         var lookupsStale = true
+        var lookupsRefreshing = false
         var events: [TimedEvent] = []
     }
 
@@ -65,7 +66,9 @@ final class LiveReport: Sendable {
     func current() async -> Computed {
         // Stale only after the caches said the sync pair, the instances or the kinds changed: a
         // few GETs then, not per view.
-        if state.withLock({ $0.lookups == nil || $0.lookupsStale }) { await refreshLookups() }
+        // One refresh at a time: while the API server is slow or down, other pages do not queue up
+        // GETs behind it (they show the last lookups, or the parts as not read yet).
+        if state.withLock({ ($0.lookups == nil || $0.lookupsStale) && !$0.lookupsRefreshing }) { await refreshLookups() }
         return computeIfNeeded()
     }
 
@@ -90,7 +93,14 @@ final class LiveReport: Sendable {
     }
 
     private func refreshLookups() async {
-        state.withLock { $0.lookupsStale = false }
+        let started = state.withLock { state -> Bool in
+            guard !state.lookupsRefreshing else { return false }
+            state.lookupsRefreshing = true
+            state.lookupsStale = false
+            return true
+        }
+        guard started else { return }
+        defer { state.withLock { $0.lookupsRefreshing = false } }
         var snapshot = SnapshotReader(api: api, cache: cache).readCaches()
         await SnapshotReader(api: api, cache: cache).readLookups(into: &snapshot)
         let lookups = Lookups(serverVersion: snapshot.serverVersion, entitlement: snapshot.entitlement,
