@@ -10,12 +10,25 @@ struct ResourcePage: Sendable, Equatable {
     var next: ResourceKey?
 }
 
+/// What the list reads an object from: the caches' boxed `CachedFluxObject`, or a plain
+/// `FluxObject` (tests, small snapshots).
+protocol ListedObject {
+    var object: FluxObject { get }
+}
+
+extension CachedFluxObject: ListedObject {}
+
+extension FluxObject: ListedObject {
+    var object: FluxObject { self }
+}
+
 /// Builds one page of the object list from a snapshot of the caches, kind by kind: a pure function
 /// of the objects it is given. Only the kinds that hold the page are sorted; the others are only
-/// counted, so a first page of 100,000 objects sorts one kind, not the fleet.
-struct ResourcePageBuilder {
+/// counted, so a first page of 100,000 objects sorts one kind, not the fleet. Candidates are kept
+/// as the caches' references (a pointer each, not a copy of the object).
+struct ResourcePageBuilder<Element: ListedObject> {
     let query: ResourceQuery
-    private var items: [FluxObject] = []
+    private var items: [Element] = []
     private var total = 0
 
     init(query: ResourceQuery) { self.query = query }
@@ -25,28 +38,34 @@ struct ResourcePageBuilder {
 
     /// Adds the objects of one kind. Kinds must come in ascending order, each once (two groups
     /// serving one kind name: add them together), or pages come out of order.
-    mutating func add<S: Sequence>(kind: String, objects: S) where S.Element == FluxObject {
+    mutating func add<S: Sequence>(kind: String, objects: S) where S.Element == Element {
         guard wants(kind: kind) else { return }
         let room = query.limit + 1 - items.count  // one more than the page: is there a next page?
         let cursor = query.after
-        var candidates: [FluxObject] = []
-        for object in objects where query.matches(object) {
+        var candidates: [Element] = []
+        for element in objects where query.matches(element.object) {
             total += 1
-            if room > 0, cursor.map({ ResourceKey(object) > $0 }) ?? true { candidates.append(object) }
+            if room > 0, cursor.map({ Self.isAfter(element.object, $0) }) ?? true { candidates.append(element) }
         }
         guard room > 0, !candidates.isEmpty else { return }
-        candidates.sort { ($0.namespace, $0.name) < ($1.namespace, $1.name) }
+        candidates.sort { ($0.object.namespace, $0.object.name) < ($1.object.namespace, $1.object.name) }
         items.append(contentsOf: candidates.prefix(room))
     }
 
-    func finish() -> ResourcePage {
-        guard items.count > query.limit else { return ResourcePage(items: items, total: total, next: nil) }
-        let page = Array(items.prefix(query.limit))
-        return ResourcePage(items: page, total: total, next: page.last.map(ResourceKey.init))
+    static func isAfter(_ object: FluxObject, _ key: ResourceKey) -> Bool {
+        (object.kind, object.namespace, object.name) > (key.kind, key.namespace, key.name)
     }
 
+    func finish() -> ResourcePage {
+        guard items.count > query.limit else { return ResourcePage(items: items.map(\.object), total: total, next: nil) }
+        let page = items.prefix(query.limit).map(\.object)
+        return ResourcePage(items: page, total: total, next: page.last.map(ResourceKey.init))
+    }
+}
+
+extension ResourcePageBuilder where Element == FluxObject {
     /// A whole listing over kinds given in any order (tests, small snapshots).
-    static func page(_ kinds: [(kind: String, objects: [FluxObject])], query: ResourceQuery) -> ResourcePage {
+    static func page(_ kinds: [(kind: String, objects: [Element])], query: ResourceQuery) -> ResourcePage {
         var builder = ResourcePageBuilder(query: query)
         var merged: [String: [FluxObject]] = [:]
         for (kind, objects) in kinds { merged[kind, default: []] += objects }

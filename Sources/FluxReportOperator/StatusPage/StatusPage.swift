@@ -67,13 +67,13 @@ struct StatusPageData: Sendable {
 
     /// One page of the object list, read kind by kind under each store's lock (no copy of the fleet).
     func resources(_ query: ResourceQuery) -> ResourcePage {
-        var builder = ResourcePageBuilder(query: query)
+        var builder = ResourcePageBuilder<CachedFluxObject>(query: query)
         for (kind, informers) in kindInformers() where builder.wants(kind: kind) {
             if informers.count == 1, let informer = informers.first {
-                informer.store.withItems { builder.add(kind: kind, objects: $0.values.lazy.map(\.object)) }
+                informer.store.withItems { builder.add(kind: kind, objects: $0.values) }
             } else {
                 // One kind name served by two groups: added together, so the page stays in order.
-                builder.add(kind: kind, objects: informers.flatMap { $0.store.list().map(\.object) })
+                builder.add(kind: kind, objects: informers.flatMap { $0.store.list() })
             }
         }
         return builder.finish()
