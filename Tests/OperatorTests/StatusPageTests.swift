@@ -1,3 +1,4 @@
+import ControllerRuntime
 import FluxReport
 import Foundation
 import KubeCore
@@ -266,6 +267,25 @@ import Testing
         for asset in [StatusPageAssets.html, StatusPageAssets.script, StatusPageAssets.style] {
             #expect(!asset.contains("http://") && !asset.contains("https://") && !asset.contains("//cdn"))
         }
+    }
+}
+
+@Suite struct StatusPageFlagTests {
+    func resolve(_ arguments: [String]) throws -> OperatorConfiguration {
+        try RunCommand.parse(arguments).resolve(environment: [:], serviceAccountNamespaceFile: "/nonexistent")
+    }
+
+    @Test func webAddressDefaultsToPort9080AndZeroTurnsItOff() throws {
+        #expect(try resolve([]).webAddress == ListenAddress(host: "0.0.0.0", port: 9080))
+        #expect(try resolve(["--web-addr", "127.0.0.1:0"]).webAddress == ListenAddress(host: "127.0.0.1", port: 0))
+        #expect(try resolve(["--web-addr", "0"]).webAddress == nil)
+        // Off unless asked for when the configuration is built in code (tests, embedders).
+        #expect(OperatorConfiguration().webAddress == nil)
+    }
+
+    @Test(arguments: ["9080", "bogus", ":99999", ":-1", "host:port"])
+    func rejectsBadWebAddresses(_ text: String) {
+        #expect(throws: (any Error).self) { try resolve(["--web-addr", text]) }
     }
 }
 
