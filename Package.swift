@@ -102,6 +102,9 @@ let package = Package(
                 "KubeCore", "KubeClient", "ControllerRuntime", "FluxReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // The status page's HTTP server (StatusPage/).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

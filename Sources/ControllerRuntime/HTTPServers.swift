@@ -11,7 +11,7 @@ public final class RuntimeHTTPServer: Service, Sendable {
     private let logger: Logger
     private let bound = OneShot<Int>()
 
-    init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
+    public init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
         self.address = address
         self.responder = router.buildResponder()
         self.logger = logger

@@ -78,7 +78,7 @@ public enum FailingExamples {
     public static func of(_ objects: some Sequence<FluxObject>, limit: Int = FailingExamples.limit) -> [String] {
         var top: [(since: Int64, key: String, text: String)] = []
         for object in objects where object.isFailing {
-            let since = object.signals.readySince > 0 ? object.signals.readySince : Int64.max
+            let since = object.readySince > 0 ? object.readySince : Int64.max
             top.append((since, "\(object.namespace)/\(object.name)", "\(object.namespace)/\(object.name) (\(object.reason))"))
             // Bounded work and memory however many fail: keep only the best `limit` as we go.
             if top.count > 4 * max(1, limit) { top = Array(top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(limit)) }

@@ -30,8 +30,6 @@ public struct SignalInputs: Sendable, Equatable {
     /// Some evidence that moves on every reconcile exists (`ReconcileEvidence.isPeriodic`), so the
     /// age of `lastReconcile` alone tells whether the object is stuck.
     public var periodic = false
-    /// The Ready condition's `lastTransitionTime`.
-    public var readySince: Int64 = 0
     /// `metadata.creationTimestamp`.
     public var created: Int64 = 0
     /// `status.observedGeneration` < `metadata.generation`: a spec change not reconciled yet.
@@ -74,7 +72,7 @@ public struct SignalInputs: Sendable, Equatable {
 
     public static func == (a: SignalInputs, b: SignalInputs) -> Bool {
         a.interval == b.interval && a.lastReconcile == b.lastReconcile && a.evidence == b.evidence && a.periodic == b.periodic
-            && a.readySince == b.readySince && a.created == b.created && a.generationPending == b.generationPending
+            && a.created == b.created && a.generationPending == b.generationPending
             && a.drifted == b.drifted && a.driftedSince == b.driftedSince && a.suspendedBy == b.suspendedBy
             && a.suspendReason == b.suspendReason && a.suspendedAt == b.suspendedAt && a.dependencies == b.dependencies
     }
@@ -108,7 +106,6 @@ public struct SignalInputs: Sendable, Equatable {
             // At most a handful of snapshots in practice; a hostile list is read only so far.
             for entry in history.prefix(16) { consider(entry["lastReconciled"].string.flatMap(Timestamp.parseRFC3339), .history) }
         }
-        readySince = readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) } ?? 0
         created = metadata["creationTimestamp"].string.flatMap(Timestamp.parseRFC3339) ?? 0
         if let generation = metadata["generation"].int, let observed = status["observedGeneration"].int {
             generationPending = observed < generation
@@ -198,7 +195,7 @@ public struct SignalHistory: Sendable, Equatable {
         switch object.ready {
         case .false:
             // The condition's time is the better evidence when the failure began before we looked.
-            if failingSince == 0 { failingSince = object.signals.readySince > 0 ? min(object.signals.readySince, now) : now }
+            if failingSince == 0 { failingSince = object.readySince > 0 ? min(object.readySince, now) : now }
             lastFailureReason = object.reason
         case .true:
             failingSince = 0
@@ -253,7 +250,7 @@ public enum Signals {
             return !o && age > budget
         }
         if s.periodic { return older(s.lastReconcile) }
-        if object.ready == .unknown && !object.alwaysReady { return older(s.readySince > 0 ? s.readySince : s.created) }
+        if object.ready == .unknown && !object.alwaysReady { return older(object.readySince > 0 ? object.readySince : s.created) }
         if s.generationPending { return older(max(s.lastReconcile, s.created)) }
         return false
     }
@@ -278,14 +275,14 @@ public enum Signals {
         } else if object.isFailing {
             out.state = .failing
             out.reason = object.reason
-            out.since = history.map { $0.failingSince > 0 ? $0.failingSince : s.readySince } ?? s.readySince
+            out.since = history.map { $0.failingSince > 0 ? $0.failingSince : object.readySince } ?? object.readySince
         } else if object.ready == .false && object.reason == DependencyRoots.dependencyNotReady {
             out.state = .blocked
-            out.since = s.readySince
+            out.since = object.readySince
             out.roots = roots
         } else if out.stale {
             out.state = .stale
-            out.since = s.lastReconcile > 0 ? s.lastReconcile : max(s.readySince, s.created)
+            out.since = s.lastReconcile > 0 ? s.lastReconcile : max(object.readySince, s.created)
         } else if s.drifted {
             out.state = .drifted
             out.since = s.driftedSince

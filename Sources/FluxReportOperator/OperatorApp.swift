@@ -18,6 +18,8 @@ public final class OperatorApp: Sendable {
     let reconciler: ReportReconciler
     private let logger: Logger
     private let controller = ControllerSlot()
+    /// The status page, when `webAddress` is set.
+    let statusPage: StatusPage?
 
     public init(configuration: OperatorConfiguration, api: any KubeAPI, registry: MetricsRegistry, logger: Logger = Logger(label: "flux-report-operator")) {
         self.configuration = configuration
@@ -35,16 +37,24 @@ public final class OperatorApp: Sendable {
         let objectMetrics = CollectorSlot()
         let tracker = SignalTracker()
         let slot = controller
+        // The status page's view of changes; fed by the same cache callbacks as the reports and metrics.
+        let feed = configuration.webAddress.map { _ in ChangeFeed() }
+        let lookups = LiveReportSlot()
         // Objects are projected with the same de-duplicated key list the metrics use: keys that
         // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
         let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             informers: manager.informers, logger: logger,
-            onChange: { _ in slot.current?.enqueue(FluxReportAPI.reportName) },
+            onChange: { reason in
+                slot.current?.enqueue(FluxReportAPI.reportName)
+                feed?.touch()
+                if [.sync, .instances, .kindsChanged].contains(reason) { lookups.current?.lookupsChanged() }
+            },
             onObjectEvent: { event in
                 objectMetrics.current?.objectEvent(event)
                 tracker.objectEvent(event)
+                feed?.objectEvent(event)
             })
         let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
@@ -71,6 +81,15 @@ public final class OperatorApp: Sendable {
         manager.health.addReadinessCheck("flux-caches") { cache.hasSynced }
         manager.add(RunnableFunc { await cache.run() }, needsLeaderElection: false)
         manager.add(RunnableFunc { [recorder] in await recorder.run() }, needsLeaderElection: false)
+        if let address = configuration.webAddress, let feed {
+            // Every replica serves it from its own caches: not leader-only.
+            let page = StatusPage(address: address, api: api, cache: cache, feed: feed, logger: logger)
+            lookups.set(page.data.report)
+            statusPage = page
+            manager.add(RunnableFunc { await page.run() }, needsLeaderElection: false)
+        } else {
+            statusPage = nil
+        }
         manager.add(RunnableFunc { [weak self] in await self?.runController() }, needsLeaderElection: true)
     }
 
@@ -144,6 +163,13 @@ final class ControllerSlot: Sendable {
     var current: Controller<String>? { value.withLock { $0 } }
     func set(_ controller: Controller<String>) { value.withLock { $0 = controller } }
     func clear(ifCurrent controller: Controller<String>) { value.withLock { if $0 === controller { $0 = nil } } }
+}
+
+/// The status page's report, set once it exists (the cache that notifies it is created first).
+final class LiveReportSlot: Sendable {
+    private let value = LockedState<LiveReport?>(nil)
+    var current: LiveReport? { value.withLock { $0 } }
+    func set(_ report: LiveReport) { value.withLock { $0 = report } }
 }
 
 /// The object-metrics collector, set once it exists (the cache it reads is created first).

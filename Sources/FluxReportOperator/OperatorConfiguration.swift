@@ -12,6 +12,9 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var reportingInterval: Duration
     public var metricsAddress: ListenAddress
     public var healthAddress: ListenAddress
+    /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
+    /// flag defaults to `:9080`, tests and embedders choose their own port.
+    public var webAddress: ListenAddress? = nil
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding
@@ -57,6 +60,14 @@ public struct OperatorConfiguration: Sendable, Hashable {
         self.eventsAddress = eventsAddress
         self.gotkMetrics = gotkMetrics
         self.podName = podName
+    }
+}
+
+extension OperatorConfiguration {
+    /// `--web-addr`: `0` (or empty) turns the status page off; anything else is a listen address.
+    public static func webAddress(parsing text: String) throws(ListenAddress.ParseError) -> ListenAddress? {
+        if text == "0" || text.isEmpty { return nil }
+        return try ListenAddress(parsing: text)
     }
 }
 

@@ -18,6 +18,14 @@ struct SnapshotReader: Sendable {
     var signals: (now: Int64, settings: SignalSettings)?
 
     func read() async -> ReportSnapshot {
+        var snapshot = readCaches()
+        await readLookups(into: &snapshot)
+        return snapshot
+    }
+
+    /// The parts that come from the caches alone (no request): CRDs, per-kind statistics,
+    /// Deployments, Nodes, FluxInstances. The lookups keep `ReportSnapshot`'s defaults.
+    func readCaches() -> ReportSnapshot {
         let namespace = cache.namespace
         var snapshot = ReportSnapshot(namespace: namespace)
 
@@ -75,8 +83,13 @@ struct SnapshotReader: Sendable {
         } else {
             snapshot.fluxInstances = .success([])
         }
+        return snapshot
+    }
 
-        // Cheap GETs, concurrently.
+    /// The parts read with cheap GETs (the server version, the entitlement Secret, the sync
+    /// Kustomization and its source), concurrently; the sync lookup needs `fluxInstances` read first.
+    func readLookups(into snapshot: inout ReportSnapshot) async {
+        let namespace = cache.namespace
         async let version = serverVersion()
         async let entitlement = entitlementSecret(namespace: namespace)
         let instances = snapshot.fluxInstances
@@ -86,7 +99,6 @@ struct SnapshotReader: Sendable {
         let (kustomization, source) = await sync
         snapshot.syncKustomization = kustomization
         snapshot.syncSource = source
-        return snapshot
     }
 
     private func serverVersion() async -> PartResult<ServerVersionInfo> {

@@ -41,6 +41,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("health-addr"), help: "Address of the operator's health endpoint.")
     var healthAddr = "127.0.0.1:8081"
 
+    @Option(name: .customLong("web-addr"), help: "Address of the operator's status page; 0 turns it off.")
+    var webAddr = "127.0.0.1:9080"
+
     @Option(name: .customLong("reporting-interval"), help: "Report interval (Go duration).")
     var reportingInterval = "1m"
 
@@ -59,6 +62,8 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard let metrics = try? ListenAddress(parsing: metricsAddr) else { throw UsageError("invalid --metrics-addr \"\(metricsAddr)\"") }
         guard let health = try? ListenAddress(parsing: healthAddr) else { throw UsageError("invalid --health-addr \"\(healthAddr)\"") }
+        let web: ListenAddress?
+        do { web = try OperatorConfiguration.webAddress(parsing: webAddr) } catch { throw UsageError("invalid --web-addr \"\(webAddr)\"") }
         guard let level = LogLevel(flag: logLevel) else { throw UsageError("invalid --log-level \"\(logLevel)\"") }
         guard objects >= 0 else { throw UsageError("invalid --objects \(objects): must not be negative") }
         let fixturesDirectory = try resolveFixtures()
@@ -92,6 +97,7 @@ struct DemoCommand: AsyncParsableCommand {
         configuration.reportingInterval = interval
         configuration.metricsAddress = metrics
         configuration.healthAddress = health
+        configuration.webAddress = web
         configuration.logLevel = level
         configuration.logEncoding = .console
         configuration.metricsObjectLabels = ["team"]
@@ -105,7 +111,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw OperatorExit(code: 1, message: "error: cannot read the demo kubeconfig: \(error)")
         }
 
-        printInstructions(sim: sim, loaded: loaded, fixtures: fixturesDirectory, metrics: metrics, health: health)
+        printInstructions(sim: sim, loaded: loaded, fixtures: fixturesDirectory, metrics: metrics, health: health, web: web)
         let churnTask = churn > .zero ? Task { await Self.churn(api: api, every: churn, logger: logger) } : nil
         defer { churnTask?.cancel() }
         do {
@@ -136,9 +142,10 @@ struct DemoCommand: AsyncParsableCommand {
         return candidates.first { fm.fileExists(atPath: $0) }
     }
 
-    private func printInstructions(sim: KubeSim, loaded: Int, fixtures: String?, metrics: ListenAddress, health: ListenAddress) {
+    private func printInstructions(sim: KubeSim, loaded: Int, fixtures: String?, metrics: ListenAddress, health: ListenAddress, web: ListenAddress?) {
         let metricsHost = metrics.host == "0.0.0.0" ? "127.0.0.1" : metrics.host
         let healthHost = health.host == "0.0.0.0" ? "127.0.0.1" : health.host
+        let page = web.map { "\n  Status page: http://\($0.host == "0.0.0.0" ? "127.0.0.1" : $0.host):\($0.port)/\n" } ?? ""
         // Written unbuffered: stdout may be a pipe, and the demo runs until Ctrl-C.
         FileHandle.standardOutput.write(Data("""
 
@@ -146,7 +153,7 @@ struct DemoCommand: AsyncParsableCommand {
         =========================
         Simulated cluster: \(sim.url) with \(loaded) objects (Flux \(fixtures.map { "manifests from \($0)" } ?? "synthesized manifests"), \(objects) Flux objects)
         The operator reports into FluxReport/flux in flux-system; the simulated controllers change something every \(churnInterval).
-
+        \(page)
         Look at it from another terminal:
           export KUBECONFIG=\(kubeconfigOut)
           kubectl -n flux-system get fluxreport/flux -o yaml

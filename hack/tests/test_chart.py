@@ -76,13 +76,28 @@ def test_chart_metadata(chart):
 def test_deployment_probes_ports_env(chart):
     c = container(render(chart))
     ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-    assert ports == {"http-metrics": 8080, "healthz": 8081}
+    assert ports == {"http-metrics": 8080, "healthz": 8081, "http-web": 9080}
     assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "healthz"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "healthz"}
     env = {e["name"]: e for e in c["env"]}
     assert env["RUNTIME_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.namespace"
     assert env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name"
     assert c["image"] == "ghcr.io/example/flux-report-operator:0.1.0"
+
+
+def test_status_page_port_and_service(chart):
+    objects = render(chart)
+    assert "--web-addr=:9080" in container(objects)["args"]
+    service_ports = {p["name"]: (p["port"], p["targetPort"]) for p in one(objects, "Service")["spec"]["ports"]}
+    assert service_ports == {"http-metrics": (8080, "http-metrics"), "http-web": (9080, "http-web")}
+    # Probes stay on the health port whatever the status page does.
+    moved = container(render(chart, {"web": {"port": 9999}}))
+    assert "--web-addr=:9999" in moved["args"] and {"name": "http-web", "containerPort": 9999, "protocol": "TCP"} in moved["ports"]
+    assert moved["readinessProbe"]["httpGet"]["port"] == "healthz"
+    off = render(chart, {"web": {"enabled": False}})
+    assert "--web-addr=0" in container(off)["args"]
+    assert [p["name"] for p in container(off)["ports"]] == ["http-metrics", "healthz"]
+    assert [p["name"] for p in one(off, "Service")["spec"]["ports"]] == ["http-metrics"]
 
 
 def test_default_args(chart):
@@ -168,7 +183,8 @@ def test_service_selects_the_pods(chart):
     objects = render(chart)
     service = one(objects, "Service")
     pod_labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
-    assert service["spec"]["ports"] == [{"name": "http-metrics", "port": 8080, "targetPort": "http-metrics", "protocol": "TCP"}]
+    assert service["spec"]["ports"] == [{"name": "http-metrics", "port": 8080, "targetPort": "http-metrics", "protocol": "TCP"},
+                                        {"name": "http-web", "port": 9080, "targetPort": "http-web", "protocol": "TCP"}]
     assert service["spec"]["selector"].items() <= pod_labels.items()
 
 

@@ -41,7 +41,8 @@ def test_config_manager_is_hardened_and_wired():
     pod = deploy["spec"]["template"]["spec"]
     (c,) = pod["containers"]
     hardened(c["securityContext"], pod["securityContext"])
-    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http-metrics": 8080, "healthz": 8081}
+    assert {p["name"]: p["containerPort"] for p in c["ports"]} == {"http-metrics": 8080, "healthz": 8081, "http-web": 9080}
+    assert "--web-addr=:9080" in c["args"]
     assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
     env = {e["name"]: e["valueFrom"]["fieldRef"]["fieldPath"] for e in c["env"]}

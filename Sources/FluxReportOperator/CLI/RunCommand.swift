@@ -22,6 +22,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("health-addr"), help: "Address the health probe endpoint binds to.")
     var healthAddr = ":8081"
 
+    @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off.")
+    var webAddr = ":9080"
+
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
 
@@ -80,6 +83,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         config.metricsAddress = metrics
         config.healthAddress = health
+        config.webAddress = try Self.parseWebAddress(webAddr)
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
@@ -111,6 +115,14 @@ struct RunCommand: AsyncParsableCommand {
         config.signals = SignalSettings(staleFactor: factor, perObjectTransitions: metricsReadyTransitions)
         if let pod = environment["POD_NAME"], !pod.isEmpty { config.podName = pod }
         return config
+    }
+
+    static func parseWebAddress(_ text: String) throws -> ListenAddress? {
+        do {
+            return try OperatorConfiguration.webAddress(parsing: text)
+        } catch {
+            throw UsageError("invalid --web-addr \"\(text)\": want host:port, e.g. :9080, or 0 to turn the status page off")
+        }
     }
 
     static func resolveNamespace(flag: String?, environment: [String: String], file: String) throws -> String {

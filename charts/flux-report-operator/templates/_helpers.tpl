@@ -65,6 +65,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - --log-encoding={{ .Values.logEncoding }}
 - --metrics-addr=:8080
 - --health-addr=:8081
+{{- if .Values.web.enabled }}
+- --web-addr=:{{ .Values.web.port }}
+{{- else }}
+- --web-addr=0
+{{- end }}
 - --kube-api-qps={{ .Values.kubeAPI.qps }}
 - --kube-api-burst={{ .Values.kubeAPI.burst }}
 {{- if eq (include "flux-report-operator.leaderElection" .) "true" }}

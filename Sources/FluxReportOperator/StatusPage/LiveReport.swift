@@ -1,0 +1,155 @@
+import ControllerRuntime
+import FluxReport
+import Foundation
+import KubeClient
+import KubeCore
+import Logging
+
+/// The report as the status page shows it: `ReportBuilder.build` — the function the reconciler
+/// writes the FluxReport with — over the same caches, on every replica (leader or not).
+///
+/// The cache parts are read when a page asks and something changed since the last report (pages
+/// asking at once share one computation). The parts the reconciler reads with GETs (server version, entitlement Secret,
+/// sync Kustomization and source) are refreshed in the background every `lookupInterval`, and soon
+/// after the caches say the sync pair or the instances changed — never per page view.
+final class LiveReport: Sendable {
+    struct Computed: Sendable {
+        var result: ReportResult
+        /// Seconds since the Unix epoch.
+        var computedAt: Int64
+    }
+
+    struct TimedEvent: Sendable, Equatable {
+        var time: Int64
+        var event: ReportEvent
+    }
+
+    static let eventCapacity = 100
+
+    private struct Lookups: Sendable {
+        var serverVersion: PartResult<ServerVersionInfo>
+        var entitlement: Lookup<EntitlementSecret>
+        var syncKustomization: Lookup<SyncKustomization>
+        var syncSource: Lookup<SyncSource>
+    }
+
+    private struct State {
+        var computed: Computed?
+        var computedVersion: UInt64?
+        var lookups: Lookups?
+        var lookupsStale = true
+        var lookupsRefreshing = false
+        var events: [TimedEvent] = []
+    }
+
+    private let api: any KubeAPI
+    private let cache: ClusterCache
+    private let feed: ChangeFeed
+    private let lookupInterval: Duration
+    private let logger: Logger
+    private let state = LockedState(State())
+    /// Serializes computations: concurrent pages share one instead of each building a report.
+    private let computing = LockedState(())
+
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, lookupInterval: Duration = .seconds(60), logger: Logger) {
+        self.api = api
+        self.cache = cache
+        self.feed = feed
+        self.lookupInterval = lookupInterval
+        self.logger = logger
+    }
+
+    /// The sync pair, the instances or the kinds changed: the lookups may name other objects now.
+    func lookupsChanged() { state.withLock { $0.lookupsStale = true } }
+
+    /// The current report; computed now when the caches changed since the last one.
+    func current() async -> Computed {
+        // Stale only after the caches said the sync pair, the instances or the kinds changed: a
+        // few GETs then, not per view.
+        // One refresh at a time: while the API server is slow or down, other pages do not queue up
+        // GETs behind it (they show the last lookups, or the parts as not read yet).
+        if state.withLock({ ($0.lookups == nil || $0.lookupsStale) && !$0.lookupsRefreshing }) { await refreshLookups() }
+        return computeIfNeeded()
+    }
+
+    /// Recent report events, newest first.
+    var events: [TimedEvent] { state.withLock { Array($0.events.reversed()) } }
+
+    /// Keeps the lookups fresh and the events flowing while nobody looks: a report whenever the
+    /// caches changed, at most every two seconds. Returns when cancelled.
+    func run() async {
+        var lastLookup: ContinuousClock.Instant?
+        // The sync lookup needs the discovered kinds.
+        await cache.waitForSync()
+        while !Task.isCancelled {
+            let stale = state.withLock { $0.lookupsStale }
+            if stale || lastLookup.map({ ContinuousClock.now - $0 >= lookupInterval }) ?? true {
+                await refreshLookups()
+                lastLookup = .now
+            }
+            if cache.hasSynced { _ = computeIfNeeded() }
+            try? await Task.sleep(for: .seconds(2))
+        }
+    }
+
+    private func refreshLookups() async {
+        let started = state.withLock { state -> Bool in
+            guard !state.lookupsRefreshing else { return false }
+            state.lookupsRefreshing = true
+            state.lookupsStale = false
+            return true
+        }
+        guard started else { return }
+        defer { state.withLock { $0.lookupsRefreshing = false } }
+        var snapshot = SnapshotReader(api: api, cache: cache).readCaches()
+        await SnapshotReader(api: api, cache: cache).readLookups(into: &snapshot)
+        let lookups = Lookups(serverVersion: snapshot.serverVersion, entitlement: snapshot.entitlement,
+                              syncKustomization: snapshot.syncKustomization, syncSource: snapshot.syncSource)
+        state.withLock { state in
+            state.lookups = lookups
+            state.computedVersion = nil  // the next page sees the new lookups
+        }
+        feed.touch()
+    }
+
+    private func computeIfNeeded() -> Computed {
+        computing.withLock { _ in
+            let version = feed.version
+            let (previous, lookups, fresh) = state.withLock { state -> (Computed?, Lookups?, Bool) in
+                (state.computed, state.lookups, state.computedVersion == version)
+            }
+            if fresh, let previous { return previous }
+
+            var snapshot = SnapshotReader(api: api, cache: cache).readCaches()
+            if let lookups {
+                snapshot.serverVersion = lookups.serverVersion
+                snapshot.entitlement = lookups.entitlement
+                snapshot.syncKustomization = lookups.syncKustomization
+                snapshot.syncSource = lookups.syncSource
+            }
+            let now = Int64(Date().timeIntervalSince1970)
+            let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform, now: now)
+            let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.result.spec,
+                                             previousStatus: previous?.result.status, context: context)
+            var events = ReportEvents.transitions(
+                from: previous.map { ($0.result.spec, $0.result.status) }, to: (result.spec, result.status))
+            // The page's first report is no news: only the states it starts in that are bad.
+            if previous == nil { events.removeAll { $0.reason == ReportEvents.reportInitialized } }
+            let computed = Computed(result: result, computedAt: now)
+            state.withLock { state in
+                state.computed = computed
+                state.computedVersion = version
+                state.events += events.map { TimedEvent(time: now, event: $0) }
+                if state.events.count > Self.eventCapacity { state.events.removeFirst(state.events.count - Self.eventCapacity) }
+            }
+            return computed
+        }
+    }
+}
+
+extension LiveReport.TimedEvent {
+    var json: JSONValue {
+        ["time": .string(Timestamp.rfc3339(secondsSinceEpoch: time)), "type": .string(event.type.rawValue),
+         "reason": .string(event.reason), "message": .string(event.message)]
+    }
+}

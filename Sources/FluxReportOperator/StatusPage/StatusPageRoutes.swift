@@ -1,0 +1,105 @@
+import ControllerRuntime
+import FluxReport
+import Hummingbird
+import KubeCore
+import NIOCore
+
+/// The status page's routes. Only GET: the page is read-only (no actions, no Secrets, no object
+/// specs beyond what the report and the metrics already show); other methods get 404/405 from
+/// the router.
+enum StatusPageRoutes {
+    static func router(page: StatusPageData) -> Router<BasicRequestContext> {
+        let router = Router()
+        // The pages: one shell, the script renders the view the path names.
+        for path in ["/", "/resources", "/resource", "/events"] {
+            router.get(RouterPath(path)) { _, _ in
+                var response = text(StatusPageAssets.html, type: "text/html; charset=utf-8")
+                // Not kept in the back/forward cache: a cached page would hold its event stream's
+                // connection open, and browsers allow only six per host over HTTP/1.1.
+                response.headers[.cacheControl] = "no-store"
+                return response
+            }
+        }
+        router.get("/assets/app.js") { _, _ in asset(StatusPageAssets.script, type: "text/javascript; charset=utf-8") }
+        router.get("/assets/app.css") { _, _ in asset(StatusPageAssets.style, type: "text/css; charset=utf-8") }
+
+        router.get("/api/v1/report") { _, _ in
+            // The FluxReport spec exactly as the operator writes it, in the report's field order.
+            let computed = await page.report.current()
+            return text(computed.result.spec.document.renderJSON(), type: "application/json")
+        }
+        router.get("/api/v1/overview") { _, _ in json(await page.overview()) }
+        router.get("/api/v1/resources") { request, _ in
+            do throws(QueryError) {
+                let query = try ResourceQuery(parameters: parameters(request))
+                return json(page.resources(query).json)
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
+        }
+        router.get("/api/v1/resource") { request, _ in
+            do throws(QueryError) {
+                let key = try objectKey(parameters(request))
+                guard let detail = page.resource(key) else {
+                    return Self.error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
+                }
+                return json(detail)
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
+        }
+        router.get("/api/v1/events") { _, _ in page.streams.response() }
+        return router
+    }
+
+    static func parameters(_ request: Request) -> [(name: String, value: String)] {
+        request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+    }
+
+    /// `kind`, `namespace` and `name`, all required and well-formed.
+    static func objectKey(_ parameters: [(name: String, value: String)]) throws(QueryError) -> ResourceKey {
+        var values: [String: String] = [:]
+        for (name, value) in parameters {
+            guard ["kind", "namespace", "name"].contains(name) else { throw QueryError("unknown parameter: want kind, namespace and name") }
+            guard values.updateValue(value, forKey: name) == nil else { throw QueryError("parameter \"\(name)\" given more than once") }
+        }
+        // The list query validates kind and namespace the same way.
+        let query = try ResourceQuery(parameters: [("kind", values["kind"] ?? ""), ("namespace", values["namespace"] ?? "")])
+        guard let kind = query.kind else { throw QueryError("kind is required") }
+        guard let name = values["name"], !name.isEmpty, name.utf8.count <= 253,
+              name.utf8.allSatisfy({ $0 > 32 && $0 < 127 && $0 != UInt8(ascii: "/") }) else {
+            throw QueryError("name is required: an object name")
+        }
+        return ResourceKey(kind: kind, namespace: query.namespace ?? "", name: name)
+    }
+
+    static func json(_ value: JSONValue) -> Response {
+        Response(status: .ok, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    }
+
+    static func text(_ body: String, type: String) -> Response {
+        Response(status: .ok, headers: headers(type), body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func asset(_ body: String, type: String) -> Response {
+        var response = text(body, type: type)
+        response.headers[.cacheControl] = "no-cache"
+        return response
+    }
+
+    /// `{"error": "..."}` with the status.
+    static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        let body: JSONValue = ["error": .string(message)]
+        return Response(status: status, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: body.serialized())))
+    }
+
+    /// Every response: its type, no sniffing, and a policy that allows only this origin's own
+    /// script and style (every asset is embedded; no CDN, no inline script).
+    static func headers(_ type: String) -> HTTPFields {
+        [
+            .contentType: type,
+            .xContentTypeOptions: "nosniff",
+            .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ]
+    }
+}

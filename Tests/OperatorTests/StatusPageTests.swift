@@ -1,0 +1,303 @@
+import ControllerRuntime
+import FluxReport
+import Foundation
+import KubeCore
+import Testing
+@testable import FluxReportOperator
+
+/// The status page's pure parts: query validation (outside data), filtering and paging over a
+/// snapshot, object transitions, and the timestamps "since" is computed from.
+@Suite struct StatusPageQueryTests {
+    static func parse(_ pairs: [(String, String)]) throws(QueryError) -> ResourceQuery {
+        try ResourceQuery(parameters: pairs.map { (name: $0.0, value: $0.1) })
+    }
+
+    @Test func defaultsAndValidValues() throws {
+        let empty = try Self.parse([])
+        #expect(empty == ResourceQuery())
+        #expect(empty.limit == ResourceQuery.defaultLimit && empty.status == .all)
+        let q = try Self.parse([("kind", "Kustomization"), ("namespace", "team-a"), ("status", "failing"), ("q", "Apps"),
+                                ("limit", "1000"), ("continue", ResourceKey(kind: "A", namespace: "b", name: "c").token)])
+        #expect(q.kind == "Kustomization" && q.namespace == "team-a" && q.status == .failing && q.limit == 1000)
+        #expect(q.text == Array("apps".utf8))
+        #expect(q.after == ResourceKey(kind: "A", namespace: "b", name: "c"))
+        // Empty values mean "not given" (a form submitting blank fields).
+        #expect(try Self.parse([("kind", ""), ("namespace", ""), ("q", ""), ("limit", "")]) == ResourceQuery())
+    }
+
+    @Test(arguments: [
+        ("limit", "0"), ("limit", "-1"), ("limit", "1001"), ("limit", "99999999999999999999999"), ("limit", "abc"),
+        ("limit", "1e3"), ("limit", "+5"), ("limit", " 5"), ("limit", "５"), ("limit", "0x10"), ("limit", "10.0"),
+        ("status", "bogus"), ("status", "FAILING"), ("kind", "<script>"), ("kind", "Kustom ization"),
+        ("kind", String(repeating: "K", count: 64)), ("namespace", "A_B"), ("namespace", "-x"),
+        ("namespace", String(repeating: "a", count: 64)), ("q", String(repeating: "x", count: 257)),
+        ("continue", "@@@"), ("continue", "YQ"), ("continue", String(repeating: "A", count: 5000)), ("unknown", "1"),
+    ])
+    func rejectsHostileInput(name: String, value: String) {
+        #expect(throws: QueryError.self) { try Self.parse([(name, value)]) }
+    }
+
+    @Test func rejectsRepeatedParameters() {
+        #expect(throws: QueryError("parameter \"limit\" given more than once")) { try Self.parse([("limit", "1"), ("limit", "2")]) }
+    }
+
+    @Test func errorMessagesDoNotEchoHugeInput() throws {
+        do throws(QueryError) {
+            _ = try Self.parse([("kind", String(repeating: "<", count: 100_000))])
+            Issue.record("accepted a 100 kB kind")
+        } catch {
+            #expect(error.message.utf8.count < 200)
+        }
+    }
+
+    @Test func textOfMaximumLengthIsAccepted() throws {
+        #expect(try Self.parse([("q", String(repeating: "x", count: 256))]).text?.count == 256)
+    }
+
+    @Test func continueTokensRoundTrip() {
+        for key in [ResourceKey(kind: "Kustomization", namespace: "flux-system", name: "apps"),
+                    ResourceKey(kind: "K", namespace: "", name: "cluster-scoped"),
+                    ResourceKey(kind: "K", namespace: "ns", name: "ünïcode+/=")] {
+            #expect(ResourceKey(token: key.token) == key)
+            #expect(!key.token.contains("+") && !key.token.contains("/") && !key.token.contains("="))
+        }
+        #expect(ResourceKey(token: "") == nil)
+        // Decodes, but not three parts.
+        #expect(ResourceKey(token: Data("a\nb".utf8).base64EncodedString()) == nil)
+    }
+
+    @Test func textMatchingFoldsASCIICaseOnly() {
+        #expect(ResourceQuery.contains("Kustomization", Array("kustom".utf8)))
+        #expect(ResourceQuery.contains("apps-PROD", ResourceQuery.folded("prod")))
+        #expect(!ResourceQuery.contains("app", Array("apps".utf8)))
+        #expect(ResourceQuery.contains("", []))
+        #expect(ResourceQuery.contains("Ünïcode", ResourceQuery.folded("ünïcode")) == false)  // Ü is not ASCII: exact bytes only
+        #expect(ResourceQuery.contains("xÜnïcode", ResourceQuery.folded("Ünïcode")))
+    }
+}
+
+@Suite struct StatusPageListingTests {
+    static func object(_ kind: String, _ namespace: String, _ name: String, ready: ReadyStatus = .true, reason: String = "Succeeded",
+                       message: String = "", suspended: Bool = false) -> FluxObject {
+        FluxObject(kind: kind, namespace: namespace, name: name, ready: ready, reason: reason, message: message, suspended: suspended)
+    }
+
+    static let fleet: [(kind: String, objects: [FluxObject])] = [
+        ("Kustomization", [
+            object("Kustomization", "team-b", "apps", ready: .false, reason: "BuildFailed", message: "kustomize build failed: <script>alert(1)</script>"),
+            object("Kustomization", "team-a", "infra"),
+            object("Kustomization", "team-a", "apps", suspended: true),
+            object("Kustomization", "team-a", "waiting", ready: .false, reason: "DependencyNotReady"),
+        ]),
+        ("GitRepository", [
+            object("GitRepository", "team-a", "repo", ready: .false, reason: "GitOperationFailed", message: "connection refused"),
+            object("GitRepository", "flux-system", "flux-system"),
+        ]),
+    ]
+
+    static func names(_ page: ResourcePage) -> [String] { page.items.map { "\($0.kind)/\($0.namespace)/\($0.name)" } }
+
+    @Test func sortsByKindNamespaceName() {
+        let page = ResourcePageBuilder.page(Self.fleet, query: ResourceQuery())
+        #expect(Self.names(page) == [
+            "GitRepository/flux-system/flux-system", "GitRepository/team-a/repo",
+            "Kustomization/team-a/apps", "Kustomization/team-a/infra", "Kustomization/team-a/waiting", "Kustomization/team-b/apps",
+        ])
+        #expect(page.total == 6 && page.next == nil)
+    }
+
+    @Test func filters() {
+        func names(_ query: ResourceQuery) -> [String] { Self.names(ResourcePageBuilder.page(Self.fleet, query: query)) }
+        // Failing as the report counts it: not suspended, not DependencyNotReady.
+        #expect(names(ResourceQuery(status: .failing)) == ["GitRepository/team-a/repo", "Kustomization/team-b/apps"])
+        #expect(names(ResourceQuery(status: .suspended)) == ["Kustomization/team-a/apps"])
+        #expect(names(ResourceQuery(kind: "GitRepository")).count == 2)
+        #expect(names(ResourceQuery(kind: "Nope")).isEmpty)
+        #expect(names(ResourceQuery(namespace: "team-b")) == ["Kustomization/team-b/apps"])
+        #expect(names(ResourceQuery(kind: "Kustomization", namespace: "team-a", status: .all, text: "APPS")) == ["Kustomization/team-a/apps"])
+        // Text matches reason and message too.
+        #expect(names(ResourceQuery(text: "refused")) == ["GitRepository/team-a/repo"])
+        #expect(names(ResourceQuery(text: "<script>")) == ["Kustomization/team-b/apps"])
+        #expect(names(ResourceQuery(text: "dependencynotready")) == ["Kustomization/team-a/waiting"])
+    }
+
+    @Test func pagesCoverEveryMatchOnceInOrder() throws {
+        // Pages of 2 over 6 objects: exactly three pages, the last without a next token.
+        var query = ResourceQuery(limit: 2)
+        var seen: [String] = []
+        var pages = 0
+        while true {
+            let page = ResourcePageBuilder.page(Self.fleet, query: query)
+            pages += 1
+            #expect(page.total == 6)
+            seen += Self.names(page)
+            guard let next = page.next else { break }
+            // Through the wire format, as a client would send it.
+            query = try StatusPageQueryTests.parse([("limit", "2"), ("continue", next.token)])
+        }
+        #expect(pages == 3)
+        #expect(seen == Self.names(ResourcePageBuilder.page(Self.fleet, query: ResourceQuery())))
+    }
+
+    @Test func aCursorPastTheEndGivesAnEmptyPage() {
+        let page = ResourcePageBuilder.page(Self.fleet, query: ResourceQuery(after: ResourceKey(kind: "Z", namespace: "", name: "z")))
+        #expect(page.items.isEmpty && page.total == 6 && page.next == nil)
+    }
+
+    /// Against a naive reference (filter everything, sort everything, slice), over random fleets,
+    /// filters and page sizes; the seed is in the failure message (`TEST_SEED` replays it).
+    @Test func agreesWithAReferenceImplementation() throws {
+        let seed = ProcessInfo.processInfo.environment["TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
+        var rng = StatusPageRandom(seed: seed)
+        let kinds = ["Bucket", "GitRepository", "HelmRelease", "Kustomization"]
+        let namespaces = ["a", "b", "flux-system"]
+        for round in 0..<20 {
+            var fleet: [(kind: String, objects: [FluxObject])] = []
+            for kind in kinds {
+                let objects = (0..<Int(rng.next() % 60)).map { i in
+                    Self.object(kind, namespaces[Int(rng.next() % 3)], "obj-\(rng.next() % 40)-\(i)",
+                                ready: [.true, .false, .unknown][Int(rng.next() % 3)],
+                                reason: rng.next() % 4 == 0 ? "DependencyNotReady" : "Failed", suspended: rng.next() % 5 == 0)
+                }
+                fleet.append((kind, objects))
+            }
+            let query = ResourceQuery(
+                kind: rng.next() % 3 == 0 ? kinds[Int(rng.next() % 4)] : nil, namespace: rng.next() % 3 == 0 ? "a" : nil,
+                status: ResourceQuery.Status.allCases[Int(rng.next() % 3)], text: rng.next() % 4 == 0 ? "OBJ-1" : nil,
+                limit: Int(rng.next() % 25) + 1)
+            let all = fleet.flatMap(\.objects).filter(query.matches).sorted { ResourceKey($0) < ResourceKey($1) }
+            var paged: [FluxObject] = []
+            var q = query
+            while true {
+                let page = ResourcePageBuilder.page(fleet, query: q)
+                #expect(page.total == all.count, "seed \(seed) round \(round)")
+                #expect(page.items.count <= q.limit, "seed \(seed) round \(round)")
+                paged += page.items
+                guard let next = page.next else { break }
+                q.after = next
+            }
+            #expect(paged.map(ResourceKey.init) == all.map(ResourceKey.init), "seed \(seed) round \(round)")
+        }
+    }
+}
+
+@Suite struct StatusPageFeedTests {
+    static let base = FluxObject(kind: "Kustomization", namespace: "ns", name: "apps", ready: .true, reason: "Succeeded", revision: "main@sha1:1")
+
+    @Test func describesWhatAUserSees() {
+        var failed = Self.base
+        failed.ready = .false
+        failed.reason = "BuildFailed"
+        #expect(ChangeFeed.describe(old: Self.base, new: failed) == "Ready True → False (BuildFailed)")
+        var suspended = Self.base
+        suspended.suspended = true
+        #expect(ChangeFeed.describe(old: Self.base, new: suspended) == "suspended")
+        #expect(ChangeFeed.describe(old: suspended, new: Self.base) == "resumed")
+        var moved = Self.base
+        moved.revision = "main@sha1:2"
+        #expect(ChangeFeed.describe(old: Self.base, new: moved) == "revision main@sha1:2")
+        // A status write that changes nothing visible is no transition.
+        var sameish = Self.base
+        sameish.readySince = 42
+        #expect(ChangeFeed.describe(old: Self.base, new: sameish) == nil)
+    }
+
+    @Test func keepsTheNewestTransitionsBounded() {
+        let feed = ChangeFeed()
+        let before = feed.version
+        feed.objectEvent(.added(Self.base))  // initial LIST: counted as a change, not a transition
+        #expect(feed.version != before)
+        #expect(feed.transitions().isEmpty)
+        for i in 0..<(ChangeFeed.capacity + 10) {
+            var old = Self.base, new = Self.base
+            old.name = "o\(i)"
+            new.name = "o\(i)"
+            new.revision = "r\(i)"
+            feed.objectEvent(.updated(old: old, new: new), now: Int64(i))
+        }
+        let recent = feed.transitions(limit: ChangeFeed.capacity + 100)
+        #expect(recent.count == ChangeFeed.capacity)
+        #expect(recent.first?.name == "o\(ChangeFeed.capacity + 9)")
+        #expect(recent.last?.name == "o10")
+        #expect(feed.transitions(of: ResourceKey(kind: "Kustomization", namespace: "ns", name: "o2005")).map(\.change) == ["revision r2005"])
+        feed.objectEvent(.deleted(Self.base), now: 1)
+        #expect(feed.transitions(limit: 1).first?.change == "deleted")
+    }
+}
+
+@Suite struct StatusPageTimestampTests {
+    @Test func parsesRFC3339() {
+        #expect(Timestamp.parseRFC3339("1970-01-01T00:00:00Z") == 0)
+        #expect(Timestamp.parseRFC3339("2024-05-01T12:00:00Z") == 1_714_564_800)
+        #expect(Timestamp.parseRFC3339("2024-05-01T12:00:00.123456Z") == 1_714_564_800)
+        #expect(Timestamp.parseRFC3339("2024-05-01T14:00:00+02:00") == 1_714_564_800)
+        #expect(Timestamp.parseRFC3339("2024-02-29T00:00:00Z") == 1_709_164_800)
+        for seconds: Int64 in [0, 951_782_400, 1_714_564_800, 4_102_444_799, 253_402_300_799] {
+            #expect(Timestamp.parseRFC3339(Timestamp.rfc3339(secondsSinceEpoch: seconds)) == seconds)
+        }
+    }
+
+    @Test(arguments: ["", "yesterday", "2024-05-01", "2024-05-01T12:00:00", "2024-13-01T00:00:00Z", "2024-05-01T25:00:00Z",
+                      "2024-05-01T12:00:00.Z", "2024-05-01T12:00:00+2:00", "2024-05-01T12:00:00Zjunk", "９９９９-05-01T12:00:00Z",
+                      String(repeating: "9", count: 100)])
+    func rejectsMalformed(text: String) {
+        #expect(Timestamp.parseRFC3339(text) == nil)
+    }
+
+    @Test func objectsCarryTheirReadySince() {
+        let json: JSONValue = [
+            "metadata": ["name": "a", "namespace": "b"],
+            "status": ["conditions": [["type": "Ready", "status": "False", "reason": "X", "lastTransitionTime": "2024-05-01T12:00:00Z"]]],
+        ]
+        #expect(FluxObject(json: json, kind: "Kustomization").readySince == 1_714_564_800)
+        #expect(FluxObject(json: ["metadata": ["name": "a"]], kind: "Kustomization").readySince == 0)
+    }
+}
+
+@Suite struct StatusPageAssetTests {
+    /// Object text reaches the DOM only as text nodes: no API in the script parses markup.
+    @Test func scriptNeverParsesMarkup() {
+        for api in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
+            #expect(!StatusPageAssets.script.contains(api), "\(api) in the status page script")
+        }
+    }
+
+    /// Every asset is embedded: nothing is fetched from another origin.
+    @Test func noExternalAssets() {
+        for asset in [StatusPageAssets.html, StatusPageAssets.script, StatusPageAssets.style] {
+            #expect(!asset.contains("http://") && !asset.contains("https://") && !asset.contains("//cdn"))
+        }
+    }
+}
+
+@Suite struct StatusPageFlagTests {
+    func resolve(_ arguments: [String]) throws -> OperatorConfiguration {
+        try RunCommand.parse(arguments).resolve(environment: [:], serviceAccountNamespaceFile: "/nonexistent")
+    }
+
+    @Test func webAddressDefaultsToPort9080AndZeroTurnsItOff() throws {
+        #expect(try resolve([]).webAddress == ListenAddress(host: "0.0.0.0", port: 9080))
+        #expect(try resolve(["--web-addr", "127.0.0.1:0"]).webAddress == ListenAddress(host: "127.0.0.1", port: 0))
+        #expect(try resolve(["--web-addr", "0"]).webAddress == nil)
+        // Off unless asked for when the configuration is built in code (tests, embedders).
+        #expect(OperatorConfiguration().webAddress == nil)
+    }
+
+    @Test(arguments: ["9080", "bogus", ":99999", ":-1", "host:port"])
+    func rejectsBadWebAddresses(_ text: String) {
+        #expect(throws: (any Error).self) { try resolve(["--web-addr", text]) }
+    }
+}
+
+/// A small deterministic generator for the randomized listing test.
+struct StatusPageRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

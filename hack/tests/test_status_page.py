@@ -1,0 +1,443 @@
+"""The status page (--web-addr) in a real browser: headless Debian chromium driven over the Chrome
+DevTools Protocol, against the real operator binary and KubeSim.
+
+Installs nothing: hack/setup (and .ci/run) install `chromium` and `websocket-client`. Without
+chromium the tests skip with a message on a developer machine, and FAIL in CI (CI set), where the
+browser tests must run. Every wait has a deadline; the whole module stays well under 90 s.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "hack"))
+from bench_kube import Client  # noqa: E402
+
+FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
+BUILD = ROOT / ".build" / "debug"
+IN_CI = bool(os.environ.get("CI"))
+HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
+
+
+def unavailable(message: str):
+    """A missing browser or binary: a failure in CI, a visible skip elsewhere."""
+    if IN_CI:
+        pytest.fail(f"{message} (CI must run the browser tests: .ci/run installs chromium)")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def deadline_loop(seconds: float, what: str, interval: float = 0.02):
+    """Yields until the caller breaks; fails after `seconds` (polling with a deadline, not sleeping to sync)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        yield
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
+
+
+def http_get(url: str, timeout: float = 10):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class Process:
+    def __init__(self, name: str, argv: list[str], workdir: pathlib.Path):
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()
+
+
+class Browser:
+    """One headless chromium tab over CDP: navigate, evaluate, press keys, screenshot."""
+
+    def __init__(self, chromium: str, workdir: pathlib.Path):
+        import websocket  # websocket-client, installed by hack/setup
+
+        profile = workdir / "chromium-profile"
+        self.process = Process("chromium", [
+            chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+            "--no-default-browser-check", "--disable-extensions", "--window-size=1280,900",
+            "--remote-debugging-port=0", f"--user-data-dir={profile}", "about:blank"], workdir)
+        port_file = profile / "DevToolsActivePort"
+        for _ in deadline_loop(20, "chromium's DevTools port"):
+            if port_file.exists() and port_file.read_text().strip():
+                break
+            if self.process.proc.poll() is not None:
+                raise AssertionError(f"chromium exited: {self.process.output()[-2000:]}")
+        port = int(port_file.read_text().split()[0])
+        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10).read())
+        page = next(t for t in targets if t.get("type") == "page")
+        self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=15, suppress_origin=True)
+        self.next_id = 0
+        self.send("Page.enable")
+        self.send("Runtime.enable")
+        # Headless windows are never "focused": without this, key events may find no focused element.
+        self.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
+
+    def send(self, method: str, params: dict | None = None) -> dict:
+        self.next_id += 1
+        ident = self.next_id
+        self.ws.send(json.dumps({"id": ident, "method": method, "params": params or {}}))
+        while True:
+            message = json.loads(self.ws.recv())
+            if message.get("id") == ident:
+                if "error" in message:
+                    raise AssertionError(f"{method}: {message['error']}")
+                return message.get("result", {})
+
+    def evaluate(self, expression: str):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
+        if "exceptionDetails" in result:
+            raise AssertionError(f"JS error in {expression!r}: {result['exceptionDetails']}")
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression: str, seconds: float = 10, what: str | None = None):
+        try:
+            for _ in deadline_loop(seconds, what or expression):
+                try:
+                    value = self.evaluate(expression)
+                except AssertionError:
+                    continue  # between two documents (navigating): not there yet
+                if value:
+                    return value
+        except AssertionError as e:
+            state = self.evaluate("JSON.stringify({href: location.href, refreshed: document.body && document.body.dataset.refreshed || null, "
+                                  "main: (document.getElementById('main') || document.body || {textContent: ''}).textContent.slice(0, 300)})")
+            raise AssertionError(f"{e}; page: {state}; server: {self.diagnose()}") from None
+
+    diagnose = staticmethod(lambda: "")
+
+    def navigate(self, url: str):
+        self.evaluate("delete document.body.dataset.refreshed")
+        self.send("Page.navigate", {"url": url})
+        # The view's first data has been drawn once `data-refreshed` is set on the new document.
+        self.wait_for(f"location.href === {json.dumps(url)} && !!document.body && !!document.body.dataset.refreshed",
+                      15, f"{url} to render")
+
+    def key(self, key: str, code: str, key_code: int, shift: bool = False):
+        modifiers = 8 if shift else 0
+        down = {"type": "rawKeyDown", "key": key, "code": code, "windowsVirtualKeyCode": key_code, "modifiers": modifiers}
+        if key == "Enter":
+            down.update(type="keyDown", text="\r")  # a key that types activates the focused link
+        self.send("Input.dispatchKeyEvent", down)
+        self.send("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": key_code,
+                                             "modifiers": modifiers})
+
+    def screenshot(self, path: pathlib.Path):
+        import base64
+        data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True})["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self):
+        try:
+            self.ws.close()
+        finally:
+            self.process.stop()
+
+
+class Cluster:
+    """KubeSim with a small fleet and the operator serving its status page."""
+
+    def __init__(self, workdir: pathlib.Path):
+        self.workdir = workdir
+        self.kubeconfig = workdir / "kubeconfig"
+        argv = [str(BUILD / "kubesim"), "--fleet", "300", "--seed", "7", "--kubeconfig-out", str(self.kubeconfig)]
+        if FIXTURES.is_dir():
+            argv += ["--fixtures", str(FIXTURES)]
+        self.sim = Process("kubesim", argv, workdir)
+        for _ in deadline_loop(30, "kubesim to serve"):
+            if "url:" in self.sim.output():
+                break
+            assert self.sim.proc.poll() is None, self.sim.output()
+        self.client = Client(str(self.kubeconfig), timeout=15)
+        self.web_port = free_port()
+        self.base = f"http://127.0.0.1:{self.web_port}"
+        self.operator = None
+        self.start_operator()
+
+    def start_operator(self):
+        argv = [str(BUILD / "flux-report-operator"), "--kubeconfig", str(self.kubeconfig),
+                "--metrics-addr", f"127.0.0.1:{free_port()}", "--health-addr", f"127.0.0.1:{free_port()}",
+                "--web-addr", f"127.0.0.1:{self.web_port}", "--reporting-interval", "30s"]
+        self.operator = Process("operator", argv, self.workdir)
+        for _ in deadline_loop(30, "the status page to serve synced caches"):
+            assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
+            try:
+                status, _, body = http_get(self.base + "/api/v1/overview", timeout=5)
+            except OSError:
+                continue
+            if status == 200 and json.loads(body).get("cachesSynced"):
+                break
+
+    def diagnose(self) -> str:
+        """What the server says right now, for a timeout's message."""
+        try:
+            started = time.monotonic()
+            status, _, body = http_get(self.base + "/api/v1/resources?limit=1", timeout=5)
+            streams = json.loads(http_get(self.base + "/api/v1/overview", timeout=5)[2]).get("eventStreams")
+            return f"/api/v1/resources answered {status} in {time.monotonic() - started:.2f}s; open event streams: {streams}"
+        except OSError as e:
+            return f"/api/v1/resources failed: {e}"
+
+    def api(self, path: str):
+        status, _, body = http_get(self.base + path)
+        return status, json.loads(body)
+
+    def set_ready(self, kind: str, api_version: str, namespace: str, name: str, status: str, reason: str, message: str):
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        body = {"apiVersion": api_version, "kind": kind, "namespace": namespace, "name": name, "status": {
+            "observedGeneration": 1,
+            "conditions": [{"type": "Ready", "status": status, "reason": reason, "message": message, "lastTransitionTime": now}]}}
+        code, answer = self.client.request("POST", "/_sim/status", body)
+        assert code == 200, f"/_sim/status: HTTP {code}: {answer}"
+
+    def close(self):
+        if self.operator:
+            self.operator.stop()
+        self.client.close()
+        self.sim.stop()
+
+
+@pytest.fixture(scope="module")
+def env():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        unavailable("chromium is not installed (hack/setup installs Debian's chromium)")
+    try:
+        import websocket  # noqa: F401
+    except ImportError:
+        unavailable("the Python package websocket-client is not installed (hack/setup installs it)")
+    for binary in ("kubesim", "flux-report-operator"):
+        if not (BUILD / binary).exists():
+            unavailable(f"{BUILD / binary} is not built (swift build)")
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="status-page-test-"))
+    artifacts = pathlib.Path(os.environ.get("STATUS_PAGE_ARTIFACTS", workdir / "artifacts"))
+    artifacts.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    cluster = browser = None
+    try:
+        cluster = Cluster(workdir)
+        browser = Browser(chromium, workdir)
+        browser.diagnose = lambda: cluster.diagnose()
+        yield cluster, browser, artifacts
+    finally:
+        if browser:
+            browser.close()
+        if cluster:
+            cluster.close()
+        print(f"\nstatus page test: {time.monotonic() - started:.1f}s; logs in {workdir}; screenshots in {artifacts}")
+
+
+def test_api_report_has_the_fluxreport_spec_shape(env):
+    cluster, _, _ = env
+    status, report = cluster.api("/api/v1/report")
+    assert status == 200
+    # The operator's own FluxReport (written by the leader) has the same fields with the same values.
+    for _ in deadline_loop(20, "the operator to write FluxReport/flux"):
+        code, written = cluster.client.request("GET", "/apis/fluxcd.controlplane.io/v1/namespaces/flux-system/fluxreports/flux")
+        if code == 200:
+            break
+    spec = written["spec"]
+    assert list(report) == ["distribution", "cluster", "operator", "components", "reconcilers", "sync"], "the report's field order"
+    assert sorted(report) == sorted(spec), "the same fields as the written FluxReport"
+    for field in ("distribution", "cluster", "operator", "components", "sync"):
+        assert report[field] == spec[field], field
+    assert [r["kind"] for r in report["reconcilers"]] == [r["kind"] for r in spec["reconcilers"]]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=-5", "limit=100000000000000000000", "limit=ten", "status=broken",
+                                   "bogus=1", "kind=%3Cscript%3E", "continue=not-a-token", "namespace=Not_A_Namespace"])
+def test_api_rejects_bad_parameters_with_json_400(env, query):
+    cluster, _, _ = env
+    status, headers, body = http_get(f"{cluster.base}/api/v1/resources?{query}")
+    assert status == 400
+    assert headers["Content-Type"].startswith("application/json")
+    assert isinstance(json.loads(body)["error"], str)
+
+
+def test_api_pages_server_side(env):
+    cluster, _, _ = env
+    status, first = cluster.api("/api/v1/resources?limit=7")
+    assert status == 200 and len(first["items"]) == 7 and first["total"] > 7
+    seen, token = [(o["kind"], o["namespace"], o["name"]) for o in first["items"]], first.get("continue")
+    while token:
+        _, page = cluster.api(f"/api/v1/resources?limit=250&continue={token}")
+        seen += [(o["kind"], o["namespace"], o["name"]) for o in page["items"]]
+        token = page.get("continue")
+    assert len(seen) == first["total"] == len(set(seen))
+    assert seen == sorted(seen)
+
+
+def test_page_is_read_only_and_self_contained(env):
+    cluster, _, _ = env
+    request = urllib.request.Request(cluster.base + "/api/v1/resources", method="POST", data=b"{}")
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        raise AssertionError("POST was accepted")
+    except urllib.error.HTTPError as e:
+        assert e.code in (404, 405)
+    status, headers, body = http_get(cluster.base + "/")
+    assert status == 200 and b"/assets/app.js" in body and b"http" not in body.replace(b'http-equiv', b'')
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_overview_shows_the_report(env):
+    cluster, browser, artifacts = env
+    browser.navigate(cluster.base + "/")
+    _, report = cluster.api("/api/v1/report")
+    assert browser.evaluate("document.querySelector('h1').textContent").startswith("Flux status")
+    assert browser.evaluate("document.querySelector('h1 .badge').textContent") in ("True", "False")
+    rows = browser.evaluate("[...document.querySelectorAll('section[aria-labelledby=h-components] tbody tr')].map(r => r.cells[0].textContent)")
+    assert rows == [c["name"] for c in report["components"]]
+    kinds = browser.evaluate("[...document.querySelectorAll('section[aria-labelledby=h-reconcilers] tbody tr')].map(r => [r.cells[0].textContent, +r.cells[2].textContent])")
+    assert kinds == [[r["kind"], r["stats"]["running"]] for r in report["reconcilers"]]
+    assert report["distribution"]["status"] in browser.evaluate("document.getElementById('h-distribution').parentElement.textContent")
+    browser.screenshot(artifacts / "overview.png")
+    print(f"\nscreenshot: {artifacts / 'overview.png'}")
+
+
+def test_failing_kustomization_appears_live_and_escaped(env):
+    cluster, browser, artifacts = env
+    _, page = cluster.api("/api/v1/resources?kind=Kustomization&status=all&limit=1000")
+    healthy = next(o for o in page["items"] if o["ready"] == "True" and not o["suspended"])
+    browser.navigate(cluster.base + "/resources?status=failing")
+    key = f"Kustomization/{healthy['namespace']}/{healthy['name']}"
+    selector = json.dumps(f'tr[data-key="{key}"]')
+    assert not browser.evaluate(f"!!document.querySelector({selector})")
+    browser.evaluate("window.__noReload = 1")
+
+    cluster.set_ready("Kustomization", healthy["apiVersion"], healthy["namespace"], healthy["name"], "False", "BuildFailed", HOSTILE)
+    changed = time.monotonic()
+    browser.wait_for(f"!!document.querySelector({selector})", 5, f"{key} in the failing list")
+    elapsed = time.monotonic() - changed
+    assert elapsed < 2.0, f"the failing Kustomization appeared after {elapsed:.2f}s (want < 2 s)"
+    assert browser.evaluate("window.__noReload") == 1, "the page reloaded"
+    # The hostile message is shown as text: no element made of it, nothing executed.
+    assert browser.evaluate(f"document.querySelector({selector}).querySelector('td.msg').textContent") == HOSTILE
+    assert browser.evaluate("document.querySelectorAll('#results script, #results img').length") == 0
+    assert browser.evaluate("window.__pwned === undefined")
+    browser.screenshot(artifacts / "failing.png")
+    print(f"\nappeared after {elapsed * 1000:.0f} ms; screenshot: {artifacts / 'failing.png'}")
+
+    # Recovery leaves the failing list live too.
+    cluster.set_ready("Kustomization", healthy["apiVersion"], healthy["namespace"], healthy["name"], "True", "ReconciliationSucceeded", "Applied")
+    browser.wait_for(f"!document.querySelector({selector})", 5, f"{key} to leave the failing list")
+
+
+def test_filters(env):
+    cluster, browser, _ = env
+    browser.navigate(cluster.base + "/resources")
+    browser.wait_for("document.querySelectorAll('#f-kind option').length > 1", 5, "the kind options")
+    # Kind: every row is a GitRepository, and the URL says so (shareable).
+    browser.evaluate("(() => { const s = document.getElementById('f-kind'); s.value = 'GitRepository'; s.dispatchEvent(new Event('change')); })()")
+    browser.wait_for("location.search.includes('kind=GitRepository') && [...document.querySelectorAll('#results tbody tr')].length > 0 && "
+                     "[...document.querySelectorAll('#results tbody tr')].every(r => r.cells[0].textContent === 'GitRepository')", 5, "kind filter")
+    _, expected = cluster.api("/api/v1/resources?kind=GitRepository&status=failing")
+    browser.evaluate("(() => { const s = document.getElementById('f-status'); s.value = 'failing'; s.dispatchEvent(new Event('change')); })()")
+    browser.wait_for(f"document.querySelectorAll('#results tbody tr').length === {len(expected['items'])} && "
+                     "[...document.querySelectorAll('#results tbody tr')].every(r => r.cells[3].textContent === 'False')", 5, "status filter")
+    # Text and namespace: exactly the API's answer for the same query.
+    name = expected["items"][0]["name"] if expected["items"] else "gitrepository"
+    namespace = expected["items"][0]["namespace"] if expected["items"] else "tenant-0"
+    _, by_text = cluster.api(f"/api/v1/resources?kind=GitRepository&status=failing&namespace={namespace}&q={name}")
+    browser.evaluate(f"(() => {{ const n = document.getElementById('f-namespace'); n.value = {json.dumps(namespace)}; "
+                     f"const q = document.getElementById('f-q'); q.value = {json.dumps(name)}; "
+                     "document.querySelector('form.filters').requestSubmit(); })()")
+    want = sorted(f"GitRepository/{o['namespace']}/{o['name']}" for o in by_text["items"])
+    browser.wait_for(f"JSON.stringify([...document.querySelectorAll('#results tbody tr')].map(r => r.dataset.key).sort()) === {json.dumps(json.dumps(want, separators=(',', ':')))}",
+                     5, "namespace and text filters")
+    assert f"q={name}" in browser.evaluate("location.search")
+
+
+def test_object_page_opens_from_the_keyboard(env):
+    cluster, browser, _ = env
+    browser.navigate(cluster.base + "/resources?kind=Kustomization")
+    first = browser.evaluate("(() => { const a = document.querySelector('#results tbody a'); a.focus(); return [a.textContent, document.activeElement === a]; })()")
+    assert first[1], "the object link takes focus"
+    browser.key("Enter", "Enter", 13)
+    browser.wait_for("location.pathname === '/resource' && !!document.body.dataset.refreshed && "
+                     f"document.querySelector('h1') && document.querySelector('h1').textContent.endsWith({json.dumps(first[0])})", 10, "the object page")
+    text = browser.evaluate("document.getElementById('main').textContent")
+    for heading in ("Ready condition", "Revision and source", "Recent transitions"):
+        assert heading in text
+    terms = browser.evaluate("[...document.querySelectorAll('dt')].map(d => d.textContent)")
+    assert terms[0] == "Status" and "Suspended" in terms and "API version" in terms, terms
+    _, detail = cluster.api(f"/api/v1/resource?kind=Kustomization&namespace={first_namespace(browser)}&name={first[0]}")
+    assert detail["name"] == first[0] and "revision" in detail
+
+
+def first_namespace(browser) -> str:
+    return browser.evaluate("new URLSearchParams(location.search).get('namespace')")
+
+
+def test_keyboard_order_and_labels(env):
+    cluster, browser, _ = env
+    browser.navigate(cluster.base + "/resources")
+    browser.evaluate("document.activeElement && document.activeElement.blur(); window.focus()")
+    order = []
+    for _ in range(9):
+        browser.key("Tab", "Tab", 9)
+        order.append(browser.evaluate("(() => { const e = document.activeElement; return e.id || e.textContent.trim() || e.tagName; })()"))
+    assert order[:9] == ["Skip to content", "Overview", "Objects", "Failing", "Events", "f-kind", "f-namespace", "f-status", "f-q"], order
+    # Every control has a label; landmarks and tables are named; live updates are announced politely.
+    unlabeled = browser.evaluate("[...document.querySelectorAll('input, select')].filter(e => !document.querySelector(`label[for='${e.id}']`) && !e.getAttribute('aria-label')).map(e => e.outerHTML)")
+    assert unlabeled == []
+    assert browser.evaluate("document.querySelector('nav').getAttribute('aria-label')") == "Main"
+    assert browser.evaluate("document.querySelector('form.filters').getAttribute('role')") == "search"
+    assert browser.evaluate("document.getElementById('result-summary').getAttribute('aria-live')") == "polite"
+    assert browser.evaluate("[...document.querySelectorAll('table')].every(t => t.querySelector('caption'))")
+    assert browser.evaluate("document.documentElement.lang") == "en"
+
+
+def test_reconnects_after_a_dropped_connection(env):
+    cluster, browser, _ = env
+    browser.navigate(cluster.base + "/resources?status=failing")
+    browser.evaluate("window.__noReload = 1")
+    # The operator goes away (its event stream drops) and comes back on the same port.
+    cluster.operator.stop()
+    browser.wait_for("document.getElementById('live').textContent !== 'live'", 10, "the page to notice the drop")
+    cluster.start_operator()
+    browser.wait_for("document.getElementById('live').textContent === 'live'", 15, "the page to reconnect")
+    _, page = cluster.api("/api/v1/resources?kind=Kustomization&limit=1000")
+    healthy = next(o for o in page["items"] if o["ready"] == "True" and not o["suspended"])
+    key = f"Kustomization/{healthy['namespace']}/{healthy['name']}"
+    cluster.set_ready("Kustomization", healthy["apiVersion"], healthy["namespace"], healthy["name"], "False", "HealthCheckFailed", "timeout")
+    selector = json.dumps(f'tr[data-key="{key}"]')
+    browser.wait_for(f"!!document.querySelector({selector})", 5, f"{key} after reconnecting")
+    assert browser.evaluate("window.__noReload") == 1, "the page reloaded instead of reconnecting"
