@@ -219,7 +219,7 @@ public final class EventRecorder: Sendable {
             body = [
                 "apiVersion": "events.k8s.io/v1", "kind": "Event",
                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
-                "eventTime": .string(LeaderElector.microTime(record.time)),
+                "eventTime": .string(Timestamp.rfc3339(record.time, fractionDigits: 6)),
                 "reportingController": .string(options.reportingController),
                 "reportingInstance": .string(options.reportingInstance),
                 "action": .string(record.action), "reason": .string(record.reason),
@@ -227,7 +227,7 @@ public final class EventRecorder: Sendable {
                 "type": .string(record.type.rawValue),
             ]
         } else {
-            let time = Self.timestamp(record.time)
+            let time = Timestamp.rfc3339(record.time)
             body = [
                 "apiVersion": "v1", "kind": "Event",
                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
@@ -247,20 +247,14 @@ public final class EventRecorder: Sendable {
     private func patchRepeat(_ aggregate: Aggregate, at time: Date) async throws {
         if aggregate.useEventsAPI {
             let patch: JSONValue = ["series": [
-                "count": .int(Int64(aggregate.count)), "lastObservedTime": .string(LeaderElector.microTime(time)),
+                "count": .int(Int64(aggregate.count)), "lastObservedTime": .string(Timestamp.rfc3339(time, fractionDigits: 6)),
             ]]
             _ = try await api.patch(.events, namespace: aggregate.namespace, name: aggregate.name, patch: .merge(patch),
                                     subresource: nil, options: WriteOptions())
         } else {
-            let patch: JSONValue = ["count": .int(Int64(aggregate.count)), "lastTimestamp": .string(Self.timestamp(time))]
+            let patch: JSONValue = ["count": .int(Int64(aggregate.count)), "lastTimestamp": .string(Timestamp.rfc3339(time))]
             _ = try await api.patch(.coreEvents, namespace: aggregate.namespace, name: aggregate.name, patch: .merge(patch),
                                     subresource: nil, options: WriteOptions())
         }
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

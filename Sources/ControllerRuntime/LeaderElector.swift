@@ -176,20 +176,12 @@ public final class LeaderElector: Sendable {
         for listener in listeners { listener.yield(leading) }
     }
 
-    static func microTime(_ date: Date = Date()) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'"
-        return formatter.string(from: date)
-    }
-
     private var leaseSeconds: Int64 { Int64((configuration.leaseDuration / .seconds(1)).rounded(.up)) }
 
     /// One attempt; true when this instance holds the lease afterwards.
     func tryAcquireOrRenew() async -> Bool {
         let resource = GroupVersionResource.leases
-        let now = Self.microTime()
+        let now = Timestamp.rfc3339(Date(), fractionDigits: 6)
         do {
             guard let lease = try await api.getIfExists(resource, namespace: configuration.namespace, name: configuration.leaseName) else {
                 let lease: JSONValue = [
@@ -252,7 +244,7 @@ public final class LeaderElector: Sendable {
         do {
             guard var lease = try await api.getIfExists(resource, namespace: configuration.namespace, name: configuration.leaseName),
                   lease[path: "spec", "holderIdentity"].string == configuration.identity else { return }
-            let now = Self.microTime()
+            let now = Timestamp.rfc3339(Date(), fractionDigits: 6)
             lease["spec"]["holderIdentity"] = .string("")
             lease["spec"]["leaseDurationSeconds"] = 1
             lease["spec"]["acquireTime"] = .string(now)

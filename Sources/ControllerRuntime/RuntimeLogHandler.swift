@@ -48,7 +48,7 @@ public struct RuntimeLogHandler: LogHandler {
         var merged = self.metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let explicit { merged.merge(explicit) { _, new in new } }
-        let timestamp = Self.timestamp()
+        let timestamp = Timestamp.rfc3339(Date(), fractionDigits: 3)
         switch encoding {
         case .json:
             var out: [UInt8] = []
@@ -97,11 +97,5 @@ public struct RuntimeLogHandler: LogHandler {
         case .error: return "error"
         case .critical: return "dpanic"
         }
-    }
-
-    static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
     }
 }

@@ -137,20 +137,12 @@ actor ExecCredentialPlugin {
         }
         var expiry: Date?
         if let text = status["expirationTimestamp"].string {
-            guard let date = parseTimestamp(text) else {
+            guard let date = Timestamp.date(rfc3339: text) else {
                 throw failure(config, "invalid status.expirationTimestamp \"\(text)\"")
             }
             expiry = date
         }
         return (credentials, expiry)
-    }
-
-    static func parseTimestamp(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.date(from: text)
     }
 }
 

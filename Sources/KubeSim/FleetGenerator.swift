@@ -295,7 +295,7 @@ public struct FleetGenerator {
 
     // MARK: - Flux objects
 
-    func time(_ offset: Int) -> String { Timestamps.format(epochSeconds: baseTime + offset) }
+    func time(_ offset: Int) -> String { Timestamp.rfc3339(secondsSinceEpoch: Int64(baseTime) + Int64(offset)) }
 
     func readyCondition(status: String, reason: String, message: String, generation: Int64) -> JSONValue {
         ["type": "Ready", "status": .string(status), "reason": .string(reason), "message": .string(message),

@@ -1,4 +1,5 @@
 import KubeCore
+import Foundation
 
 /// A simplified server-side-apply ownership model.
 ///
@@ -114,7 +115,7 @@ enum ManagedFields {
             self.manager = manager
             self.operation = operation
             self.apiVersion = apiVersion
-            self.time = Timestamps.now()
+            self.time = Timestamp.rfc3339(Date())
             self.subresource = subresource
             self.paths = paths
         }
@@ -202,7 +203,7 @@ enum ManagedFields {
         }
         if let i = entries.firstIndex(where: { $0.isSame(manager: manager, operation: "Update", subresource: subresource) }) {
             entries[i].paths += changed.filter { !entries[i].paths.contains($0) }
-            entries[i].time = Timestamps.now()
+            entries[i].time = Timestamp.rfc3339(Date())
         } else {
             entries.append(Entry(manager: manager, operation: "Update", apiVersion: new.apiVersion ?? "", subresource: subresource, paths: changed))
         }

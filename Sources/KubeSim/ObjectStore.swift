@@ -524,7 +524,7 @@ final class ObjectStore: Sendable {
         var new = object
         new["metadata"]["uid"] = .string(UUID().uuidString.lowercased())
         if new[path: "metadata", "creationTimestamp"].isNull {
-            new["metadata"]["creationTimestamp"] = .string(Timestamps.now())
+            new["metadata"]["creationTimestamp"] = .string(Timestamp.rfc3339(Date()))
         }
         new["metadata"]["generation"] = info.hasGeneration ? .int(1) : .null
         new["metadata"]["resourceVersion"] = .null
@@ -587,7 +587,7 @@ final class ObjectStore: Sendable {
             throw APIError(code: 422, reason: "Invalid", message: "\(served.storeKey) is a built-in resource")
         }
         var out = crd
-        let now = Timestamps.now()
+        let now = Timestamp.rfc3339(Date())
         var stored = Set(crd[path: "status", "storedVersions"].array?.compactMap(\.string) ?? [])
         stored.insert(served.storageVersion)
         out["status"] = [

@@ -1,5 +1,18 @@
-/// RFC 3339 timestamps (`2024-05-01T12:00:00Z`) for condition times, without Foundation formatters.
+/// RFC 3339 timestamps (`2024-05-01T12:00:00Z`), without Foundation formatters: the project's one
+/// formatter and parser, for condition times (`metav1.Time`), Events' `MicroTime`, log lines and
+/// the simulator's timestamps.
 public enum Timestamp {
+    /// Formats a time since the Unix epoch, UTC, with `fractionDigits` (0–9) digits of fraction:
+    /// 0 for `metav1.Time`, 3 for log lines, 6 for `metav1.MicroTime`. Truncates, as Go does.
+    public static func rfc3339(secondsSinceEpoch seconds: Int64, nanoseconds: Int64, fractionDigits: Int) -> String {
+        let whole = rfc3339(secondsSinceEpoch: seconds)
+        let digits = min(max(fractionDigits, 0), 9)
+        guard digits > 0 else { return whole }
+        var fraction = String(min(max(nanoseconds, 0), 999_999_999))
+        fraction = String(repeating: "0", count: 9 - fraction.count) + fraction
+        return whole.dropLast() + "." + fraction.prefix(digits) + "Z"
+    }
+
     /// Formats whole seconds since the Unix epoch, UTC; clamped to years 0000–9999 (RFC 3339's range).
     public static func rfc3339(secondsSinceEpoch: Int64) -> String {
         let secondsSinceEpoch = min(max(secondsSinceEpoch, -62_167_219_200), 253_402_300_799)
