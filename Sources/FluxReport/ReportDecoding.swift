@@ -39,7 +39,9 @@ extension FluxReportSpec {
         if c.object != nil {
             cluster = ClusterInfo(
                 serverVersion: c["serverVersion"].string ?? "", platform: c["platform"].string ?? "",
-                nodes: c["nodes"].int.map { Int($0) })
+                // Encoded with omitempty: 0 (or a nonsensical negative count) reads as absent, so a
+                // decoded report encodes and decodes back to itself (found by fuzz-report).
+                nodes: c["nodes"].int.flatMap { $0 > 0 ? Int(exactly: $0) : nil })
         }
         var op: OperatorInfo?
         let o = json["operator"]

@@ -81,4 +81,21 @@ import Testing
         #expect(r.status.conditions.count == 1)
         #expect(r.status.lastHandledReconcileAt == nil)
     }
+
+    /// fuzz-report found a report that did not round-trip: `nodes: 0` decoded as 0 but is encoded
+    /// with omitempty (absent). Zero and negative counts now decode as absent.
+    @Test(arguments: [Int64(0), -3, Int64.min])
+    func nonPositiveNodeCountsRoundTrip(nodes: Int64) throws {
+        let json: JSONValue = [
+            "apiVersion": "fluxcd.controlplane.io/v1", "kind": "FluxReport",
+            "metadata": ["name": "flux", "namespace": "flux-system"],
+            "spec": [
+                "distribution": ["entitlement": "Unknown", "status": "Installed"],
+                "cluster": ["serverVersion": "v1.32.2", "platform": "linux/amd64", "nodes": .int(nodes)],
+            ],
+        ]
+        let report = try FluxReportObject(json: json)
+        #expect(report.spec.cluster?.nodes == nil)
+        #expect(try FluxReportObject(json: report.document.json) == report)
+    }
 }
