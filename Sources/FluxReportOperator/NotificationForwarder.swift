@@ -34,7 +34,7 @@ struct NotificationForwarder: EventSink {
                 "apiVersion": .string(record.object.apiVersion),
             ],
             "severity": .string(record.type == .warning ? "error" : "info"),
-            "timestamp": .string(Timestamp.rfc3339(secondsSinceEpoch: Int64(record.time.timeIntervalSince1970.rounded(.down)))),
+            "timestamp": .string(Timestamp.rfc3339(record.time)),
             "message": .string(record.message), "reason": .string(record.reason),
             "reportingController": .string(reportingController),
             "reportingInstance": .string(reportingInstance),
