@@ -4,7 +4,9 @@ import PackageDescription
 // One module per layer:
 //   CCurl            libcurl system library + typed wrappers for its variadic C calls
 //   KubeCore         value types shared by every layer (JSON, GVK/GVR, Status, watch events)
-//   KubeClient       Kubernetes REST client over libcurl (config, auth, verbs, errors)
+//   KubeCore also holds the KubeAPI protocol (the client seam) and its value types: no libcurl
+//   KubeFake         an in-memory KubeAPI for unit tests (no HTTP)
+//   KubeClient       Kubernetes REST client over libcurl (config, auth, verbs), implements KubeAPI
 //   ControllerRuntime informers, work queue, controller, leader election, events, metrics, health
 //   FluxReport       the FluxReport API and the report computation (pure functions of a snapshot)
 //   KubeSim          a simulated Kubernetes API server for tests, benchmarks and the demo
@@ -60,10 +62,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // An in-memory KubeAPI for unit tests (controller-runtime's fake client): KubeCore only.
+        .target(
+            name: "KubeFake",
+            dependencies: ["KubeCore"],
+            swiftSettings: strict
+        ),
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore", "KubeClient",
+                "KubeCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,9 +141,9 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
-        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
         .testTarget(name: "OperatorTests", dependencies: [
-            "FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
+            "FluxReportOperator", "KubeSim", "KubeFake", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]

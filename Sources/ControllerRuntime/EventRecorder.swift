@@ -1,5 +1,4 @@
 import Foundation
-import KubeClient
 import KubeCore
 import Logging
 import Synchronization

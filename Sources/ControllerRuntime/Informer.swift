@@ -1,4 +1,3 @@
-import KubeClient
 import KubeCore
 import Logging
 import Synchronization

@@ -1,4 +1,4 @@
-import KubeClient
+import KubeCore
 import Prometheus
 
 /// `rest_client_requests_total{code,method,host}`, fed by the Kubernetes client as a `RequestObserver`.

@@ -1,3 +1,4 @@
+import KubeCore
 import Foundation
 
 /// How the client authenticates, besides a TLS client certificate.

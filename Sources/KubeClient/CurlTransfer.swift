@@ -1,3 +1,4 @@
+import KubeCore
 import CCurl
 import Foundation
 import Synchronization

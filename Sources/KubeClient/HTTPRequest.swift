@@ -1,3 +1,5 @@
+import KubeCore
+
 /// TLS settings of one API server connection.
 public struct TLSConfiguration: Sendable, Hashable {
     /// PEM bundle of trusted CAs; nil uses the system store.

@@ -1,3 +1,5 @@
+import KubeCore
+
 /// The kubeconfig file format (`clientcmd/api/v1`), decoded with Yams. Only the fields the client uses.
 struct KubeconfigFile: Decodable, Sendable {
     struct NamedCluster: Decodable, Sendable {

@@ -1,3 +1,5 @@
+import KubeCore
+
 /// Splits a byte stream into `\n`-terminated lines whatever the chunk boundaries.
 ///
 /// A line wholly inside one chunk is handed out without copying; only a partial tail is kept.

@@ -1,3 +1,5 @@
+import KubeCore
+
 /// POSTs a body to an HTTP(S) endpoint outside the API server (Flux's notification-controller,
 /// for one) over the same libcurl engine as the API client, so the binary has one HTTP stack.
 public struct WebhookSender: Sendable {

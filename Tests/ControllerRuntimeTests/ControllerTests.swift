@@ -1,4 +1,3 @@
-import KubeClient
 import KubeCore
 import Testing
 @testable import ControllerRuntime

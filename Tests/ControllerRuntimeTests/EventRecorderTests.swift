@@ -1,6 +1,6 @@
 import Foundation
-import KubeClient
 import KubeCore
+import KubeFake
 import Testing
 @testable import ControllerRuntime
 

@@ -1,5 +1,5 @@
-import KubeClient
 import KubeCore
+import KubeFake
 import Testing
 @testable import ControllerRuntime
 

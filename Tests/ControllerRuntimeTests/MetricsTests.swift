@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import KubeCore
+import KubeFake
 import Logging
 import Testing
 @testable import ControllerRuntime

@@ -1,8 +1,8 @@
 import ControllerRuntime
 import FluxReport
 import Foundation
-import KubeClient
 import KubeCore
+import KubeFake
 import Logging
 import Testing
 @testable import FluxReportOperator
@@ -13,7 +13,7 @@ import Testing
 @Suite(.serialized) struct DeletedSeriesTests {
     static func collector(limit: Int) -> FluxMetricsCollector {
         // The cache is never run: only the deleted-object memory is exercised.
-        let api = KubernetesClient(configuration: ClientConfiguration(server: "https://127.0.0.1:1"))
+        let api = FakeKubeAPI()
         let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: Logger(label: "test"), onChange: { _ in })
         return FluxMetricsCollector(cache: cache, objectLabels: .none, gotk: true, deletedLimit: limit, isLeader: { true })
     }

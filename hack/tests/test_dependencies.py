@@ -74,3 +74,14 @@ def test_operator_binary_links_no_simulator():
     assert modules(operator) == set(), f"{operator} links {modules(operator)}"
     # And the check sees such modules where they are: the demo links the simulator.
     assert "$s7KubeSim" in modules(demo)
+
+
+def test_runtime_and_fake_need_no_libcurl(package):
+    """The client seam (the KubeAPI protocol in KubeCore) keeps the runtime and the in-memory fake
+    free of the libcurl client: code against the protocol links no HTTP stack."""
+    for target in ["ControllerRuntime", "KubeFake", "FluxReport"]:
+        targets, _ = closure(package, target)
+        assert not targets & {"KubeClient", "CCurl"}, f"{target} depends on {targets & {'KubeClient', 'CCurl'}}"
+    # The check can fail: the operator's closure does hold the libcurl client.
+    targets, _ = closure(package, "flux-report-operator")
+    assert {"KubeClient", "CCurl"} <= targets

@@ -1,17 +1,21 @@
 import Foundation
-import KubeClient
 import KubeCore
 
-/// An in-memory `KubeAPI` with resourceVersions, consistent paginated lists, watch history with
-/// compaction (410), dropped watches, injected failures and call counters.
-final class FakeKubeAPI: KubeAPI {
-    struct Watcher {
+/// An in-memory `KubeAPI` for unit tests of code written against the protocol (informers, leader
+/// election, event recording, reconcilers), like controller-runtime's fake client: no HTTP, no libcurl.
+///
+/// It keeps resourceVersions, consistent paginated lists (continue tokens over a snapshot), a watch
+/// history with compaction (resuming from before it gets 410 Gone), and lets a test drop watches,
+/// inject LIST and write failures, slow down Lease calls and count calls.
+public final class FakeKubeAPI: KubeAPI {
+    private struct Watcher {
         var resource: GroupVersionResource
         var namespace: String?
+        var labelSelector: String?
         var continuation: AsyncThrowingStream<WatchEvent, any Error>.Continuation
     }
 
-    struct State {
+    private struct State {
         var rv = 100
         var objects: [GroupVersionResource: [String: JSONValue]] = [:]
         var history: [(rv: Int, resource: GroupVersionResource, event: WatchEvent)] = []
@@ -28,24 +32,26 @@ final class FakeKubeAPI: KubeAPI {
         var failWrites = false
     }
 
-    let state = LockedState(State())
+    private let state = LockedState(State())
 
-    var listCalls: Int { state.withLock { $0.listCalls } }
-    var watchCalls: Int { state.withLock { $0.watchCalls } }
-    var activeWatchers: Int { state.withLock { $0.watchers.count } }
+    public init() {}
 
-    func objects(_ resource: GroupVersionResource) -> [String: JSONValue] {
+    public var listCalls: Int { state.withLock { $0.listCalls } }
+    public var watchCalls: Int { state.withLock { $0.watchCalls } }
+    public var activeWatchers: Int { state.withLock { $0.watchers.count } }
+
+    public func objects(_ resource: GroupVersionResource) -> [String: JSONValue] {
         state.withLock { $0.objects[resource] ?? [:] }
     }
 
-    func setServedGroups(_ groups: Set<String>) { state.withLock { $0.servedGroups = groups } }
-    func failNextLists(_ errors: [KubeAPIError]) { state.withLock { $0.failLists = errors } }
-    func setFailWrites(_ fail: Bool) { state.withLock { $0.failWrites = fail } }
-    func createCount(_ resource: GroupVersionResource) -> Int { state.withLock { $0.creates[resource, default: 0] } }
-    func patchCount(_ resource: GroupVersionResource) -> Int { state.withLock { $0.patches[resource, default: 0] } }
+    public func setServedGroups(_ groups: Set<String>) { state.withLock { $0.servedGroups = groups } }
+    public func failNextLists(_ errors: [KubeAPIError]) { state.withLock { $0.failLists = errors } }
+    public func setFailWrites(_ fail: Bool) { state.withLock { $0.failWrites = fail } }
+    public func createCount(_ resource: GroupVersionResource) -> Int { state.withLock { $0.creates[resource, default: 0] } }
+    public func patchCount(_ resource: GroupVersionResource) -> Int { state.withLock { $0.patches[resource, default: 0] } }
 
     /// Ends every open watch normally (like a server-side timeout or a dropped connection).
-    func dropWatches(error: (any Error)? = nil) {
+    public func dropWatches(error: (any Error)? = nil) {
         let watchers = state.withLock { state in
             let watchers = Array(state.watchers.values)
             state.watchers.removeAll()
@@ -55,7 +61,7 @@ final class FakeKubeAPI: KubeAPI {
     }
 
     /// Forgets all history: any resume from an older resourceVersion gets 410 Gone.
-    func compact() {
+    public func compact() {
         state.withLock { state in
             state.compactedThrough = state.rv
             state.history.removeAll()
@@ -63,7 +69,7 @@ final class FakeKubeAPI: KubeAPI {
     }
 
     /// Sends a BOOKMARK with the current resourceVersion to every watcher.
-    func sendBookmarks() {
+    public func sendBookmarks() {
         state.withLock { state in
             let event = WatchEvent(type: .bookmark, object: ["metadata": ["resourceVersion": .string(String(state.rv))]])
             for watcher in state.watchers.values { watcher.continuation.yield(event) }
@@ -78,6 +84,7 @@ final class FakeKubeAPI: KubeAPI {
         if state.history.count > 50_000 { state.history.removeFirst(10_000) }
         for watcher in state.watchers.values where watcher.resource == resource {
             if let ns = watcher.namespace, ns != (object.namespace ?? "") { continue }
+            if !Self.matches(watcher.labelSelector, object) { continue }
             watcher.continuation.yield(event)
         }
     }
@@ -93,20 +100,20 @@ final class FakeKubeAPI: KubeAPI {
     // MARK: KubeAPI
 
     /// While set, every Lease GET and PUT first waits this long (a slow or partitioned API server).
-    let leaseLatency = LockedState<Duration?>(nil)
+    public let leaseLatency = LockedState<Duration?>(nil)
 
     private func leaseDelay(_ resource: GroupVersionResource) async throws {
         guard resource == .leases, let delay = leaseLatency.withLock({ $0 }) else { return }
         try await Task.sleep(for: delay)
     }
 
-    func get(_ resource: GroupVersionResource, namespace: String?, name: String) async throws -> JSONValue {
+    public func get(_ resource: GroupVersionResource, namespace: String?, name: String) async throws -> JSONValue {
         try await leaseDelay(resource)
         guard let object = state.withLock({ $0.objects[resource]?[Self.key(namespace, name)] }) else { throw notFound(name) }
         return object
     }
 
-    func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
+    public func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
         try state.withLock { state in
             state.listCalls += 1
             if !state.failLists.isEmpty { throw state.failLists.removeFirst() }
@@ -124,7 +131,7 @@ final class FakeKubeAPI: KubeAPI {
                 offset = start
             } else {
                 items = (state.objects[resource] ?? [:]).values
-                    .filter { namespace == nil || $0.namespace == namespace }
+                    .filter { (namespace == nil || $0.namespace == namespace) && Self.matches(options.labelSelector, $0) }
                     .sorted { $0.objectKey < $1.objectKey }
                 rv = String(state.rv)
             }
@@ -140,7 +147,7 @@ final class FakeKubeAPI: KubeAPI {
         }
     }
 
-    func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {
+    public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
         let id: Int? = state.withLock { state in
             state.watchCalls += 1
@@ -151,10 +158,11 @@ final class FakeKubeAPI: KubeAPI {
             }
             for entry in state.history where entry.rv > from && entry.resource == resource {
                 if let ns = namespace, ns != (entry.event.object.namespace ?? "") { continue }
+                if !Self.matches(options.labelSelector, entry.event.object) { continue }
                 continuation.yield(entry.event)
             }
             state.nextWatcher += 1
-            state.watchers[state.nextWatcher] = Watcher(resource: resource, namespace: namespace, continuation: continuation)
+            state.watchers[state.nextWatcher] = Watcher(resource: resource, namespace: namespace, labelSelector: options.labelSelector, continuation: continuation)
             return state.nextWatcher
         }
         if let id {
@@ -165,7 +173,7 @@ final class FakeKubeAPI: KubeAPI {
         return stream
     }
 
-    func create(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, options: WriteOptions) async throws -> JSONValue {
+    public func create(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, options: WriteOptions) async throws -> JSONValue {
         try state.withLock { state in
             if state.failWrites { throw KubeAPIError(reason: .serverError, code: 500, message: "injected") }
             var object = object
@@ -185,7 +193,7 @@ final class FakeKubeAPI: KubeAPI {
         }
     }
 
-    func update(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, subresource: String?, options: WriteOptions) async throws -> JSONValue {
+    public func update(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, subresource: String?, options: WriteOptions) async throws -> JSONValue {
         try await leaseDelay(resource)
         return try state.withLock { state in
             if state.failWrites { throw KubeAPIError(reason: .serverError, code: 500, message: "injected") }
@@ -209,22 +217,36 @@ final class FakeKubeAPI: KubeAPI {
         }
     }
 
-    func patch(_ resource: GroupVersionResource, namespace: String?, name: String, patch: Patch, subresource: String?, options: WriteOptions) async throws -> JSONValue {
+    public func patch(_ resource: GroupVersionResource, namespace: String?, name: String, patch: Patch, subresource: String?, options: WriteOptions) async throws -> JSONValue {
         try state.withLock { state in
             if state.failWrites { throw KubeAPIError(reason: .serverError, code: 500, message: "injected") }
             let key = Self.key(namespace, name)
-            guard var object = state.objects[resource]?[key] else { throw notFound(key) }
-            object = Self.mergePatch(object, patch.body)
+            var object: JSONValue
+            if let existing = state.objects[resource]?[key] {
+                object = Self.mergePatch(existing, patch.body)
+            } else if case .apply = patch, subresource == nil {
+                // Server-side apply creates what does not exist (field ownership is not modelled:
+                // an apply merges like a merge patch).
+                object = Self.mergePatch([:], patch.body)
+                object["metadata"]["name"] = .string(name)
+                if let namespace { object["metadata"]["namespace"] = .string(namespace) }
+                object["metadata"]["uid"] = .string(UUID().uuidString)
+                object["metadata"]["generation"] = 1
+                state.creates[resource, default: 0] += 1
+            } else {
+                throw notFound(key)
+            }
+            let created = state.objects[resource]?[key] == nil
             state.rv += 1
             object["metadata"]["resourceVersion"] = .string(String(state.rv))
             state.objects[resource, default: [:]][key] = object
             state.patches[resource, default: 0] += 1
-            record(.modified, object, resource, &state)
+            record(created ? .added : .modified, object, resource, &state)
             return object
         }
     }
 
-    func delete(_ resource: GroupVersionResource, namespace: String?, name: String) async throws {
+    public func delete(_ resource: GroupVersionResource, namespace: String?, name: String) async throws {
         try state.withLock { state in
             let key = Self.key(namespace, name)
             guard var object = state.objects[resource]?.removeValue(forKey: key) else { throw notFound(key) }
@@ -234,22 +256,49 @@ final class FakeKubeAPI: KubeAPI {
         }
     }
 
-    func serverVersion() async throws -> ServerVersion {
+    public func serverVersion() async throws -> ServerVersion {
         ServerVersion(major: "1", minor: "32", gitVersion: "v1.32.0", platform: "linux/amd64")
     }
 
-    func resources(of groupVersion: GroupVersion) async throws -> [APIResource] {
+    public func resources(of groupVersion: GroupVersion) async throws -> [APIResource] {
         guard state.withLock({ $0.servedGroups.contains(groupVersion.group) }) else {
             throw KubeAPIError(reason: .notFound, code: 404, message: "group not served")
         }
-        return [APIResource(name: "events", namespaced: true, kind: "Event", verbs: ["create", "patch"])]
+        // What the runtime discovers: Events (core and events.k8s.io) and Leases.
+        switch groupVersion.group {
+        case "coordination.k8s.io":
+            return [APIResource(name: "leases", namespaced: true, kind: "Lease", verbs: ["get", "create", "update"])]
+        default:
+            return [APIResource(name: "events", namespaced: true, kind: "Event", verbs: ["create", "patch"])]
+        }
     }
 
-    func serverGroups() async throws -> [APIGroup] {
+    public func serverGroups() async throws -> [APIGroup] {
         state.withLock { $0.servedGroups }.map { APIGroup(name: $0, versions: ["v1"], preferredVersion: "v1") }
     }
 
-    static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
+    /// Equality-based label selectors (`a=b`, `a==b`, `a!=b`, `a`, `!a`, comma-separated), as the
+    /// runtime uses them; set-based ones are not modelled and match nothing.
+    static func matches(_ selector: String?, _ object: JSONValue) -> Bool {
+        guard let selector, !selector.isEmpty else { return true }
+        let labels = object[path: "metadata", "labels"]
+        for term in selector.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            if let range = term.range(of: "!=") {
+                if labels[String(term[..<range.lowerBound])].string == String(term[range.upperBound...]) { return false }
+            } else if let range = term.range(of: "==") ?? term.range(of: "=") {
+                if labels[String(term[..<range.lowerBound])].string != String(term[range.upperBound...]) { return false }
+            } else if term.hasPrefix("!") {
+                if labels[String(term.dropFirst())].string != nil { return false }
+            } else if term.contains(" ") || term.contains("(") {
+                return false
+            } else if labels[term].string == nil {
+                return false
+            }
+        }
+        return true
+    }
+
+    public static func mergePatch(_ target: JSONValue, _ patch: JSONValue) -> JSONValue {
         guard case .object(let patchFields) = patch else { return patch }
         var result: JSONValue = target.object == nil ? [:] : target
         for (key, value) in patchFields {

@@ -1,5 +1,3 @@
-import KubeCore
-
 /// The seam between the Kubernetes client and everything above it.
 ///
 /// `KubernetesClient` implements it over libcurl; tests may implement it in memory.
