@@ -19,7 +19,7 @@ public final class InformerSet: Sendable {
     }
 
     /// Starts an informer for the resource, or returns the running one (whose type must match).
-    public func start<Object: Sendable>(_ resource: GroupVersionResource, options: InformerOptions = InformerOptions(),
+    public func start<Object: Sendable>(_ resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
                                         transform: @escaping @Sendable (JSONValue) -> Object?) -> Informer<Object>? {
         entries.withLock { entries in
             if let existing = entries[resource] { return existing.informer as? Informer<Object> }

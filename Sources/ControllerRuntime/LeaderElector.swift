@@ -49,10 +49,11 @@ public final class LeaderElector: Sendable {
         var observedAt: ContinuousClock.Instant?
         /// Attempts that found another holder's live lease (tests wait on it instead of sleeping).
         var deferrals = 0
-        var listeners: [Int: AsyncStream<Bool>.Continuation] = [:]
-        var nextID = 0
     }
     private let state = LockedState(State())
+    /// Leadership changes; `leading` changes inside its `publish`, so a new subscriber's replay of
+    /// the current state and later changes never cross.
+    private let changes = Broadcaster<Bool>()
 
     public init(api: any KubeAPI, configuration: Configuration, registry: MetricsRegistry? = nil, logger: Logger? = nil) {
         self.api = api
@@ -72,17 +73,7 @@ public final class LeaderElector: Sendable {
     /// Leadership changes: `true` when this instance starts leading, `false` when it stops.
     /// The current state is delivered first.
     public func leadershipChanges() -> AsyncStream<Bool> {
-        let (stream, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .unbounded)
-        let id = state.withLock { state in
-            continuation.yield(state.leading)
-            state.nextID += 1
-            state.listeners[state.nextID] = continuation
-            return state.nextID
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.listeners.removeValue(forKey: id) }
-        }
-        return stream
+        changes.stream(replay: { [state.withLock { $0.leading }] })
     }
 
     /// Campaigns and renews until cancelled; releases the lease on the way out when leading.
@@ -133,12 +124,7 @@ public final class LeaderElector: Sendable {
             if configuration.releaseOnCancel { await Task(executorPreference: executor) { await self.release() }.value }
             setLeading(false)
         }
-        let listeners = state.withLock { state in
-            let listeners = Array(state.listeners.values)
-            state.listeners.removeAll()
-            return listeners
-        }
-        for listener in listeners { listener.finish() }
+        changes.finish()
     }
 
     /// `tryAcquireOrRenew`, given up (false) at `deadline`. The attempt is cancelled then, and not
@@ -166,13 +152,14 @@ public final class LeaderElector: Sendable {
     }
 
     private func setLeading(_ leading: Bool) {
-        let listeners: [AsyncStream<Bool>.Continuation] = state.withLock { state in
-            guard state.leading != leading else { return [] }
-            state.leading = leading
-            return Array(state.listeners.values)
+        changes.publish {
+            state.withLock { state in
+                guard state.leading != leading else { return [] }
+                state.leading = leading
+                return [leading]
+            }
         }
         gauge?.set(leading ? 1.0 : 0.0)
-        for listener in listeners { listener.yield(leading) }
     }
 
     private var leaseSeconds: Int64 { Int64((configuration.leaseDuration / .seconds(1)).rounded(.up)) }

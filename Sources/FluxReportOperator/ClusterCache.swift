@@ -66,7 +66,7 @@ public final class ClusterCache: Sendable {
         }
         deployments = Informer(
             api: api, resource: .deployments,
-            options: InformerOptions(namespace: namespace, labelSelector: FluxKinds.partOfSelector), logger: logger
+            options: WatcherOptions(namespace: namespace, labelSelector: FluxKinds.partOfSelector), logger: logger
         ) { DeploymentInfo(json: $0) }
         nodes = Informer(api: api, resource: .nodes, logger: logger) { _ in NodeMarker() }
         let requests = RequestObservations()
@@ -75,7 +75,7 @@ public final class ClusterCache: Sendable {
             api: api, resource: .fluxReports,
             // One small object, and the way users ask for a report: after an outage it must notice
             // a `requestedAt` within seconds, not after a backoff grown to half a minute.
-            options: InformerOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)",
+            options: WatcherOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)",
                                      backoff: Backoff(initial: .milliseconds(200), max: .seconds(5))),
             logger: logger
         ) { json in
@@ -310,7 +310,7 @@ public final class ClusterCache: Sendable {
 
     private func startInstances(_ resource: GroupVersionResource) {
         let informer = Informer<FluxInstanceInfo>(
-            api: api, resource: resource, options: InformerOptions(namespace: namespace), logger: logger
+            api: api, resource: resource, options: WatcherOptions(namespace: namespace), logger: logger
         ) { FluxInstanceInfo(json: $0) }
         informer.addHandler(replay: false) { [weak self] _ in self?.onChange(.instances) }
         watchHealth(informer)

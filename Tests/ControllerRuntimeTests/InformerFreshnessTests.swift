@@ -12,7 +12,7 @@ struct InformerFreshnessTests {
     static let glacialBackoff = Backoff(initial: .seconds(600), max: .seconds(600), jitter: 0)
 
     static func started(_ api: FakeKubeAPI, backoff: Backoff) async -> (Informer<Slim>, Task<Void, Never>) {
-        let informer = Informer<Slim>(api: api, resource: T.widgets, options: InformerOptions(backoff: backoff, expiryBackoff: backoff),
+        let informer = Informer<Slim>(api: api, resource: T.widgets, options: WatcherOptions(backoff: backoff, expiryBackoff: backoff),
                                       transform: T.slim)
         let run = Task { await informer.run() }
         await informer.waitForSync()

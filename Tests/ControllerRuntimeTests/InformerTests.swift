@@ -37,7 +37,7 @@ struct InformerTests {
     @Test func listsPaginatedThenWatchesWithoutRelisting() async throws {
         let api = FakeKubeAPI()
         for i in 0..<1234 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", Int64(i)), options: WriteOptions()) }
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff), transform: Self.slim)
         let run = Task { await informer.run() }
         await informer.waitForSync()
         #expect(informer.hasSynced)
@@ -63,7 +63,7 @@ struct InformerTests {
     @Test func eventsStreamReportsAddsUpdatesDeletes() async throws {
         let api = FakeKubeAPI()
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "a", 1), options: WriteOptions())
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff), transform: Self.slim)
         let run = Task { await informer.run() }
         await informer.waitForSync()
         let events = informer.events()
@@ -87,7 +87,7 @@ struct InformerTests {
     @Test func relistAfterGoneComputesDeletions() async throws {
         let api = FakeKubeAPI()
         for i in 0..<10 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", 0), options: WriteOptions()) }
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff), transform: Self.slim)
         let deletions = LockedState<[String]>([])
         informer.addHandler { event in
             if case .deleted(let object) = event { deletions.withLock { $0.append(object.key) } }
@@ -113,7 +113,7 @@ struct InformerTests {
             KubeAPIError(reason: .tooManyRequests, code: 429, message: "slow down", retryAfter: .milliseconds(30)),
             KubeAPIError(reason: .serverError, code: 500, message: "oops"),
         ])
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff), transform: Self.slim)
         let started = ContinuousClock.now
         let run = Task { await informer.run() }
         await informer.waitForSync()
@@ -128,7 +128,7 @@ struct InformerTests {
         let api = FakeKubeAPI()
         for i in 0..<3 { _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", 0), options: WriteOptions()) }
         let slow = Backoff(initial: .milliseconds(200), max: .milliseconds(200), jitter: 0)
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: slow), transform: Self.slim)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: slow), transform: Self.slim)
         // Health flips are announced once each way, not once per failed attempt.
         let flips = LockedState<[Bool]>([])
         informer.onHealthChange { failing in flips.withLock { $0.append(failing) } }
@@ -158,7 +158,7 @@ struct InformerTests {
         let api = FakeKubeAPI()
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "small", 1), options: WriteOptions())
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "large", 100), options: WriteOptions())
-        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: InformerOptions(backoff: Self.fastBackoff)) { object in
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff)) { object in
             (object[path: "spec", "value"].int ?? 0) < 50 ? Self.slim(object) : nil
         }
         let run = Task { await informer.run() }
@@ -177,7 +177,7 @@ struct InformerTests {
     @Test func storeConvergesUnderChurn() async throws {
         let api = FakeKubeAPI()
         let informer = Informer<Slim>(api: api, resource: Self.widgets,
-                                      options: InformerOptions(pageSize: 50, backoff: Self.fastBackoff), transform: Self.slim)
+                                      options: WatcherOptions(pageSize: 50, backoff: Self.fastBackoff), transform: Self.slim)
         let run = Task { await informer.run() }
         var rng = TestRandom()
         var names: [String] = []
@@ -219,7 +219,7 @@ struct InformerTests {
         let api = FakeKubeAPI()
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "a", 1), options: WriteOptions())
         let set = InformerSet(api: api)
-        let informer: Informer<Slim>? = set.start(Self.widgets, options: InformerOptions(backoff: Self.fastBackoff), transform: Self.slim)
+        let informer: Informer<Slim>? = set.start(Self.widgets, options: WatcherOptions(backoff: Self.fastBackoff), transform: Self.slim)
         let again: Informer<Slim>? = set.start(Self.widgets, transform: Self.slim)
         #expect(informer != nil)
         #expect(informer === again)

@@ -38,7 +38,7 @@ struct KubeSimIntegrationTests {
     @Test func informerConvergesUnderChurnOverHTTP() async throws {
         let (sim, client) = try await Self.start()
         let informer = Informer<Slim>(api: client, resource: .configMaps,
-                                      options: InformerOptions(namespace: "default", pageSize: 50,
+                                      options: WatcherOptions(namespace: "default", pageSize: 50,
                                                                backoff: Backoff(initial: .milliseconds(10), max: .milliseconds(100), jitter: 0.2)),
                                       transform: Self.slim)
         let run = Task { await informer.run() }

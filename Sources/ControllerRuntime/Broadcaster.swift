@@ -1,0 +1,86 @@
+import KubeCore
+
+/// Fans a sequence of values out to subscribers, async streams or callbacks, each of which sees
+/// every value published after it subscribed, in publication order (the informer's event fan-out,
+/// leadership changes).
+///
+/// A subscriber may start with a replay of the current state. The replay is taken under the
+/// broadcaster's lock, and `publish` changes the state and picks the subscribers to tell under the
+/// same lock, so a subscriber never misses a change nor sees one twice: a change made before it
+/// subscribed is in its replay, a later one is delivered to it. Delivery happens after the lock is
+/// released, on the publisher's task;
+/// with one publishing task (an informer's loop, an elector's loop) every subscriber sees the
+/// values in the order they were published.
+public final class Broadcaster<Value: Sendable>: Sendable {
+    private struct Subscriber {
+        var stream: AsyncStream<Value>.Continuation?
+        var handler: (@Sendable (Value) -> Void)?
+    }
+
+    private struct State {
+        var nextID = 0
+        var subscribers: [Int: Subscriber] = [:]
+    }
+
+    private let state = LockedState(State())
+
+    public init() {}
+
+    /// Number of current subscribers.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// A stream of the values published from now on, preceded by `replay()` (called under the lock).
+    /// The stream ends when the broadcaster finishes; dropping it unsubscribes.
+    public func stream(replay: () -> [Value] = { [] }) -> AsyncStream<Value> {
+        let (stream, continuation) = AsyncStream<Value>.makeStream(bufferingPolicy: .unbounded)
+        let id: Int = state.withLock { state in
+            for value in replay() { continuation.yield(value) }
+            state.nextID += 1
+            state.subscribers[state.nextID] = Subscriber(stream: continuation)
+            return state.nextID
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Calls `handler` with `replay()` (under the lock, so no later value can overtake it), then
+    /// with every value published, on the publisher's task with no lock held. Keep it short: the
+    /// next value waits for it.
+    public func addHandler(replay: () -> [Value] = { [] }, _ handler: @escaping @Sendable (Value) -> Void) {
+        state.withLock { state in
+            for value in replay() { handler(value) }
+            state.nextID += 1
+            state.subscribers[state.nextID] = Subscriber(handler: handler)
+        }
+    }
+
+    /// Runs `change` under the lock (no subscription interleaves with it) and delivers the values it
+    /// returns to every subscriber there was when it ran.
+    public func publish(_ change: () -> [Value]) {
+        let (values, subscribers) = state.withLock { state -> ([Value], [Subscriber]) in
+            let values = change()
+            return (values, values.isEmpty ? [] : Array(state.subscribers.values))
+        }
+        for subscriber in subscribers {
+            for value in values {
+                subscriber.stream?.yield(value)
+                subscriber.handler?(value)
+            }
+        }
+    }
+
+    public func publish(_ value: Value) { publish { [value] } }
+
+    /// Ends every stream and drops every handler (the publisher stopped). A later subscriber is
+    /// served again, should publishing resume.
+    public func finish() {
+        let streams = state.withLock { state in
+            let streams = state.subscribers.values.compactMap(\.stream)
+            state.subscribers.removeAll()
+            return streams
+        }
+        for stream in streams { stream.finish() }
+    }
+}

@@ -1,0 +1,389 @@
+import KubeCore
+import Logging
+import Synchronization
+
+/// How a watcher lists and watches.
+public struct WatcherOptions: Sendable {
+    /// Only this namespace (nil: all namespaces).
+    public var namespace: String?
+    public var labelSelector: String?
+    public var fieldSelector: String?
+    /// LIST page size.
+    public var pageSize: Int
+    /// Server-side watch timeout, picked at random in this range for each watch (client-go: 5–10 min).
+    public var watchTimeoutSeconds: ClosedRange<Int>
+    /// Delay before retrying after an error (client-go: 800 ms doubling to 30 s, jittered).
+    public var backoff: Backoff
+    /// Delay before relisting after `410 Gone`: spreads the relists of every informer (and replica)
+    /// after a compaction, without inheriting an error backoff grown to half a minute.
+    public var expiryBackoff: Backoff
+
+    public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
+                watchTimeoutSeconds: ClosedRange<Int> = 300...600, backoff: Backoff = Backoff(),
+                expiryBackoff: Backoff = Backoff(initial: .milliseconds(200), max: .seconds(5))) {
+        self.expiryBackoff = expiryBackoff
+        self.namespace = namespace
+        self.labelSelector = labelSelector
+        self.fieldSelector = fieldSelector
+        self.pageSize = pageSize
+        self.watchTimeoutSeconds = watchTimeoutSeconds
+        self.backoff = backoff
+    }
+}
+
+/// Turns LIST + WATCH of one resource into a stream of `WatcherEvent`s, riding out everything the
+/// API server does (kube-rs `watcher`): it resumes a watch that ends from the last resourceVersion
+/// seen (bookmarks keep it fresh), relists after `410 Gone` on its own short jittered backoff,
+/// backs off after errors (`Retry-After` for 429), and relists early when asked to.
+///
+/// It keeps no objects: each is transformed as it arrives and handed on, and its JSON dropped. It
+/// does keep what a reader of a cache built from it needs to judge freshness (`covers`) and health
+/// (`failure`, `onHealthChange`).
+public final class Watcher<Object: Sendable>: Sendable {
+    public let resource: GroupVersionResource
+    private let api: any KubeAPI
+    private let options: WatcherOptions
+    private let transform: @Sendable (JSONValue) -> Object?
+    private let logger: Logger
+
+    private let freshness = LockedState(Freshness())
+    /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
+    private struct Freshness {
+        /// When the running watch was started after the last interruption; nil while listing or backing off.
+        var upSince: ContinuousClock.Instant?
+        /// Events were or may have been missed (error, 410), and no watch has run since.
+        var disrupted = false
+        /// Start of the last LIST that completed: its snapshot has every change accepted before.
+        var lastListStartedAt: ContinuousClock.Instant?
+        /// A LIST starting at or after this instant was asked for (`requestRelist(after:)`).
+        var relistRequestedAt: ContinuousClock.Instant?
+        /// Ends the current watch or backoff early so the loop relists.
+        var interrupt: (@Sendable () -> Void)?
+    }
+    private let lists = Atomic<Int>(0)
+    private let watches = Atomic<Int>(0)
+    private let lastRV = LockedState<String>("")
+    private let health = LockedState(Health())
+
+    /// Why a cache fed by this watcher may be stale: the LIST it needs keeps failing, or the watch
+    /// failed several times in a row without delivering anything.
+    private struct Health {
+        var listFailing = false
+        var consecutiveFailures = 0
+        var lastError: String?
+        var handlers: [@Sendable (_ failing: Bool) -> Void] = []
+
+        var isFailing: Bool { listFailing || consecutiveFailures >= watchFailureThreshold }
+    }
+
+    /// Watch failures in a row (with no event in between) before the watcher counts as failing; a
+    /// single dropped watch that resumes at once is routine, not a failure.
+    public static var watchFailureThreshold: Int { 3 }
+
+    public init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
+                logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
+        self.api = api
+        self.resource = resource
+        self.options = options
+        self.transform = transform
+        self.logger = logger ?? Logger(label: "watcher.\(resource)")
+    }
+
+    // MARK: state
+
+    /// LIST calls made so far (each page counts once).
+    public var listCount: Int { lists.load(ordering: .relaxed) }
+    /// WATCH calls made so far.
+    public var watchCount: Int { watches.load(ordering: .relaxed) }
+    /// The last resourceVersion handed on (of a LIST or a watch event).
+    public var lastSyncResourceVersion: String { lastRV.withLock { $0 } }
+
+    /// Non-nil while the stream cannot follow the server: the needed LIST is failing, or the watch
+    /// failed `watchFailureThreshold` times in a row.
+    public var failure: String? {
+        health.withLock { h in
+            guard h.isFailing else { return nil }
+            return h.lastError.map { "\(h.listFailing ? "list" : "watch") failed: \($0)" }
+        }
+    }
+
+    /// The last list/watch error, kept until the watch delivers again.
+    public var lastError: String? { health.withLock { $0.lastError } }
+
+    /// Calls `handler` each time `failure` turns non-nil (true) or back to nil (false), and (false)
+    /// each time the watch runs again after an error or a relist, on the watcher's task: a reader
+    /// that reports cache health learns of a recovery at once instead of at its next retry.
+    public func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void) {
+        health.withLock { $0.handlers.append(handler) }
+    }
+
+    /// A watch is running: what has been handed on is not known to be behind.
+    public var isWatching: Bool { freshness.withLock { $0.upSince != nil } }
+
+    /// Whether what has been handed on meets `requirement` (for `.asOf`: the applied
+    /// resourceVersion is at least the wanted one, or a LIST started after the instant completed,
+    /// or a watch has run without interruption since before it). Says nothing of an initial sync:
+    /// that is the reader's to know.
+    public func covers(_ requirement: CacheRequirement) -> Bool {
+        switch requirement {
+        case .live:
+            return isWatching
+        case .asOf(let instant, let resourceVersion):
+            if let wanted = resourceVersion.flatMap({ Int64($0) }), let applied = Int64(lastSyncResourceVersion), applied >= wanted {
+                return true
+            }
+            return freshness.withLock { f in
+                if let listed = f.lastListStartedAt, listed >= instant { return true }
+                if let up = f.upSince, up <= instant { return true }
+                return false
+            }
+        }
+    }
+
+    /// Asks for a LIST that starts at or after `instant`: the current watch or backoff ends early
+    /// and the watcher relists once (a `requestedAt` after an outage skips the retry delay).
+    public func requestRelist(after instant: ContinuousClock.Instant) {
+        let interrupt = freshness.withLock { f -> (@Sendable () -> Void)? in
+            if let listed = f.lastListStartedAt, listed >= instant { return nil }
+            if let requested = f.relistRequestedAt, requested >= instant { return nil }
+            f.relistRequestedAt = instant
+            return f.interrupt
+        }
+        logger.debug("relist requested", metadata: ["resource": "\(resource)", "interrupting": "\(interrupt != nil)"])
+        interrupt?()
+    }
+
+    // MARK: running
+
+    /// The events as an async stream; the watcher runs while the stream is consumed.
+    public func stream() -> AsyncStream<WatcherEvent<Object>> {
+        AsyncStream { continuation in
+            let task = Task { await self.run { continuation.yield($0) }; continuation.finish() }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Lists and watches until the task is cancelled, calling `sink` for every event, one at a
+    /// time and in order (on this task or, for a watch, on a child task it awaits). The freshness
+    /// state (`covers`, `lastSyncResourceVersion`) moves only after `sink` returns, so whatever
+    /// `sink` feeds is never older than what `covers` claims.
+    public func run(_ sink: @escaping @Sendable (WatcherEvent<Object>) -> Void) async {
+        var backoff = options.backoff
+        var quickEnds = Backoff(initial: .milliseconds(100), max: .seconds(2), jitter: 0.5)
+        var expiries = options.expiryBackoff
+        var resourceVersion: String?
+        while !Task.isCancelled {
+            var listing = false
+            do {
+                // A relist asked for while this one ran needs another that starts after the request.
+                while resourceVersion == nil || relistDue() {
+                    try Task.checkCancellation()
+                    listing = true
+                    markDown(disrupted: false)  // the failure that led here, if any, marked it
+                    resourceVersion = try await relist(sink)
+                    listing = false
+                    recordHealthy()
+                }
+                markUp()
+                let started = ContinuousClock.now
+                let from = resourceVersion ?? ""
+                resourceVersion = try await interruptible { try await self.watch(from: from, sink) }
+                // A normal end (server timeout): resume at once, unless the server keeps closing
+                // immediately, which would otherwise become a hot loop.
+                if ContinuousClock.now - started < .seconds(1) {
+                    // Its own short backoff: the error backoff may have grown to half a minute,
+                    // and no watch runs while this waits.
+                    let delay = quickEnds.next()
+                    markDown(disrupted: false)  // no watch runs meanwhile; the resume replays what it misses
+                    try await interruptible { try await Task.sleep(for: delay) }
+                }
+            } catch is CancellationError {
+                if Task.isCancelled { break }
+                // Interrupted by `requestRelist`: the loop relists now.
+            } catch let error as KubeAPIError where error.reason == .gone {
+                // History compacted: relist, after a jittered delay so a compaction does not make
+                // every watcher of every replica relist at the same instant.
+                logger.debug("watch expired, relisting", metadata: ["resource": "\(resource)"])
+                resourceVersion = nil
+                markDown(disrupted: true)
+                if !(await pause(after: error, backoff: &expiries, quiet: true)) { break }
+            } catch let error as ResumableError {
+                resourceVersion = error.resourceVersion
+                markDown(disrupted: true)
+                recordFailure(error.underlying, listing: false)
+                if !(await pause(after: error.underlying, backoff: &backoff)) { break }
+            } catch {
+                markDown(disrupted: true)
+                recordFailure(error, listing: listing)
+                if !(await pause(after: error, backoff: &backoff)) { break }
+            }
+        }
+        markDown(disrupted: false)
+    }
+
+    private func relistDue() -> Bool {
+        freshness.withLock { f in
+            guard let requested = f.relistRequestedAt else { return false }
+            return f.lastListStartedAt.map { $0 < requested } ?? true
+        }
+    }
+
+    /// A watch is about to run; after an interruption, that is a recovery health handlers hear of.
+    private func markUp() {
+        let recovered = freshness.withLock { f -> Bool in
+            guard f.upSince == nil else { return false }
+            f.upSince = .now
+            defer { f.disrupted = false }
+            return f.disrupted
+        }
+        if recovered { notifyHealth(failing: false) }
+    }
+
+    /// The stream stops following the server (listing, backing off); `disrupted` when events may be missed.
+    private func markDown(disrupted: Bool) {
+        freshness.withLock { f in
+            f.upSince = nil
+            if disrupted { f.disrupted = true }
+        }
+    }
+
+    private func notifyHealth(failing: Bool) {
+        let handlers = health.withLock { $0.handlers }
+        for handler in handlers { handler(failing) }
+    }
+
+    private func recordFailure(_ error: any Error, listing: Bool) {
+        let text = (error as? KubeAPIError)?.description ?? "\(error)"
+        updateHealth { h in
+            h.listFailing = listing
+            h.consecutiveFailures += 1
+            h.lastError = text
+        }
+    }
+
+    /// Called for every watch event, so the common case (already healthy) only takes the lock.
+    private func recordHealthy() {
+        updateHealth { h in
+            if h.consecutiveFailures != 0 || h.listFailing {
+                h.listFailing = false
+                h.consecutiveFailures = 0
+                h.lastError = nil
+            }
+        }
+    }
+
+    private func updateHealth(_ change: (inout Health) -> Void) {
+        let flipped = health.withLock { h -> (failing: Bool, handlers: [@Sendable (Bool) -> Void])? in
+            let wasFailing = h.isFailing
+            change(&h)
+            return h.isFailing == wasFailing ? nil : (h.isFailing, h.handlers)
+        }
+        guard let flipped else { return }
+        // A failing watcher that recovers is announced here; the watch's return need not repeat it.
+        if !flipped.failing { freshness.withLock { $0.disrupted = false } }
+        for handler in flipped.handlers { handler(flipped.failing) }
+    }
+
+    /// Runs `body` in a child task that `requestRelist` may cancel; cancelling the watcher cancels it too.
+    private func interruptible<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let child = Task { try await body() }
+        freshness.withLock { $0.interrupt = { child.cancel() } }
+        if relistDue() { child.cancel() }
+        defer { freshness.withLock { $0.interrupt = nil } }
+        return try await withTaskCancellationHandler { try await child.value } onCancel: { child.cancel() }
+    }
+
+    /// Sleeps after a failure: `Retry-After` for 429, else the backoff. False when cancelled; true
+    /// early when a relist is requested meanwhile.
+    private func pause(after error: any Error, backoff: inout Backoff, quiet: Bool = false) async -> Bool {
+        let delay: Duration
+        if let apiError = error as? KubeAPIError, apiError.reason == .tooManyRequests, let retryAfter = apiError.retryAfter {
+            delay = retryAfter
+        } else {
+            delay = backoff.next()
+        }
+        let metadata: Logger.Metadata = ["resource": "\(resource)", "error": "\(error)", "after": "\(delay)"]
+        if let apiError = error as? KubeAPIError, apiError.needsUserAction {
+            // Retrying will not help until someone fixes credentials, RBAC or the CA: say so loudly.
+            logger.error("list/watch failed: the API server refuses this client; retrying", metadata: metadata)
+        } else if !quiet {
+            logger.info("list/watch failed, retrying", metadata: metadata)
+        }
+        do {
+            try await interruptible { try await Task.sleep(for: delay) }
+            return true
+        } catch {
+            return !Task.isCancelled
+        }
+    }
+
+    /// A watch failure after some events were handed on: resume from where it got to.
+    private struct ResumableError: Error {
+        var underlying: any Error
+        var resourceVersion: String
+    }
+
+    /// Full paginated LIST, streamed as `.initStarted`, `.initApply`…, `.initDone`.
+    private func relist(_ sink: (WatcherEvent<Object>) -> Void) async throws -> String {
+        var listOptions = ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
+                                      limit: options.pageSize)
+        let listStarted = ContinuousClock.now
+        logger.trace("listing", metadata: ["resource": "\(resource)"])
+        var resourceVersion = ""
+        var count = 0
+        sink(.initStarted)
+        repeat {
+            try Task.checkCancellation()
+            lists.add(1, ordering: .relaxed)
+            let page = try await api.list(resource, namespace: options.namespace, options: listOptions)
+            for item in page.items {
+                if let object = transform(item) {
+                    sink(.initApply(key: item.objectKey, object: object))
+                    count += 1
+                }
+            }
+            resourceVersion = page.resourceVersion
+            listOptions.continueToken = page.continueToken
+        } while listOptions.continueToken?.isEmpty == false
+        sink(.initDone(resourceVersion: resourceVersion))
+        lastRV.withLock { $0 = resourceVersion }
+        freshness.withLock { f in
+            f.lastListStartedAt = listStarted
+            if let requested = f.relistRequestedAt, requested <= listStarted { f.relistRequestedAt = nil }
+        }
+        logger.trace("listed", metadata: ["resource": "\(resource)", "items": "\(count)", "resourceVersion": "\(resourceVersion)"])
+        return resourceVersion
+    }
+
+    /// One WATCH; returns the resourceVersion to resume from when the stream ends normally.
+    private func watch(from resourceVersion: String, _ sink: @Sendable (WatcherEvent<Object>) -> Void) async throws -> String {
+        var current = resourceVersion
+        let timeout = Int.random(in: options.watchTimeoutSeconds)
+        let watchOptions = WatchOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
+                                        resourceVersion: resourceVersion, allowWatchBookmarks: true, timeoutSeconds: timeout)
+        watches.add(1, ordering: .relaxed)
+        do {
+            for try await event in api.watch(resource, namespace: options.namespace, options: watchOptions) {
+                try Task.checkCancellation()
+                recordHealthy()
+                switch event.type {
+                case .added, .modified: sink(.applied(key: event.object.objectKey, object: transform(event.object)))
+                case .deleted: sink(.deleted(key: event.object.objectKey))
+                case .bookmark, .error: break
+                }
+                if event.type != .error, let version = event.object.resourceVersion, !version.isEmpty {
+                    current = version
+                    lastRV.withLock { $0 = version }
+                }
+            }
+        } catch let error as KubeAPIError where error.reason == .gone {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw ResumableError(underlying: error, resourceVersion: current)
+        }
+        return current
+    }
+}

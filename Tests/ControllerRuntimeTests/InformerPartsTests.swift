@@ -1,0 +1,215 @@
+import KubeCore
+import KubeFake
+import Testing
+@testable import ControllerRuntime
+
+/// The informer's three parts, each used alone: the `Reflector` fed by hand, the `Broadcaster`
+/// without any cache, the `Watcher` as a plain stream without a store.
+@Suite("Informer parts")
+struct InformerPartsTests {
+    struct Item: Sendable, Equatable {
+        var key: String
+        var value: Int
+    }
+
+    // MARK: Reflector
+
+    @Test("Reflector: random watcher events, aborted inits included, keep the store equal to a model, and its changes replay the store (seeded)")
+    func reflectorMatchesModel() {
+        for _ in 0..<20 {
+            var rng = TestRandom()
+            let reflector = Reflector<Item>()
+            var model: [String: Item] = [:]          // what the store must hold
+            var pending: [String: Item]?             // an init in progress
+            var view: [String: Item] = [:]           // a subscriber's copy, built only from the changes
+            for step in 0..<600 {
+                let key = "ns/k\(rng.next() % 16)"
+                let item = Item(key: key, value: Int(rng.next() % 1000))
+                let event: WatcherEvent<Item>
+                switch rng.next() % 10 {
+                case 0: event = .initStarted
+                case 1, 2: event = pending == nil ? .applied(key: key, object: item) : .initApply(key: key, object: item)
+                case 3: event = pending == nil ? .deleted(key: key) : .initDone(resourceVersion: "\(step)")
+                case 4: event = .applied(key: key, object: nil)
+                case 5: event = .deleted(key: key)
+                default: event = .applied(key: key, object: item)
+                }
+                // The model: an init replaces the state only when done; a new init drops an unfinished one.
+                switch event {
+                case .initStarted: pending = [:]
+                case .initApply(let key, let object): pending?[key] = object
+                case .initDone:
+                    model = pending ?? [:]
+                    pending = nil
+                case .applied(let key, let object?): model[key] = object
+                case .applied(let key, nil), .deleted(let key): model[key] = nil
+                }
+                let changes = reflector.apply(event)
+                for change in changes {
+                    switch change {
+                    case .added(let object):
+                        #expect(view[object.key] == nil, "\(rng) step \(step): added \(object.key) already present")
+                        view[object.key] = object
+                    case .updated(let old, let new):
+                        #expect(view[old.key] == old, "\(rng) step \(step): update's old value is not the previous one")
+                        view[new.key] = new
+                    case .deleted(let object):
+                        #expect(view[object.key] == object, "\(rng) step \(step): deleted value is not the previous one")
+                        view[object.key] = nil
+                    }
+                }
+                let stored = reflector.store.withItems { $0 }
+                #expect(stored == model, "\(rng) step \(step) after \(event)")
+                #expect(view == stored, "\(rng) step \(step): the changes do not replay the store")
+                if stored != model || view != stored { return }
+            }
+        }
+    }
+
+    @Test("Reflector: readers never see half an init")
+    func initIsSwappedWhole() {
+        let reflector = Reflector<Item>()
+        reflector.apply(.applied(key: "a", object: Item(key: "a", value: 1)))
+        reflector.apply(.initStarted)
+        reflector.apply(.initApply(key: "b", object: Item(key: "b", value: 2)))
+        #expect(reflector.store.keys == ["a"])
+        let changes = reflector.apply(.initDone(resourceVersion: "9"))
+        #expect(reflector.store.keys == ["b"])
+        #expect(changes.count == 2)
+    }
+
+    // MARK: Broadcaster
+
+    @Test("Broadcaster: subscribers joining at random moments of a concurrent publisher see replay + deliveries = every value, once, in order (seeded)")
+    func broadcasterNeitherLosesNorRepeats() async {
+        var rng = TestRandom()
+        let total = 5000
+        let broadcaster = Broadcaster<Int>()
+        let published = LockedState<[Int]>([])
+        let publisher = Task {
+            for value in 0..<total {
+                broadcaster.publish {
+                    published.withLock { $0.append(value) }
+                    return [value]
+                }
+                if value % 16 == 0 { await Task.yield() }
+            }
+        }
+        // Handlers and streams, subscribed while the publisher runs, each replaying the state so far.
+        var handlers: [LockedState<[Int]>] = []
+        var streams: [AsyncStream<Int>] = []
+        for _ in 0..<24 {
+            if rng.next() % 2 == 0 {
+                let seen = LockedState<[Int]>([])
+                broadcaster.addHandler(replay: { published.withLock { $0 } }) { value in seen.withLock { $0.append(value) } }
+                handlers.append(seen)
+            } else {
+                streams.append(broadcaster.stream(replay: { published.withLock { $0 } }))
+            }
+            for _ in 0..<Int(rng.next() % 100) { await Task.yield() }
+        }
+        await publisher.value
+        broadcaster.finish()
+        for seen in handlers {
+            #expect(seen.withLock { $0 } == Array(0..<total), "\(rng): a handler lost or repeated a value")
+        }
+        for stream in streams {
+            var values: [Int] = []
+            for await value in stream { values.append(value) }
+            #expect(values == Array(0..<total), "\(rng): a stream lost or repeated a value (\(values.count) values)")
+        }
+    }
+
+    @Test("Broadcaster: finish ends streams; a dropped stream unsubscribes")
+    func broadcasterFinishAndDrop() async {
+        let broadcaster = Broadcaster<Int>()
+        do {
+            let dropped = broadcaster.stream()
+            _ = dropped
+        }
+        let kept = broadcaster.stream(replay: { [7] })
+        #expect(await ControllerTests.waitUntil { broadcaster.subscriberCount == 1 })
+        broadcaster.publish(8)
+        broadcaster.finish()
+        var values: [Int] = []
+        for await value in kept { values.append(value) }
+        #expect(values == [7, 8])
+        #expect(broadcaster.subscriberCount == 0)
+    }
+
+    // MARK: Watcher
+
+    static func item(_ object: JSONValue) -> Item? {
+        Item(key: object.objectKey, value: Int(object[path: "spec", "value"].int ?? 0))
+    }
+
+    @Test("Watcher alone: a stream of inits and changes that, applied to a plain dictionary, follows the server through drops, 410s and failed LISTs")
+    func watcherStreamFollowsTheServer() async throws {
+        var rng = TestRandom()
+        let api = FakeKubeAPI()
+        let widgets = InformerTests.widgets
+        for i in 0..<30 {
+            _ = try await api.create(widgets, namespace: "ns", object: InformerTests.widget("ns", "w\(i)", Int64(i)), options: WriteOptions())
+        }
+        let watcher = Watcher<Item>(api: api, resource: widgets,
+                                    options: WatcherOptions(pageSize: 7, backoff: InformerTests.fastBackoff, expiryBackoff: InformerTests.fastBackoff),
+                                    transform: Self.item)
+        // The consumer: a dictionary and the events' shape, nothing from the runtime.
+        let state = LockedState<(objects: [String: Item], pending: [String: Item]?, inits: Int, badOrder: Bool)>(([:], nil, 0, false))
+        let consumer = Task {
+            for await event in watcher.stream() {
+                state.withLock { s in
+                    switch event {
+                    case .initStarted: s.pending = [:]
+                    case .initApply(let key, let object):
+                        if s.pending == nil { s.badOrder = true }
+                        s.pending?[key] = object
+                    case .initDone:
+                        if s.pending == nil { s.badOrder = true }
+                        s.objects = s.pending ?? [:]
+                        s.pending = nil
+                        s.inits += 1
+                    case .applied(let key, let object):
+                        if s.pending != nil { s.badOrder = true }
+                        s.objects[key] = object
+                    case .deleted(let key):
+                        if s.pending != nil { s.badOrder = true }
+                        s.objects[key] = nil
+                    }
+                }
+            }
+        }
+        func truth() -> [String: Item] { api.objects(widgets).compactMapValues(Self.item) }
+        func converged() -> Bool { state.withLock { $0.objects } == truth() && watcher.isWatching }
+        #expect(await ControllerTests.waitUntil { converged() }, "\(rng)")
+        #expect(state.withLock { $0.inits } == 1)
+        for round in 0..<12 {
+            // Changes, then a fault while they are in flight.
+            for _ in 0..<5 {
+                let name = "w\(rng.next() % 40)"
+                if rng.next() % 3 == 0 {
+                    try? await api.delete(widgets, namespace: "ns", name: name)
+                } else if api.objects(widgets)["ns/\(name)"] != nil {
+                    _ = try await api.patch(widgets, namespace: "ns", name: name, patch: .merge(["spec": ["value": .int(Int64(round))]]),
+                                            subresource: nil, options: WriteOptions())
+                } else {
+                    _ = try await api.create(widgets, namespace: "ns", object: InformerTests.widget("ns", name, Int64(round)), options: WriteOptions())
+                }
+            }
+            switch rng.next() % 3 {
+            case 0: api.dropWatches()
+            case 1:
+                api.compact()
+                api.dropWatches(error: KubeAPIError(reason: .gone, code: 410, message: "too old resource version"))
+            default:
+                api.failNextLists([KubeAPIError(reason: .serverError, code: 500, message: "injected")])
+                api.compact()
+                api.dropWatches(error: KubeAPIError(reason: .gone, code: 410, message: "too old resource version"))
+            }
+            #expect(await ControllerTests.waitUntil { converged() }, "\(rng) round \(round): the stream's state differs from the server")
+        }
+        #expect(!state.withLock { $0.badOrder }, "\(rng): an init's events were interleaved with watch events")
+        consumer.cancel()
+        await consumer.value
+    }
+}
