@@ -20,16 +20,11 @@ public struct SystemClock: RuntimeClock {
 
 /// A clock that only moves when `advance(by:)` is called: deterministic tests without sleeps.
 public final class ManualClock: RuntimeClock {
-    private struct Sleeper {
-        var id: Int
-        var deadline: Duration
-        var continuation: CheckedContinuation<Void, any Error>
-    }
     private struct State {
         var now: Duration = .zero
-        var nextID = 0
-        var sleepers: [Sleeper] = []
-        var cancelled: Set<Int> = []
+        /// Sleepers, resumed with true when their deadline is reached (false: cancelled).
+        var sleepers = Waiters<Bool>()
+        var deadlines: [Int: Duration] = [:]
     }
     private let state = LockedState(State())
 
@@ -41,44 +36,27 @@ public final class ManualClock: RuntimeClock {
     public var sleeperCount: Int { state.withLock { $0.sleepers.count } }
 
     public func advance(by delta: Duration) {
-        let due: [Sleeper] = state.withLock { state in
+        let due = state.withLock { state in
             state.now += delta
             let now = state.now
-            let due = state.sleepers.filter { $0.deadline <= now }
-            state.sleepers.removeAll { $0.deadline <= now }
+            let due = state.sleepers.removeAll { id in state.deadlines[id].map { $0 <= now } ?? true }
+            for waiter in due { state.deadlines[waiter.id] = nil }
             return due
         }
-        for sleeper in due { sleeper.continuation.resume() }
+        for sleeper in due { sleeper.resume(returning: true) }
     }
 
     public func sleep(until deadline: Duration) async throws {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow: (any Error)?? = state.withLock { state in
-                    if state.cancelled.remove(id) != nil { return .some(CancellationError()) }
-                    if state.now >= deadline { return .some(nil) }
-                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return .none
-                }
-                switch resumeNow {
-                case .some(.some(let error)): continuation.resume(throwing: error)
-                case .some(.none): continuation.resume()
-                case .none: break
-                }
-            }
-        } onCancel: {
-            let sleeper: Sleeper? = state.withLock { state in
-                if let index = state.sleepers.firstIndex(where: { $0.id == id }) {
-                    return state.sleepers.remove(at: index)
-                }
-                state.cancelled.insert(id)
-                return nil
-            }
-            sleeper?.continuation.resume(throwing: CancellationError())
+        var queuedAs: Int?
+        let fired = await state.suspend(
+            in: \.sleepers, ready: { $0.now >= deadline ? true : nil }, ifCancelled: false,
+            registered: { id, state in
+                queuedAs = id
+                state.deadlines[id] = deadline
+            })
+        guard fired else {
+            if let id = queuedAs { state.withLock { _ = $0.deadlines.removeValue(forKey: id) } }
+            throw CancellationError()
         }
     }
 }

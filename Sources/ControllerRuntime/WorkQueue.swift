@@ -9,11 +9,6 @@ import DequeModule
 /// - `addRateLimited` asks the rate limiter for the delay.
 /// - `get` returns nil once the queue is shut down (and, with drain, empty).
 public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
-    private struct Waiter {
-        var id: Int
-        var continuation: CheckedContinuation<Key?, Never>
-    }
-
     private struct State {
         var queue = Deque<Key>()
         var dirty = Set<Key>()
@@ -21,13 +16,12 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         var enqueuedAt: [Key: Duration] = [:]
         var startedAt: [Key: Duration] = [:]
         var delayed: [Key: Duration] = [:]
-        var waiters = Deque<Waiter>()
-        var cancelledWaiters = Set<Int>()
-        var nextWaiterID = 0
+        /// Idle `get`s; they exist only while the queue is empty.
+        var waiters = Waiters<Key?>()
         var shuttingDown = false
         var timerDeadline: Duration?
         var timer: Task<Void, Never>?
-        var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        var drainWaiters = Waiters<Void>()
     }
 
     public let name: String
@@ -49,11 +43,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// Queues the item unless it is already queued; if it is being processed it is queued again after `done`.
     public func add(_ item: Key) {
         let now = clock.now()
-        let waiter: (Waiter, Key)? = state.withLock { state in
+        let waiter = state.withLock { state in
             insert(item, now: now, into: &state)
             return popForWaiter(now: now, &state)
         }
-        if let (waiter, key) = waiter { waiter.continuation.resume(returning: key) }
+        if let (waiter, key) = waiter { waiter.resume(returning: key) }
     }
 
     /// Queues the item once `delay` has elapsed; an earlier pending time for the same item wins.
@@ -88,46 +82,19 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     /// The next item, waiting if none is ready; nil when shut down (after draining, if draining).
     public func get() async -> Key? {
-        let now = clock.now()
-        let immediate: Key?? = state.withLock { state in
+        await state.suspend(in: \.waiters, ready: { state -> Key?? in
+            let now = clock.now()
             promoteDue(now: now, &state)
             if let key = popFront(now: now, &state) { return .some(key) }
             if state.shuttingDown { return .some(nil) }
             return .none
-        }
-        if let immediate { return immediate }
-        let id = state.withLock { state in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Key?, Never>) in
-                let result: Key?? = state.withLock { state in
-                    if state.cancelledWaiters.remove(id) != nil { return .some(nil) }
-                    promoteDue(now: clock.now(), &state)
-                    if let key = popFront(now: clock.now(), &state) { return .some(key) }
-                    if state.shuttingDown { return .some(nil) }
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
-                    return .none
-                }
-                if let result { continuation.resume(returning: result) }
-            }
-        } onCancel: {
-            let waiter: Waiter? = state.withLock { state in
-                if let index = state.waiters.firstIndex(where: { $0.id == id }) {
-                    return state.waiters.remove(at: index)
-                }
-                state.cancelledWaiters.insert(id)
-                return nil
-            }
-            waiter?.continuation.resume(returning: nil)
-        }
+        }, ifCancelled: .some(nil))
     }
 
     /// Marks the item finished; if it was added meanwhile it goes back on the queue.
     public func done(_ item: Key) {
         let now = clock.now()
-        let (waiter, drained): ((Waiter, Key)?, [CheckedContinuation<Void, Never>]) = state.withLock { state in
+        let (waiter, drained) = state.withLock { state in
             state.processing.remove(item)
             if let started = state.startedAt.removeValue(forKey: item) {
                 metrics?.workDuration.record((now - started) / .seconds(1))
@@ -137,15 +104,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
                 state.enqueuedAt[item] = now
                 metrics?.depth.set(Double(state.queue.count))
             }
-            var drained: [CheckedContinuation<Void, Never>] = []
-            if state.processing.isEmpty, state.queue.isEmpty, !state.drainWaiters.isEmpty {
-                drained = state.drainWaiters
-                state.drainWaiters = []
-            }
+            let drained = state.processing.isEmpty && state.queue.isEmpty ? state.drainWaiters.removeAll() : []
             return (popForWaiter(now: now, &state), drained)
         }
-        if let (waiter, key) = waiter { waiter.continuation.resume(returning: key) }
-        for continuation in drained { continuation.resume() }
+        if let (waiter, key) = waiter { waiter.resume(returning: key) }
+        for waiter in drained { waiter.resume(returning: ()) }
     }
 
     // MARK: shutdown
@@ -157,18 +120,11 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
     /// queue is empty and every item being processed is `done`.
     public func shutDownWithDrain() async {
         beginShutDown(drain: true)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let finished = state.withLock { state in
-                if state.processing.isEmpty && state.queue.isEmpty { return true }
-                state.drainWaiters.append(continuation)
-                return false
-            }
-            if finished { continuation.resume() }
-        }
+        await state.suspend(in: \.drainWaiters, ready: { state in state.processing.isEmpty && state.queue.isEmpty ? () : nil })
     }
 
     private func beginShutDown(drain: Bool) {
-        let (waiters, timer): ([Waiter], Task<Void, Never>?) = state.withLock { state in
+        let (waiters, timer) = state.withLock { state in
             state.shuttingDown = true
             state.delayed.removeAll()
             state.dirty.removeAll()
@@ -178,14 +134,13 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
                 metrics?.depth.set(Double(0))
             }
             // Waiters only exist while the queue is empty, so waking them with nil loses nothing.
-            let waiters = Array(state.waiters)
-            state.waiters.removeAll()
+            let waiters = state.waiters.removeAll()
             let timer = state.timer
             state.timer = nil
             return (waiters, timer)
         }
         timer?.cancel()
-        for waiter in waiters { waiter.continuation.resume(returning: nil) }
+        for waiter in waiters { waiter.resume(returning: nil) }
     }
 
     public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
@@ -240,7 +195,7 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         return item
     }
 
-    private func popForWaiter(now: Duration, _ state: inout State) -> (Waiter, Key)? {
+    private func popForWaiter(now: Duration, _ state: inout State) -> (Waiters<Key?>.Waiter, Key)? {
         guard !state.waiters.isEmpty, let key = popFront(now: now, &state), let waiter = state.waiters.popFirst() else {
             return nil
         }
@@ -274,9 +229,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     private func fireTimer() {
         let now = clock.now()
-        let (ready, replaced): ([(Waiter, Key)], Task<Void, Never>?) = state.withLock { state in
+        let (ready, replaced): ([(Waiters<Key?>.Waiter, Key)], Task<Void, Never>?) = state.withLock { state in
             promoteDue(now: now, &state)
-            var ready: [(Waiter, Key)] = []
+            var ready: [(Waiters<Key?>.Waiter, Key)] = []
             while let pair = popForWaiter(now: now, &state) { ready.append(pair) }
             var replaced: Task<Void, Never>?
             if !state.shuttingDown, let next = state.delayed.values.min() {
@@ -290,6 +245,6 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
         }
         // The replaced timer is this one (already awake) or a stale one that must not fire again.
         replaced?.cancel()
-        for (waiter, key) in ready { waiter.continuation.resume(returning: key) }
+        for (waiter, key) in ready { waiter.resume(returning: key) }
     }
 }

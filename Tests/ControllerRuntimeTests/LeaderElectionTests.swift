@@ -5,9 +5,15 @@ import Testing
 
 @Suite("LeaderElection")
 struct LeaderElectionTests {
+    /// Timings far enough apart that each property is told from the next by seconds, not by
+    /// scheduling luck on a loaded 2-core machine: retries every 100 ms, a renew deadline of 2 s, a
+    /// lease of 3 s.
+    static let leaseDuration = Duration.seconds(3)
+    static let renewDeadline = Duration.seconds(2)
+
     static func config(_ identity: String, release: Bool = true) -> LeaderElector.Configuration {
         LeaderElector.Configuration(leaseName: "test-lease", namespace: "default", identity: identity,
-                                    leaseDuration: .seconds(1), renewDeadline: .milliseconds(800),
+                                    leaseDuration: leaseDuration, renewDeadline: renewDeadline,
                                     retryPeriod: .milliseconds(100), releaseOnCancel: release)
     }
 
@@ -26,9 +32,12 @@ struct LeaderElectionTests {
         runFirst.cancel()
         await runFirst.value
         let stopped = ContinuousClock.now
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { second.isLeader })
-        // Lease duration (1 s) after the last renewal it saw, plus one retry period.
-        #expect(ContinuousClock.now - stopped < .milliseconds(1500))
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
+        // Not before the lease expires (it was renewed at most a retry period before the stop),
+        // and then at its next retry (bounded loosely: a loaded machine delays a retry).
+        let tookOver = ContinuousClock.now - stopped
+        #expect(tookOver > Self.leaseDuration - .milliseconds(200), "took over after \(tookOver), before the lease expired")
+        #expect(tookOver < Self.leaseDuration * 2, "took over only after \(tookOver)")
         let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
         #expect(lease[path: "spec", "holderIdentity"].string == "two")
         #expect(lease[path: "spec", "leaseTransitions"].int == 1)
@@ -49,8 +58,10 @@ struct LeaderElectionTests {
         let released = try await api.get(.leases, namespace: "default", name: "test-lease")
         #expect(released[path: "spec", "holderIdentity"].string != "one")
         let stopped = ContinuousClock.now
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { second.isLeader })
-        #expect(ContinuousClock.now - stopped < .milliseconds(600))
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
+        // At its next retry, well before the released lease would have expired.
+        let tookOver = ContinuousClock.now - stopped
+        #expect(tookOver < Self.leaseDuration / 2, "took over only after \(tookOver)")
         runSecond.cancel()
         await runSecond.value
     }
@@ -64,9 +75,9 @@ struct LeaderElectionTests {
         let run = Task { await elector.run() }
         #expect(await ControllerTests.waitUntil { elector.isLeader })
         api.setFailWrites(true)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { !elector.isLeader })
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { !elector.isLeader })
         api.setFailWrites(false)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { elector.isLeader })
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { elector.isLeader })
         run.cancel()
         await run.value
         await listen.value
@@ -80,15 +91,16 @@ struct LeaderElectionTests {
         let elector = LeaderElector(api: api, configuration: Self.config("one"))
         let run = Task { await elector.run() }
         #expect(await ControllerTests.waitUntil { elector.isLeader })
-        // Every lease request now takes 5 s; the last renewal was at most one retry period (100 ms) ago.
-        api.leaseLatency.withLock { $0 = .seconds(5) }
+        // Every lease request now takes 30 s; the last renewal was at most one retry period (100 ms) ago.
+        api.leaseLatency.withLock { $0 = .seconds(30) }
         let stalled = ContinuousClock.now
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(4)) { !elector.isLeader })
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { !elector.isLeader })
         let lost = ContinuousClock.now - stalled
-        // Renew deadline 800 ms after the last renewal, plus scheduling slack; never the 5 s of the requests.
-        #expect(lost < .milliseconds(1500), "still leading \(lost) after the API server stalled")
+        // The safety property: leadership ends before the lease could expire for another replica
+        // (renew deadline 2 s after the last renewal, lease 3 s); never the 30 s of the requests.
+        #expect(lost < Self.leaseDuration, "still leading \(lost) after the API server stalled")
         api.leaseLatency.withLock { $0 = nil }
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(3)) { elector.isLeader })
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { elector.isLeader })
         run.cancel()
         await run.value
     }
@@ -116,7 +128,7 @@ struct LeaderElectionTests {
         runOne.cancel()
         _ = await runOne.result
         #expect(running.withLock { $0["one"] } == false)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(2)) { running.withLock { $0["two"] == true } })
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { running.withLock { $0["two"] == true } })
         runTwo.cancel()
         _ = await runTwo.result
         let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
