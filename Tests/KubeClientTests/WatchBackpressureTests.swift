@@ -54,7 +54,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         let rssGrowth = Self.residentBytes() - rssBefore
-        #expect(slowest < .milliseconds(750), "a GET took \(slowest) during the burst")
+        // A GET stalled behind the paused watch would not return at all while the consumer reads
+        // nothing; the bound is loose so a loaded machine (parallel suites, a Python TLS server)
+        // does not fail it.
+        #expect(slowest < .seconds(3), "a GET took \(slowest) during the burst")
         // 256 KiB in the client's buffer plus loopback socket buffers (a few MiB); the burst is ~40 MB.
         #expect(written < 16 << 20, "the server wrote \(written) bytes to a consumer that read one event")
         #expect(rssGrowth < 48 << 20, "resident memory grew by \(rssGrowth >> 20) MiB while the consumer read nothing")
@@ -108,7 +111,8 @@ import Testing
                 break
             }
         }
-        #expect(slowest < .milliseconds(1300), "a GET took \(slowest) while the watch was paused")
+        // 300 ms of server delay; a GET stalled behind the paused stream would not return at all.
+        #expect(slowest < .seconds(3), "a GET took \(slowest) while the watch was paused")
         #expect(stats()?.connections == 1)
         // Flow control: libcurl's stream window, not the ~40 MB burst.
         #expect(written < 36 << 20, "the server sent \(written) bytes to a consumer that read one event")
