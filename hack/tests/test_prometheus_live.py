@@ -30,6 +30,7 @@ import pytest
 import yaml
 
 from conftest import CHART_DIR, RELEASE, NAMESPACE, Process, deadline_loop, free_port, http_get, render
+from test_dashboards import queries
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
@@ -289,7 +290,7 @@ class Stack:
     def api(url: str):
         status, _, body = http_get(url, timeout=10)
         assert status == 200, f"{url}: HTTP {status}: {body[:500]!r}"
-        return json.loads(body)["data"] if url.split("?")[0].rstrip("/").split("/")[-3:-2] != ["v2"] else json.loads(body)
+        return json.loads(body)["data"]
 
     def query(self, expr: str) -> list[dict]:
         data = self.api(self.prom + "/api/v1/query?" + urllib.parse.urlencode({"query": expr}))
@@ -525,9 +526,6 @@ def substitute(expr: str, values: dict[str, str]) -> str:
 def test_every_dashboard_query_returns_data(stack, path):
     """With the failures in place (so the failing, suspended, drifted, stale and blocked panels have objects)."""
     assert stack.phase == "failing"
-    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-    from test_dashboards import queries
-
     board = json.loads(path.read_text())
     values = resolved_variables(stack, board)
     empty = []
@@ -544,7 +542,7 @@ def test_every_dashboard_query_returns_data(stack, path):
 def test_fleet_dashboard_shows_both_clusters(stack):
     board = json.loads((CHART_DIR / "dashboards" / "flux-fleet.json").read_text())
     values = resolved_variables(stack, board)
-    exprs = [substitute(e, values) for e in __import__("test_dashboards").queries(board) if not e.startswith("label_values(")]
+    exprs = [substitute(e, values) for e in queries(board) if not e.startswith("label_values(")]
     per_cluster = {name: sum(1 for line in c.metrics().splitlines() if line.startswith("flux_resource_info{"))
                    for name, c in stack.clusters.items()}
     total = next(e for e in exprs if e.startswith("count(flux_resource_info{") and "ready=" not in e and "suspended=" not in e)
