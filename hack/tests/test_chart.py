@@ -24,7 +24,7 @@ SCHEDULING = {
 EXTRAS = {
     "extraArgs": ["--kube-api-qps=80"],
     "extraEnv": [{"name": "TZ", "value": "UTC"}],
-    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True},
+    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True, "gotkResourceInfo": True},
     "eventsAddr": "http://notification-controller.flux-system.svc.cluster.local./",
 }
 COMBINATIONS = {
@@ -106,7 +106,8 @@ def test_default_args(chart):
                      "--metrics-addr=:8080", "--health-addr=:8081", "--kube-api-qps=50", "--kube-api-burst=300",
                      "--enable-leader-election"]:
         assert expected in args, args
-    assert not any(a.startswith(("--events-addr", "--metrics-object-labels", "--disable-gotk-metrics")) for a in args)
+    assert not any(a.startswith(("--events-addr", "--metrics-object-labels", "--disable-gotk-metrics", "--metrics-gotk-resource-info"))
+                   for a in args)
 
 
 def hardened(security: dict, pod_security: dict) -> None:
@@ -138,6 +139,7 @@ def test_values_reach_args(chart):
     assert "--metrics-object-labels=team,app.kubernetes.io/name" in args
     assert "--events-addr=http://notification-controller.flux-system.svc.cluster.local./" in args
     assert "--disable-gotk-metrics" in args
+    assert "--metrics-gotk-resource-info" in args
     assert args[-1] == "--kube-api-qps=80", "extraArgs come last so they win"
     assert {"name": "TZ", "value": "UTC"} in c["env"]
     assert [e["name"] for e in c["env"]][:2] == ["RUNTIME_NAMESPACE", "POD_NAME"]

@@ -137,7 +137,8 @@ class Cluster:
         self.operator = Process(f"operator-{self.starts}", [
             str(BUILD / "flux-report-operator"), "run", "--kubeconfig", str(self.kubeconfig), "--namespace", "flux-system",
             "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{free_port()}",
-            "--reporting-interval", "2s", "--stale-interval-factor", "1", "--enable-leader-election"], self.workdir)
+            "--reporting-interval", "2s", "--stale-interval-factor", "1", "--enable-leader-election",
+            "--metrics-gotk-resource-info"], self.workdir)
         for _ in deadline_loop(30, f"operator {self.name} to export the objects"):
             assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
             text = self.metrics()
@@ -363,7 +364,8 @@ EXPECTED_FIRING = {
     "FluxSyncFailing": objects(("a", "kustomization/flux-system", "flux-system"), keys=("cluster", "id", "namespace")),
     "FluxControllerNotReady": objects(("a", "kustomize-controller", "flux-system"), keys=("cluster", "name", "namespace")),
     "FluxReconcilerFailing": objects(("a", "apps", K, "podinfo"), ("a", "apps", K, "database"),
-                                     ("a", "flux-system", K, "flux-system"), ("b", "apps", K, "podinfo"), keys=OBJ),
+                                     ("a", "flux-system", K, "flux-system"), ("b", "apps", K, "podinfo"),
+                                     ("b", "apps", "GitRepository", "apps"), keys=OBJ),
     "FluxResourceStale": objects(("a", "apps", "GitRepository", "stale-src"), keys=OBJ),
     "FluxResourceSuspendedTooLong": objects(("a", "apps", K, "legacy"), keys=OBJ),
     "FluxHelmReleaseDrifted": objects(("a", "apps", "HelmRelease", "redis"), keys=OBJ),
@@ -371,19 +373,24 @@ EXPECTED_FIRING = {
     "FluxResourceFlapping": objects(("a", "HelmRelease"), keys=("cluster", "kind")),
     # The Flux guide's rule (seed) aggregates by (namespace, name, kind): the two podinfos are one alert.
     "ReconciliationFailure": objects(("Kustomization", "podinfo", "apps"), (K, "database", "apps"), (K, "backend", "apps"),
-                                     (K, "flux-system", "flux-system"), keys=GUIDE),
+                                     (K, "flux-system", "flux-system"), ("GitRepository", "apps", "apps"), keys=GUIDE),
     "KustomizationNotReady": objects(("a", "apps", "podinfo"), ("a", "apps", "database"), ("a", "apps", "backend"),
                                      ("a", "flux-system", "flux-system"), ("b", "apps", "podinfo"), keys=AZURE),
+    "GitRepositoryNotReady": objects(("b", "apps", "apps"), keys=AZURE),
     "FluxGuideReadyFalse": objects(("a", K, "apps", "podinfo"), ("a", K, "apps", "database"), ("a", K, "apps", "backend"),
-                                   ("a", K, "flux-system", "flux-system"), ("b", K, "apps", "podinfo"), keys=GOTK),
+                                   ("a", K, "flux-system", "flux-system"), ("b", K, "apps", "podinfo"),
+                                   ("b", "GitRepository", "apps", "apps"), keys=GOTK),
 }
-QUIET = {"FluxReportOperatorDown", "HelmReleaseNotReady", "GitRepositoryNotReady"}
+QUIET = {"FluxReportOperatorDown", "HelmReleaseNotReady"}
 
 
 def break_things(stack: Stack):
     a, b = stack.clusters["a"], stack.clusters["b"]
     for cluster in (a, b):
         cluster.set_ready(KS, "podinfo", ready("False", "BuildFailed", "kustomize build failed"))
+    # A failing source keeps serving its last artifact.
+    b.set_status(GIT, "apps", {"observedGeneration": 1, "artifact": {"revision": "main@sha1:abc", "lastUpdateTime": rfc3339()},
+                               "conditions": [ready("False", "GitOperationFailed", "failed to checkout and determine revision")]})
     a.set_ready(KS, "database", ready("False", "HealthCheckFailed", "timeout waiting for Deployment/apps/database"))
     a.set_ready(KS, "backend", ready("False", "DependencyNotReady", "dependency 'apps/database' is not ready"))
     a.set_ready(KS, "flux-system", ready("False", "BuildFailed", "sync failed"), namespace="flux-system")
@@ -415,7 +422,7 @@ def repair_things(stack: Stack):
     a, b = stack.clusters["a"], stack.clusters["b"]
     code, answer = a.client.request("DELETE", "/_sim/faults")
     assert code == 200, answer
-    b.load([o for o in healthy_objects() if o["metadata"]["name"] == "podinfo"])
+    b.load([o for o in healthy_objects() if o["metadata"]["name"] in ("podinfo", "apps")])
     a.load(healthy_objects())
     a.set_status(KS, "flux-system", stack.clusters["a"].saved["sync"], namespace="flux-system")
     a.set_status(("apps/v1", "Deployment"), "kustomize-controller", a.saved["deployment"], namespace="flux-system")
@@ -537,6 +544,53 @@ def test_every_dashboard_query_returns_data(stack, path):
         if not numbers or all(n != n for n in numbers):  # no series, or only NaN
             empty.append(expr)
     assert not empty, "queries without data:\n" + "\n".join(empty)
+
+
+# fluxcd/flux2-monitoring-example, monitoring/configs/dashboards/cluster.json ("Flux Cluster Stats",
+# uid flux-cluster, as stored at commit 1705e7b9): its variables and every panel's query, verbatim.
+FLUX_CLUSTER_STATS = {
+    "templating": {"list": [
+        {"name": "operator_namespace", "type": "query", "definition": "label_values(gotk_reconcile_condition, namespace)"},
+        {"name": "namespace", "type": "query", "definition": "label_values(gotk_resource_info,exported_namespace)"},
+    ]},
+    "with data": {
+        "Cluster Reconcilers": 'count(gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"Kustomization|HelmRelease"})',
+        "Failing Reconcilers": 'count(gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"Kustomization|HelmRelease", ready="False"})',
+        "Kubernetes Manifests Sources": 'count(gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"})',
+        "Failing Sources": 'count(gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"GitRepository|HelmRepository|Bucket|OCIRepository", ready="False"})',
+        "Cluster reconciliation readiness": 'gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"Kustomization|HelmRelease"}',
+        "Source acquisition readiness": 'gotk_resource_info{exported_namespace=~"$namespace", customresource_kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"}',
+    },
+    # Built on the Flux controllers' own reconcile histogram, which only the controllers can export.
+    "empty": {
+        "Reconciler ops avg. duration": 'sum(rate(gotk_reconcile_duration_seconds_sum{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"Kustomization|HelmRelease"}[5m])) by (kind)\n/\n  sum(rate(gotk_reconcile_duration_seconds_count{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"Kustomization|HelmRelease"}[5m])) by (kind)',
+        "Source ops avg. duration": 'sum(rate(gotk_reconcile_duration_seconds_sum{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"}[5m])) by (kind)\n/\n  sum(rate(gotk_reconcile_duration_seconds_count{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"}[5m])) by (kind)',
+        "Cluster reconciliation duration": 'sum(rate(gotk_reconcile_duration_seconds_sum{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"Kustomization|HelmRelease"}[5m])) by (kind, name)\n/\n  sum(rate(gotk_reconcile_duration_seconds_count{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"Kustomization|HelmRelease"}[5m])) by (kind, name)',
+        "Source acquisition duration": 'sum(rate(gotk_reconcile_duration_seconds_sum{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"}[5m])) by (kind, name)\n/\n  sum(rate(gotk_reconcile_duration_seconds_count{namespace=~"$operator_namespace",exported_namespace=~"$namespace",kind=~"GitRepository|HelmRepository|Bucket|OCIRepository"}[5m])) by (kind, name)',
+    },
+}
+
+
+def test_flux_cluster_stats_dashboard_has_data_with_gotk_resource_info(stack):
+    """With --metrics-gotk-resource-info, every panel of flux2-monitoring-example's "Flux Cluster Stats"
+    that does not read the controllers' gotk_reconcile_duration_seconds has data."""
+    assert stack.phase == "failing"
+    values = resolved_variables(stack, FLUX_CLUSTER_STATS)
+    for title, expr in FLUX_CLUSTER_STATS["with data"].items():
+        assert stack.query(substitute(expr, values)), f"{title}: {expr}"
+    for title, expr in FLUX_CLUSTER_STATS["empty"].items():
+        assert stack.query(substitute(expr, values)) == [], f"{title} has data: the test's premise changed"
+    # The counts are the two clusters' objects, and the table shows KSM's labels.
+    count = float(stack.query('count(gotk_resource_info{customresource_kind=~"Kustomization|HelmRelease"})')[0]["value"][1])
+    assert count == 2 * 7  # per cluster: the flux-system sync and the six apps Kustomizations and HelmReleases
+    failing = stack.query('gotk_resource_info{customresource_kind=~"GitRepository|HelmRepository|Bucket|OCIRepository", ready="False"}')
+    assert [(s["metric"]["cluster"], s["metric"]["name"]) for s in failing] == [("b", "apps")]
+    series = failing[0]["metric"]
+    assert {k: series.get(k) for k in ("customresource_group", "customresource_kind", "customresource_version",
+                                       "exported_namespace", "revision", "url", "namespace")} == {
+        "customresource_group": "source.toolkit.fluxcd.io", "customresource_kind": "GitRepository",
+        "customresource_version": "v1", "exported_namespace": "apps", "revision": "main@sha1:abc",
+        "url": "https://github.com/example/apps", "namespace": "flux-system"}
 
 
 def test_fleet_dashboard_shows_both_clusters(stack):

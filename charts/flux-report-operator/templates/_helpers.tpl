@@ -84,6 +84,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.metrics.disableGotkMetrics }}
 - --disable-gotk-metrics
 {{- end }}
+{{- if .Values.metrics.gotkResourceInfo }}
+- --metrics-gotk-resource-info
+{{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
 {{- end }}
