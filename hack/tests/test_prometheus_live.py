@@ -110,8 +110,9 @@ def healthy_objects() -> list[dict]:
 class Cluster:
     """KubeSim (the Flux v2.7.0 installation, a FluxInstance, the objects above) and the operator."""
 
-    def __init__(self, name: str, workdir: pathlib.Path):
+    def __init__(self, name: str, workdir: pathlib.Path, extra_args: tuple[str, ...] = ()):
         self.name = name
+        self.extra_args = extra_args
         self.workdir = workdir / name
         self.workdir.mkdir()
         self.kubeconfig = self.workdir / "kubeconfig"
@@ -138,7 +139,7 @@ class Cluster:
             str(BUILD / "flux-report-operator"), "run", "--kubeconfig", str(self.kubeconfig), "--namespace", "flux-system",
             "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{free_port()}",
             "--reporting-interval", "2s", "--stale-interval-factor", "1", "--enable-leader-election",
-            "--metrics-gotk-resource-info"], self.workdir)
+            "--metrics-gotk-resource-info", *self.extra_args], self.workdir)
         for _ in deadline_loop(30, f"operator {self.name} to export the objects"):
             assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
             text = self.metrics()
