@@ -644,3 +644,23 @@ def test_operator_down_fires_and_resolves(stack):
     for _ in deadline_loop(30, "FluxReportOperatorDown to resolve", interval=0.25):
         if "FluxReportOperatorDown" not in stack.firing() and "FluxReportOperatorDown" not in stack.alertmanager_active():
             break
+
+
+def test_operator_logs_use_flux_json_keys(stack):
+    """The Flux Loki dashboard's `| json | level=~"info|error"` queries: every line of both operators'
+    logs (through the failures, the recovery and the restart above) is one JSON object with Flux's
+    controller keys `level`, `ts`, `msg` (and `error` on error lines)."""
+    lines = 0
+    levels: set[str] = set()
+    for cluster in stack.clusters.values():
+        for log in sorted(cluster.workdir.glob("operator-*.log")):
+            for raw in log.read_text().splitlines():
+                record = json.loads(raw)
+                lines += 1
+                assert isinstance(record.get("msg"), str) and record["msg"], raw
+                assert record.get("level") in ("debug", "info", "warn", "error"), raw
+                assert time.strptime(record["ts"][:19], "%Y-%m-%dT%H:%M:%S") and record["ts"].endswith("Z"), raw
+                if record["level"] == "error":
+                    assert isinstance(record.get("error"), str) and record["error"], raw
+                levels.add(record["level"])
+    assert lines >= 20 and "info" in levels
