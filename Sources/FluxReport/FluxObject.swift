@@ -55,13 +55,15 @@ public struct FluxObject: Sendable, Equatable {
     public var alwaysReady: Bool
     /// The signals' evidence (docs/monitoring.md, Signals); times are seconds since the Unix epoch, 0 when absent.
     public var signals: SignalInputs
+    /// The object's own `gotk_resource_info` labels; nil unless projected with `gotkResourceInfo` (and for kinds it does not cover).
+    public var gotkInfo: GotkInfoLabels?
 
     public init(
         kind: String, apiVersion: String = "", namespace: String = "", name: String, uid: String = "",
         labelValues: [String] = [], ready: ReadyStatus = .unknown, reason: String = "", message: String = "",
         readySince: Int64 = 0, suspended: Bool = false, revision: String = "", url: String = "", ref: String = "", sourceName: String = "",
         path: String = "", artifactSize: Int64 = 0, registry: String = "", resources: Int = 0, alwaysReady: Bool = false,
-        signals: SignalInputs = SignalInputs()
+        signals: SignalInputs = SignalInputs(), gotkInfo: GotkInfoLabels? = nil
     ) {
         self.kind = kind
         self.apiVersion = apiVersion
@@ -84,6 +86,7 @@ public struct FluxObject: Sendable, Equatable {
         self.resources = resources
         self.alwaysReady = alwaysReady
         self.signals = signals
+        self.gotkInfo = gotkInfo
     }
 
     /// Projects an unstructured object of the given kind.
@@ -91,7 +94,8 @@ public struct FluxObject: Sendable, Equatable {
     ///   - kind: the object's kind; pass the discovered kind's string so all objects share one copy.
     ///   - apiVersion: likewise; nil reads it from the object.
     ///   - keepLabels: object label keys to keep for `--metrics-object-labels`, in the caller's order.
-    public init(json: JSONValue, kind: String, apiVersion: String? = nil, keepLabels: [String] = []) {
+    ///   - gotkResourceInfo: also keep the labels of `gotk_resource_info` (`--metrics-gotk-resource-info`).
+    public init(json: JSONValue, kind: String, apiVersion: String? = nil, keepLabels: [String] = [], gotkResourceInfo: Bool = false) {
         let metadata = json["metadata"]
         let spec = json["spec"]
         let status = json["status"]
@@ -164,6 +168,7 @@ public struct FluxObject: Sendable, Equatable {
         alwaysReady = kind == "Alert" || kind == "Provider"
             || (kind == "HelmRepository" && spec["type"].string == "oci")
         signals = SignalInputs(json: json, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)
+        gotkInfo = gotkResourceInfo ? GotkResourceInfo.objectLabels(json, kind: kind).map(GotkInfoLabels.init) : nil
     }
 
     /// Longest kept value of a name, label or reference field, in UTF-8 bytes. Real values are far
@@ -200,7 +205,7 @@ public struct FluxObject: Sendable, Equatable {
                        signals.suspendedBy, signals.suspendReason]
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
         let dependencies = signals.dependencies.isEmpty ? 0 : 32 + signals.dependencies.count * 16 + signals.dependencies.reduce(0) { $0 + heap($1) }
-        return strings.reduce(0) { $0 + heap($1) } + labels + dependencies + signals.boxBytes
+        return strings.reduce(0) { $0 + heap($1) } + labels + dependencies + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
     }
 
     /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).
@@ -212,7 +217,7 @@ public struct FluxObject: Sendable, Equatable {
 
 extension Optional where Wrapped == String {
     /// nil for nil or "", so `??` chains skip empty values.
-    fileprivate var nonEmpty: String? {
+    var nonEmpty: String? {
         if let s = self, !s.isEmpty { return s }
         return nil
     }

@@ -28,6 +28,9 @@ spec:
     subresources:
       status: {}
     additionalPrinterColumns:
+    - jsonPath: .metadata.creationTimestamp
+      name: Age
+      type: date
     - jsonPath: .status.conditions[?(@.type=="Ready")].status
       name: Ready
       type: string
@@ -37,9 +40,6 @@ spec:
     - jsonPath: .status.conditions[?(@.type=="Ready")].lastTransitionTime
       name: LastUpdated
       type: string
-    - jsonPath: .metadata.creationTimestamp
-      name: Age
-      type: date
     - jsonPath: .spec.distribution.entitlement
       name: Entitlement
       priority: 10

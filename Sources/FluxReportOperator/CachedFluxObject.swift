@@ -12,8 +12,9 @@ public final class CachedFluxObject: Sendable {
     public init(_ object: FluxObject) { self.object = object }
 
     /// Projects an object and shares the copies of its low-cardinality strings with other objects.
-    static func project(_ json: JSONValue, kind: String, apiVersion: String?, keepLabels: [String], interner: StringInterner) -> CachedFluxObject {
-        var object = FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels)
+    static func project(_ json: JSONValue, kind: String, apiVersion: String?, keepLabels: [String], gotkResourceInfo: Bool = false,
+                        interner: StringInterner) -> CachedFluxObject {
+        var object = FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo)
         object.namespace = interner.intern(object.namespace)
         object.reason = interner.intern(object.reason)
         object.ref = interner.intern(object.ref)

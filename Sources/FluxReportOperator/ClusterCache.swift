@@ -22,6 +22,7 @@ public final class ClusterCache: Sendable {
 
     private let api: any KubeAPI
     private let keepLabels: [String]
+    private let gotkResourceInfo: Bool
     private let logger: Logger
     private let state = LockedState(State())
     private let kindDiscovery = LockedState(())
@@ -49,12 +50,13 @@ public final class ClusterCache: Sendable {
         case cacheHealth
     }
 
-    public init(api: any KubeAPI, namespace: String, keepLabels: [String], informers: InformerSet? = nil, logger: Logger,
+    public init(api: any KubeAPI, namespace: String, keepLabels: [String], gotkResourceInfo: Bool = false, informers: InformerSet? = nil, logger: Logger,
                 onChange: @escaping @Sendable (ChangeReason) -> Void,
                 onObjectEvent: @escaping @Sendable (InformerEvent<FluxObject>) -> Void = { _ in }) {
         self.api = api
         self.namespace = namespace
         self.keepLabels = keepLabels
+        self.gotkResourceInfo = gotkResourceInfo
         self.logger = logger
         self.onChange = onChange
         self.onObjectEvent = onObjectEvent
@@ -274,10 +276,10 @@ public final class ClusterCache: Sendable {
         logger.info("starting informer for Flux kind", metadata: ["kind": "\(crd.kind)", "resource": "\(resource)"])
         let kind = crd.kind
         let apiVersion = crd.apiVersion
-        let keepLabels = self.keepLabels
+        let (keepLabels, gotkResourceInfo) = (self.keepLabels, self.gotkResourceInfo)
         let interner = self.interner
         let informer: Informer<CachedFluxObject>? = informers.start(resource) { json in
-            CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, interner: interner)
+            CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo, interner: interner)
         }
         guard let informer else { return }
         watchHealth(informer)

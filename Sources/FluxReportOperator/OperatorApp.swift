@@ -45,6 +45,7 @@ public final class OperatorApp: Sendable {
         let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
+            gotkResourceInfo: configuration.gotkResourceInfo,
             informers: manager.informers, logger: logger,
             onChange: { reason in
                 slot.current?.enqueue(FluxReportAPI.reportName)
@@ -63,6 +64,9 @@ public final class OperatorApp: Sendable {
         registry.register(collector: collector)
         registry.register(collector: reportMetrics)
         registry.register(collector: SignalsCollector(cache: cache, tracker: tracker, settings: configuration.signals, isLeader: isLeader))
+        if configuration.gotkResourceInfo {
+            registry.register(collector: GotkResourceInfoCollector(cache: cache, isLeader: isLeader))
+        }
         registry.gauge("flux_operator_info", help: "Information about the flux-report-operator.", labels: [
             ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
         ]).set(Double(1))

@@ -26,6 +26,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var eventsAddress: String?
     /// Export the pre-2.1 `gotk_*` compatibility series.
     public var gotkMetrics: Bool
+    /// `gotk_resource_info` as flux2-monitoring-example's kube-state-metrics config produces it (`--metrics-gotk-resource-info`).
+    public var gotkResourceInfo = false
     /// Staleness factor and optional per-object signal series.
     public var signals = SignalSettings()
     /// Pod name: the events' reporting instance and the leader-election identity prefix.

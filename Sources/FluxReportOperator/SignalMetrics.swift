@@ -182,7 +182,8 @@ final class SignalsCollector: MetricsCollector, Sendable {
             MetricsText.header("flux_resource_ready_transitions_total",
                                help: "Ready True/False changes of a kind's objects observed since the operator started.",
                                type: "counter", into: &buffer)
-            for (kind, count) in transitionsByKind.sorted(by: { $0.key < $1.key }) {
+            // 0 for every watched kind from the start (as flux_resource_stale): rate() and increase() see the first flip.
+            for (kind, count) in stale.mapValues({ _ in UInt64(0) }).merging(transitionsByKind, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
                 MetricsText.sample("flux_resource_ready_transitions_total", labels: [("kind", kind)], value: Double(count), into: &buffer)
             }
         }

@@ -13,6 +13,8 @@ enum Tables {
     struct Column {
         var name: String
         var type: String
+        /// A CRD column's `priority`: kubectl shows columns above 0 only with `-o wide`.
+        var priority: Int = 0
         var cell: (JSONValue) -> JSONValue
     }
 
@@ -22,7 +24,7 @@ enum Tables {
         let columns = self.columns(info: info, version: version, crd: crd)
         let definitions: [JSONValue] = columns.map {
             ["name": .string($0.name), "type": .string($0.type), "format": .string($0.name == "Name" ? "name" : ""),
-             "description": "", "priority": 0]
+             "description": "", "priority": .int(Int64($0.priority))]
         }
         let rows: [JSONValue] = items.map { item in
             var meta = item["metadata"]
@@ -42,7 +44,9 @@ enum Tables {
             return [name] + printer.compactMap { column -> Column? in
                 guard let title = column["name"].string, let path = column["jsonPath"].string else { return nil }
                 let type = column["type"].string ?? "string"
-                return Column(name: title, type: type) { object in
+                // As the API server: a priority is a non-negative int32 (CRD validation); anything else reads as 0.
+                let priority = column["priority"].int.map { Int(clamping: max(0, min($0, Int64(Int32.max)))) } ?? 0
+                return Column(name: title, type: type, priority: priority) { object in
                     let value = evaluate(path, on: object)
                     if type == "date" { return .string(Tables.age(value.string)) }
                     return value

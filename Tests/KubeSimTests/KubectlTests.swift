@@ -150,6 +150,40 @@ struct KubectlTests {
         #expect((try JSONValue.parse(get.out))["items"].array?.isEmpty == false)
     }
 
+    /// The chart's FluxReport CRD marks Entitlement `priority: 10`: like the API server, KubeSim sends each
+    /// column's priority in the Table, so kubectl shows it only with `-o wide`.
+    @Test func printerColumnPriorityHidesEntitlementWithoutWide() async throws {
+        let (sim, dir) = try await Self.startTLS()
+        defer { Task { await sim.stop() } }
+        let kubeconfig = try #require(sim.kubeconfigPath)
+        var root = #filePath.split(separator: "/", omittingEmptySubsequences: false)
+        root.removeLast(3)  // Tests/KubeSimTests/KubectlTests.swift
+        _ = try sim.loadFixtures(directory: root.joined(separator: "/") + "/config/crd/bases")
+        try sim.load(objects: [["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": "flux-system"]]])
+        let report = """
+            apiVersion: fluxcd.controlplane.io/v1
+            kind: FluxReport
+            metadata: {name: flux, namespace: flux-system}
+            spec:
+              distribution: {entitlement: Issued, status: Installed}
+            """
+        try report.write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
+        let created = try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
+        #expect(created.status == 0, "\(created.err)")
+
+        let plain = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport"], kubeconfig: kubeconfig)
+        #expect(plain.status == 0, "\(plain.err)")
+        let header = plain.out.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(header == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED"], "\(plain.out)")
+        #expect(!plain.out.contains("Issued"))
+
+        let wide = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport", "-o", "wide"], kubeconfig: kubeconfig)
+        #expect(wide.status == 0, "\(wide.err)")
+        let wideHeader = wide.out.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(wideHeader == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED", "ENTITLEMENT"], "\(wide.out)")
+        #expect(wide.out.contains("Issued"))
+    }
+
     @Test func wrongTokenIsRejected() async throws {
         let (sim, dir) = try await Self.startTLS()
         defer { Task { await sim.stop() } }

@@ -1,3 +1,4 @@
+import FluxReport
 import Foundation
 import KubeCore
 import Testing
@@ -110,6 +111,42 @@ extension EndToEnd {
                     #expect(gotk.isEmpty, "gotk series with --disable-gotk-metrics: \(gotk.prefix(3))")
                     let text = try await op.metricsText()
                     #expect(!text.contains("gotk_"), "a gotk_ name is still in the output (HELP/TYPE lines?)")
+                }
+            }
+        }
+
+        @Test("--metrics-gotk-resource-info: one gotk_resource_info per object of the KSM config's kinds, off by default")
+        func gotkResourceInfo() async throws {
+            try await E2EEnvironment.with(fleet: E2EEnvironment.fleet(seed: 11, objects: 80)) { env in
+                try await env.withOperator { op in
+                    _ = try await eventually("flux_resource_info series", timeout: .seconds(20)) {
+                        try await op.metrics().named("flux_resource_info").count >= 80 ? true : nil
+                    }
+                    #expect(!(try await op.metricsText()).contains("gotk_resource_info"), "exported without the flag")
+                }
+                try await env.withOperator(arguments: ["--metrics-gotk-resource-info"]) { op in
+                    let samples = try await eventually("flux_resource_info series", timeout: .seconds(20)) {
+                        let samples = try await op.metrics()
+                        return samples.named("flux_resource_info").count >= 80 ? samples : nil
+                    }
+                    let info = samples.named("flux_resource_info").filter { GotkResourceInfo.kinds.contains($0.labels["kind"] ?? "") }
+                    let gotk = samples.named("gotk_resource_info")
+                    #expect(info.count > 20)
+                    func key(_ kind: String?, _ namespace: String?, _ name: String?) -> String { "\(kind ?? "")/\(namespace ?? "")/\(name ?? "")" }
+                    #expect(Set(gotk.map { key($0.labels["customresource_kind"], $0.labels["exported_namespace"], $0.labels["name"]) })
+                            == Set(info.map { key($0.labels["kind"], $0.labels["exported_namespace"], $0.labels["name"]) }))
+                    #expect(gotk.count == info.count, "one series per object")
+                    for series in gotk {
+                        #expect(series.value == 1)
+                        let kind = series.labels["customresource_kind"] ?? ""
+                        let object = info.first { $0.labels["kind"] == kind && $0.labels["name"] == series.labels["name"]
+                            && $0.labels["exported_namespace"] == series.labels["exported_namespace"] }
+                        #expect(series.labels["customresource_group"].map { !$0.isEmpty } == true, "\(series)")
+                        if let ready = series.labels["ready"], kind != "Alert", kind != "Provider" {
+                            #expect(object?.labels["ready"] == ready, "\(series)")
+                        }
+                    }
+                    try await Self.promtoolCheck(try await op.metricsText(), directory: env.directory)
                 }
             }
         }

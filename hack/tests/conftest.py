@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import pathlib
 import shutil
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 import pytest
@@ -70,3 +74,50 @@ def kustomize(directory: pathlib.Path) -> list[dict]:
 def promtool(*args: str, cwd: pathlib.Path | None = None) -> subprocess.CompletedProcess:
     tool = require_tool("promtool")
     return subprocess.run([tool, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+# Processes and polling for the suites that run the real binaries (status page, live Prometheus).
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def deadline_loop(seconds: float, what: str, interval: float = 0.02):
+    """Yields until the caller breaks; fails after `seconds` (polling with a deadline, not sleeping to sync)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        yield
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
+
+
+def http_get(url: str, timeout: float = 10):
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.headers, resp.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class Process:
+    def __init__(self, name: str, argv: list[str], workdir: pathlib.Path):
+        self.name = name
+        self.log_path = workdir / f"{name}.log"
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()

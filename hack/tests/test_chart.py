@@ -24,11 +24,22 @@ SCHEDULING = {
 EXTRAS = {
     "extraArgs": ["--kube-api-qps=80"],
     "extraEnv": [{"name": "TZ", "value": "UTC"}],
-    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True},
+    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True, "gotkResourceInfo": True},
     "eventsAddr": "http://notification-controller.flux-system.svc.cluster.local./",
 }
+CONVENTIONS = {
+    "commonLabels": {"team": "platform", "cost-center": "42"},
+    "topologySpreadConstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "ScheduleAnyway",
+                                   "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "flux-report-operator"}}}],
+    "podDisruptionBudget": {"create": True, "minAvailable": 1},
+    "networkPolicy": {"create": True, "metricsFrom": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}]},
+    "replicas": 2,
+}
+POD_MONITOR = {"podMonitor": {"create": True, "interval": "15s", "scrapeTimeout": "5s", "labels": {"release": "kube-prometheus-stack"}}}
 COMBINATIONS = {
     "defaults": {},
+    "conventions": CONVENTIONS,
+    "podmonitor": {**POD_MONITOR, **CONVENTIONS},
     "monitoring": MONITORING_ON,
     "replicas-2": {"replicas": 2, "leaderElection": {"enabled": False}},
     "scheduling": SCHEDULING,
@@ -106,7 +117,8 @@ def test_default_args(chart):
                      "--metrics-addr=:8080", "--health-addr=:8081", "--kube-api-qps=50", "--kube-api-burst=300",
                      "--enable-leader-election"]:
         assert expected in args, args
-    assert not any(a.startswith(("--events-addr", "--metrics-object-labels", "--disable-gotk-metrics")) for a in args)
+    assert not any(a.startswith(("--events-addr", "--metrics-object-labels", "--disable-gotk-metrics", "--metrics-gotk-resource-info"))
+                   for a in args)
 
 
 def hardened(security: dict, pod_security: dict) -> None:
@@ -138,6 +150,7 @@ def test_values_reach_args(chart):
     assert "--metrics-object-labels=team,app.kubernetes.io/name" in args
     assert "--events-addr=http://notification-controller.flux-system.svc.cluster.local./" in args
     assert "--disable-gotk-metrics" in args
+    assert "--metrics-gotk-resource-info" in args
     assert args[-1] == "--kube-api-qps=80", "extraArgs come last so they win"
     assert {"name": "TZ", "value": "UTC"} in c["env"]
     assert [e["name"] for e in c["env"]][:2] == ["RUNTIME_NAMESPACE", "POD_NAME"]
@@ -295,3 +308,64 @@ def test_chart_crd_is_the_config_crd(chart):
         "the chart's crds/ copy is stale; run: python3 hack/tests/sync_generated.py"
     crd = yaml.safe_load(CRD_FILE.read_text())
     assert crd["spec"]["names"]["plural"] == "fluxreports"
+
+
+def test_common_labels_on_every_object(chart):
+    objects = render(chart, {**MONITORING_ON, **CONVENTIONS})
+    assert len(objects) >= 10
+    for obj in objects:
+        labels = obj["metadata"].get("labels", {})
+        assert labels.get("team") == "platform" and labels.get("cost-center") == "42", (obj["kind"], labels)
+    pod = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert pod["team"] == "platform"
+    # Selectors never carry them (a label change would orphan the pods).
+    assert "team" not in one(objects, "Deployment")["spec"]["selector"]["matchLabels"]
+
+
+def test_topology_spread_constraints(chart):
+    pod = one(render(chart, CONVENTIONS), "Deployment")["spec"]["template"]["spec"]
+    assert pod["topologySpreadConstraints"] == CONVENTIONS["topologySpreadConstraints"]
+    assert "topologySpreadConstraints" not in one(render(chart), "Deployment")["spec"]["template"]["spec"]
+
+
+def test_pod_monitor_scrapes_the_metrics_port(chart):
+    objects = render(chart, POD_MONITOR)
+    assert "ServiceMonitor" not in kinds(objects)
+    pm = one(objects, "PodMonitor")
+    assert pm["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    endpoint = pm["spec"]["podMetricsEndpoints"][0]
+    assert endpoint == {"port": "http-metrics", "path": "/metrics", "interval": "15s", "scrapeTimeout": "5s", "honorLabels": True}
+    assert any(p["name"] == "http-metrics" and p["containerPort"] == 8080 for p in container(objects)["ports"])
+    pod_labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert pm["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert pm["spec"]["namespaceSelector"] == {"matchNames": [NAMESPACE]}
+
+
+def test_pod_monitor_and_service_monitor_are_exclusive(chart):
+    with pytest.raises(Exception, match="scrape the same pods twice"):
+        render(chart, {**POD_MONITOR, "serviceMonitor": {"create": True}})
+
+
+def test_network_policy_admits_only_what_the_operator_serves(chart):
+    assert "NetworkPolicy" not in kinds(render(chart))
+    objects = render(chart, CONVENTIONS)
+    policy = one(objects, "NetworkPolicy")
+    assert policy["spec"]["policyTypes"] == ["Ingress"], "egress (API server, events) stays open"
+    pod_labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert policy["spec"]["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    metrics, web = policy["spec"]["ingress"]
+    assert metrics == {"ports": [{"port": "http-metrics", "protocol": "TCP"}], "from": CONVENTIONS["networkPolicy"]["metricsFrom"]}
+    assert web == {"ports": [{"port": "http-web", "protocol": "TCP"}]}, "the status page: every source unless webFrom is set"
+    named = {p["name"] for p in container(objects)["ports"]}
+    assert {"http-metrics", "http-web"} <= named
+    no_web = one(render(chart, {**CONVENTIONS, "web": {"enabled": False}}), "NetworkPolicy")
+    assert [r["ports"][0]["port"] for r in no_web["spec"]["ingress"]] == ["http-metrics"]
+
+
+def test_pod_disruption_budget_is_opt_in(chart):
+    assert "PodDisruptionBudget" not in kinds(render(chart))
+    objects = render(chart, CONVENTIONS)
+    pdb = one(objects, "PodDisruptionBudget")
+    assert pdb["spec"]["minAvailable"] == 1
+    pod_labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    assert pdb["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()

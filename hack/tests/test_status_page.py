@@ -11,8 +11,6 @@ import json
 import os
 import pathlib
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
+from conftest import Process, deadline_loop, free_port, http_get  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
 BUILD = ROOT / ".build" / "debug"
@@ -36,51 +35,6 @@ def unavailable(message: str):
     if IN_CI:
         pytest.fail(f"{message} (CI must run the browser tests: .ci/run installs chromium)")
     pytest.skip(message)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def deadline_loop(seconds: float, what: str, interval: float = 0.02):
-    """Yields until the caller breaks; fails after `seconds` (polling with a deadline, not sleeping to sync)."""
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        yield
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
-
-
-def http_get(url: str, timeout: float = 10):
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
-            return resp.status, resp.headers, resp.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-class Process:
-    def __init__(self, name: str, argv: list[str], workdir: pathlib.Path):
-        self.name = name
-        self.log_path = workdir / f"{name}.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=5)
-        self.log.close()
 
 
 class Browser:

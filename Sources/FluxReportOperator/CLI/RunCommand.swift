@@ -52,6 +52,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("stale-interval-factor"), help: "An object is stale when nothing shows progress for this many times its spec.interval (integer 1-1000).")
     var staleIntervalFactor = "3"
 
+    @Flag(name: .customLong("metrics-gotk-resource-info"), help: "Also export gotk_resource_info per Flux object, as flux2-monitoring-example's kube-state-metrics config does.")
+    var metricsGotkResourceInfo = false
+
     @Flag(name: .customLong("metrics-ready-transitions"), help: "Also export flux_resource_ready_transitions per object that changed Ready (one more series per such object).")
     var metricsReadyTransitions = false
 
@@ -109,6 +112,7 @@ struct RunCommand: AsyncParsableCommand {
             config.eventsAddress = eventsAddr
         }
         config.gotkMetrics = !disableGotkMetrics
+        config.gotkResourceInfo = metricsGotkResourceInfo
         guard let factor = Int64(staleIntervalFactor.trimmingCharacters(in: .whitespaces)), (1...1000).contains(factor) else {
             throw UsageError("invalid --stale-interval-factor \"\(staleIntervalFactor)\": want a whole number from 1 to 1000, e.g. 3")
         }

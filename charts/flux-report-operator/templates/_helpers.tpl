@@ -28,6 +28,9 @@ helm.sh/chart: {{ include "flux-report-operator.chart" . }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: flux-report-operator
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{/* Labels that select the operator's pods; never change them in an upgrade. */}}
@@ -83,6 +86,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- if .Values.metrics.disableGotkMetrics }}
 - --disable-gotk-metrics
+{{- end }}
+{{- if .Values.metrics.gotkResourceInfo }}
+- --metrics-gotk-resource-info
 {{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
