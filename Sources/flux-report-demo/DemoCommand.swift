@@ -35,40 +35,22 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .customLong("kubeconfig-out"), help: "Where to write the simulated cluster's kubeconfig.")
     var kubeconfigOut = "/tmp/flux-report-demo.kubeconfig"
 
-    @Option(name: .customLong("metrics-addr"), help: "Address of the operator's metrics endpoint.")
-    var metricsAddr = "127.0.0.1:8080"
-
-    @Option(name: .customLong("health-addr"), help: "Address of the operator's health endpoint.")
-    var healthAddr = "127.0.0.1:8081"
-
-    @Option(name: .customLong("web-addr"), help: "Address of the operator's status page; 0 turns it off.")
-    var webAddr = "127.0.0.1:9080"
-
-    @Option(name: .customLong("reporting-interval"), help: "Report interval (Go duration).")
-    var reportingInterval = "1m"
-
     @Option(name: .customLong("churn-interval"), help: "How often the simulated controllers change something (Go duration, 0 to disable).")
     var churnInterval = "10s"
 
-    @Option(name: .customLong("log-level"), help: "Operator log verbosity.")
-    var logLevel = "info"
+    /// Every flag of `flux-report-operator run` (with defaults for a laptop), for the operator the demo runs.
+    @OptionGroup(title: "Operator options") var operatorOptions: OperatorOptions
 
     func run() async throws {
-        guard let interval = try? GoDuration.parse(reportingInterval), interval > .zero else {
-            throw UsageError("invalid --reporting-interval \"\(reportingInterval)\": want a positive Go duration")
-        }
+        // The simulated cluster, not this machine's environment or service account, decides the namespace.
+        var configuration = try operatorOptions.resolve(environment: [:], serviceAccountNamespaceFile: "/nonexistent", defaults: .demo)
         guard let churn = try? GoDuration.parse(churnInterval), churn >= .zero else {
             throw UsageError("invalid --churn-interval \"\(churnInterval)\": want a Go duration, 0 to disable")
         }
-        guard let metrics = try? ListenAddress(parsing: metricsAddr) else { throw UsageError("invalid --metrics-addr \"\(metricsAddr)\"") }
-        guard let health = try? ListenAddress(parsing: healthAddr) else { throw UsageError("invalid --health-addr \"\(healthAddr)\"") }
-        let web: ListenAddress?
-        do { web = try OperatorConfiguration.webAddress(parsing: webAddr) } catch { throw UsageError("invalid --web-addr \"\(webAddr)\"") }
-        guard let level = LogLevel(flag: logLevel) else { throw UsageError("invalid --log-level \"\(logLevel)\"") }
         guard objects >= 0 else { throw UsageError("invalid --objects \(objects): must not be negative") }
         let fixturesDirectory = try resolveFixtures()
 
-        RuntimeLogHandler.bootstrap(encoding: .console, level: level.swiftLogLevel)
+        RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console, level: configuration.logLevel.swiftLogLevel)
         let logger = Logger(label: "demo")
 
         var simOptions = KubeSimOptions()
@@ -92,15 +74,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw OperatorExit(code: 1, message: "error: cannot load the demo fleet: \(error)")
         }
 
-        var configuration = OperatorConfiguration()
         configuration.kubeconfigPath = kubeconfigOut
-        configuration.reportingInterval = interval
-        configuration.metricsAddress = metrics
-        configuration.healthAddress = health
-        configuration.webAddress = web
-        configuration.logLevel = level
-        configuration.logEncoding = .console
-        configuration.metricsObjectLabels = ["team"]
+        if configuration.metricsObjectLabels.isEmpty { configuration.metricsObjectLabels = ["team"] }
         configuration.podName = "flux-report-operator-demo"
         let app: OperatorApp
         let api: KubernetesClient
@@ -111,7 +86,7 @@ struct DemoCommand: AsyncParsableCommand {
             throw OperatorExit(code: 1, message: "error: cannot read the demo kubeconfig: \(error)")
         }
 
-        printInstructions(sim: sim, loaded: loaded, fixtures: fixturesDirectory, metrics: metrics, health: health, web: web)
+        printInstructions(sim: sim, loaded: loaded, fixtures: fixturesDirectory, configuration: configuration)
         let churnTask = churn > .zero ? Task { await Self.churn(api: api, every: churn, logger: logger) } : nil
         defer { churnTask?.cancel() }
         do {
@@ -142,7 +117,8 @@ struct DemoCommand: AsyncParsableCommand {
         return candidates.first { fm.fileExists(atPath: $0) }
     }
 
-    private func printInstructions(sim: KubeSim, loaded: Int, fixtures: String?, metrics: ListenAddress, health: ListenAddress, web: ListenAddress?) {
+    private func printInstructions(sim: KubeSim, loaded: Int, fixtures: String?, configuration: OperatorConfiguration) {
+        let (metrics, health, web) = (configuration.metricsAddress, configuration.healthAddress, configuration.webAddress)
         let metricsHost = metrics.host == "0.0.0.0" ? "127.0.0.1" : metrics.host
         let healthHost = health.host == "0.0.0.0" ? "127.0.0.1" : health.host
         let page = web.map { "\n  Status page: http://\($0.host == "0.0.0.0" ? "127.0.0.1" : $0.host):\($0.port)/\n" } ?? ""
@@ -152,13 +128,13 @@ struct DemoCommand: AsyncParsableCommand {
         flux-report-operator demo
         =========================
         Simulated cluster: \(sim.url) with \(loaded) objects (Flux \(fixtures.map { "manifests from \($0)" } ?? "synthesized manifests"), \(objects) Flux objects)
-        The operator reports into FluxReport/flux in flux-system; the simulated controllers change something every \(churnInterval).
+        The operator reports into FluxReport/flux in \(configuration.namespace); the simulated controllers change something every \(churnInterval).
         \(page)
         Look at it from another terminal:
           export KUBECONFIG=\(kubeconfigOut)
-          kubectl -n flux-system get fluxreport/flux -o yaml
-          kubectl -n flux-system annotate --overwrite fluxreport/flux reconcile.fluxcd.io/requestedAt="$(date +%s)"
-          kubectl -n flux-system get events
+          kubectl -n \(configuration.namespace) get fluxreport/flux -o yaml
+          kubectl -n \(configuration.namespace) annotate --overwrite fluxreport/flux reconcile.fluxcd.io/requestedAt="$(date +%s)"
+          kubectl -n \(configuration.namespace) get events
           kubectl get kustomizations -A
           curl -s http://\(metricsHost):\(metrics.port)/metrics | grep -E '^flux_(resource|report|operator)' | head
           curl -s http://\(healthHost):\(health.port)/readyz

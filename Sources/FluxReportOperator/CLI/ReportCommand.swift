@@ -39,7 +39,7 @@ struct ReportCommand: AsyncParsableCommand {
             throw UsageError("invalid --timeout \"\(timeout)\": want a positive Go duration such as 30s")
         }
         let clientConfiguration = try cluster.load()
-        guard RunCommand.isDNSLabel(namespace) else {
+        guard OperatorOptions.isDNSLabel(namespace) else {
             throw UsageError("invalid --namespace \"\(namespace)\": not a valid namespace name")
         }
         RuntimeLogHandler.bootstrap(encoding: .console, level: .error)

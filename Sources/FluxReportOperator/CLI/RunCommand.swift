@@ -9,54 +9,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run", abstract: "Run the operator (the default when no subcommand is given).")
 
     @OptionGroup var cluster: KubeconfigOptions
-
-    @Option(help: "Namespace of the FluxReport and the Flux controllers. Default: $RUNTIME_NAMESPACE, the service-account namespace, then flux-system.")
-    var namespace: String?
-
-    @Option(name: .customLong("reporting-interval"), help: "Interval between reports (Go duration). Default: $REPORTING_INTERVAL, else 5m.")
-    var reportingInterval: String?
-
-    @Option(name: .customLong("metrics-addr"), help: "Address the Prometheus metrics endpoint binds to.")
-    var metricsAddr = ":8080"
-
-    @Option(name: .customLong("health-addr"), help: "Address the health probe endpoint binds to.")
-    var healthAddr = ":8081"
-
-    @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off.")
-    var webAddr = ":9080"
-
-    @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
-    var enableLeaderElection = false
-
-    @Option(name: .customLong("log-level"), help: "Log verbosity: trace, debug, info, warning, error.")
-    var logLevel = "info"
-
-    @Option(name: .customLong("log-encoding"), help: "Log format: json or console.")
-    var logEncoding = "json"
-
-    @Option(name: .customLong("kube-api-qps"), help: "Maximum queries per second to the Kubernetes API.")
-    var kubeAPIQPS: Double = 50
-
-    @Option(name: .customLong("kube-api-burst"), help: "Maximum burst of queries to the Kubernetes API.")
-    var kubeAPIBurst: Int = 300
-
-    @Option(name: .customLong("metrics-object-labels"), help: "Comma-separated object label keys copied onto flux_resource_info as label_<key>.")
-    var metricsObjectLabels = ""
-
-    @Option(name: .customLong("events-addr"), help: "Flux notification-controller URL to forward events to.")
-    var eventsAddr: String?
-
-    @Flag(name: .customLong("disable-gotk-metrics"), help: "Do not export the gotk_reconcile_condition and gotk_suspend_status compatibility series.")
-    var disableGotkMetrics = false
-
-    @Option(name: .customLong("stale-interval-factor"), help: "An object is stale when nothing shows progress for this many times its spec.interval (integer 1-1000).")
-    var staleIntervalFactor = "3"
-
-    @Flag(name: .customLong("metrics-gotk-resource-info"), help: "Also export gotk_resource_info per Flux object, as flux2-monitoring-example's kube-state-metrics config does.")
-    var metricsGotkResourceInfo = false
-
-    @Flag(name: .customLong("metrics-ready-transitions"), help: "Also export flux_resource_ready_transitions per object that changed Ready (one more series per such object).")
-    var metricsReadyTransitions = false
+    @OptionGroup var options: OperatorOptions
 
     func run() async throws {
         let configuration = try resolve(environment: ProcessInfo.processInfo.environment)
@@ -65,107 +18,9 @@ struct RunCommand: AsyncParsableCommand {
 
     /// Flags + environment → configuration; every bad value is a `UsageError` (exit 2).
     func resolve(environment: [String: String], serviceAccountNamespaceFile: String = ServiceAccount.namespaceFile) throws -> OperatorConfiguration {
-        var config = OperatorConfiguration()
+        var config = try options.resolve(environment: environment, serviceAccountNamespaceFile: serviceAccountNamespaceFile)
         config.kubeconfigPath = cluster.kubeconfig
         config.context = cluster.context
-        config.namespace = try Self.resolveNamespace(flag: namespace, environment: environment, file: serviceAccountNamespaceFile)
-
-        let intervalText = reportingInterval ?? environment["REPORTING_INTERVAL"].flatMap { $0.isEmpty ? nil : $0 }
-        if let intervalText {
-            guard let interval = try? GoDuration.parse(intervalText), interval > .zero else {
-                let source = reportingInterval != nil ? "--reporting-interval" : "REPORTING_INTERVAL"
-                throw UsageError("invalid \(source) \"\(intervalText)\": want a positive Go duration such as 30s, 5m or 1h30m")
-            }
-            config.reportingInterval = interval
-        }
-        guard let metrics = try? ListenAddress(parsing: metricsAddr) else {
-            throw UsageError("invalid --metrics-addr \"\(metricsAddr)\": want host:port, e.g. :8080")
-        }
-        guard let health = try? ListenAddress(parsing: healthAddr) else {
-            throw UsageError("invalid --health-addr \"\(healthAddr)\": want host:port, e.g. :8081")
-        }
-        config.metricsAddress = metrics
-        config.healthAddress = health
-        config.webAddress = try Self.parseWebAddress(webAddr)
-        config.leaderElection = enableLeaderElection
-        guard let level = LogLevel(flag: logLevel) else {
-            throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
-        }
-        guard let encoding = LogEncoding(rawValue: logEncoding.lowercased()) else {
-            throw UsageError("invalid --log-encoding \"\(logEncoding)\": want json or console")
-        }
-        config.logLevel = level
-        config.logEncoding = encoding
-        guard kubeAPIQPS > 0, kubeAPIQPS.isFinite else {
-            throw UsageError("invalid --kube-api-qps \(kubeAPIQPS): must be positive")
-        }
-        guard kubeAPIBurst > 0 else {
-            throw UsageError("invalid --kube-api-burst \(kubeAPIBurst): must be positive")
-        }
-        config.kubeAPIQPS = kubeAPIQPS
-        config.kubeAPIBurst = kubeAPIBurst
-        config.metricsObjectLabels = try Self.parseLabelKeys(metricsObjectLabels)
-        if let eventsAddr, !eventsAddr.isEmpty {
-            guard let url = URL(string: eventsAddr), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
-                throw UsageError("invalid --events-addr \"\(eventsAddr)\": want an http(s) URL")
-            }
-            config.eventsAddress = eventsAddr
-        }
-        config.gotkMetrics = !disableGotkMetrics
-        config.gotkResourceInfo = metricsGotkResourceInfo
-        guard let factor = Int64(staleIntervalFactor.trimmingCharacters(in: .whitespaces)), (1...1000).contains(factor) else {
-            throw UsageError("invalid --stale-interval-factor \"\(staleIntervalFactor)\": want a whole number from 1 to 1000, e.g. 3")
-        }
-        config.signals = SignalSettings(staleFactor: factor, perObjectTransitions: metricsReadyTransitions)
-        if let pod = environment["POD_NAME"], !pod.isEmpty { config.podName = pod }
         return config
     }
-
-    static func parseWebAddress(_ text: String) throws -> ListenAddress? {
-        do {
-            return try OperatorConfiguration.webAddress(parsing: text)
-        } catch {
-            throw UsageError("invalid --web-addr \"\(text)\": want host:port, e.g. :9080, or 0 to turn the status page off")
-        }
-    }
-
-    static func resolveNamespace(flag: String?, environment: [String: String], file: String) throws -> String {
-        if let flag {
-            guard isDNSLabel(flag) else { throw UsageError("invalid --namespace \"\(flag)\": not a valid namespace name") }
-            return flag
-        }
-        if let env = environment["RUNTIME_NAMESPACE"], !env.isEmpty {
-            guard isDNSLabel(env) else { throw UsageError("invalid RUNTIME_NAMESPACE \"\(env)\": not a valid namespace name") }
-            return env
-        }
-        if let data = FileManager.default.contents(atPath: file),
-           let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), isDNSLabel(text) {
-            return text
-        }
-        return "flux-system"
-    }
-
-    /// Kubernetes label keys: an optional DNS-subdomain prefix and a name of at most 63 characters.
-    static func parseLabelKeys(_ text: String) throws -> [String] {
-        var keys: [String] = []
-        for raw in text.split(separator: ",") {
-            let key = raw.trimmingCharacters(in: .whitespaces)
-            if key.isEmpty { continue }
-            let name = key.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? key
-            let valid = key.split(separator: "/", omittingEmptySubsequences: false).count <= 2 && !name.isEmpty && name.count <= 63
-                && name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
-            guard valid else { throw UsageError("invalid --metrics-object-labels key \"\(key)\": not a Kubernetes label key") }
-            if !keys.contains(key) { keys.append(key) }
-        }
-        return keys
-    }
-
-    static func isDNSLabel(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 63 && s.first != "-" && s.last != "-"
-            && s.allSatisfy { ($0.isASCII && $0.isLowercase) || $0.isNumber || $0 == "-" }
-    }
-}
-
-enum ServiceAccount {
-    static let namespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 }

@@ -49,7 +49,7 @@ struct ResourceQuery: Sendable, Equatable {
                 }
                 kind = value
             case "namespace":
-                guard RunCommand.isDNSLabel(value) else {
+                guard OperatorOptions.isDNSLabel(value) else {
                     throw QueryError("invalid namespace \"\(Self.clip(value))\": not a namespace name")
                 }
                 namespace = value
