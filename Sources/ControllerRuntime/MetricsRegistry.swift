@@ -40,44 +40,36 @@ public final class MetricsRegistry: Sendable {
         self.logger = logger
     }
 
-    /// Checks (and records) the family signature; false on a conflict.
-    private func claim(_ name: String, _ signature: String) -> Bool {
-        families.withLock { families in
+    /// The one registration path: claims the family's name for its shape (type, help, label names,
+    /// buckets) and builds the metric in the live registry, or, when the name is already taken with
+    /// another shape, logs and builds it in a detached registry that is never scraped.
+    private func make<Metric>(_ type: String, _ name: String, help: String, labels: [(String, String)], shape: String = "",
+                              _ build: (PrometheusCollectorRegistry, MetricNameDescriptor) -> Metric) -> Metric {
+        let signature = "\(type)|\(help)|\(labels.map(\.0).joined(separator: ","))|\(shape)"
+        let claimed = families.withLock { families in
             if let existing = families[name] { return existing == signature }
             families[name] = signature
             return true
         }
-    }
-
-    private func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
-        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+        guard claimed else {
+            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
+            return build(detached, MetricNameDescriptor(metricName: name + "_conflict", unitName: "", helpText: help))
+        }
+        return build(prometheus, MetricNameDescriptor(metricName: name, unitName: "", helpText: help))
     }
 
     public func counter(_ name: String, help: String, labels: [(String, String)] = []) -> Counter {
-        let signature = "counter|\(help)|\(labels.map(\.0).joined(separator: ","))"
-        guard claim(name, signature) else {
-            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
-            return detached.makeCounter(descriptor: descriptor(name + "_conflict", help), labels: labels)
-        }
-        return prometheus.makeCounter(descriptor: descriptor(name, help), labels: labels)
+        make("counter", name, help: help, labels: labels) { $0.makeCounter(descriptor: $1, labels: labels) }
     }
 
     public func gauge(_ name: String, help: String, labels: [(String, String)] = []) -> Gauge {
-        let signature = "gauge|\(help)|\(labels.map(\.0).joined(separator: ","))"
-        guard claim(name, signature) else {
-            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
-            return detached.makeGauge(descriptor: descriptor(name + "_conflict", help), labels: labels)
-        }
-        return prometheus.makeGauge(descriptor: descriptor(name, help), labels: labels)
+        make("gauge", name, help: help, labels: labels) { $0.makeGauge(descriptor: $1, labels: labels) }
     }
 
     public func histogram(_ name: String, help: String, labels: [(String, String)] = [], buckets: [Double]) -> ValueHistogram {
-        let signature = "histogram|\(help)|\(labels.map(\.0).joined(separator: ","))|\(buckets)"
-        guard claim(name, signature) else {
-            logger.error("metric family registered twice with a different shape", metadata: ["name": "\(name)"])
-            return detached.makeValueHistogram(descriptor: descriptor(name + "_conflict", help), labels: labels, buckets: buckets)
+        make("histogram", name, help: help, labels: labels, shape: "\(buckets)") {
+            $0.makeValueHistogram(descriptor: $1, labels: labels, buckets: buckets)
         }
-        return prometheus.makeValueHistogram(descriptor: descriptor(name, help), labels: labels, buckets: buckets)
     }
 
     public func unregister(_ gauge: Gauge) { prometheus.unregisterGauge(gauge) }
