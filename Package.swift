@@ -3,6 +3,7 @@ import PackageDescription
 
 // One module per layer:
 //   CCurl            libcurl system library + typed wrappers for its variadic C calls
+//   CZlib            zlib system library (gzip for /metrics) + wrappers for its init macros
 //   KubeCore         value types shared by every layer (JSON, GVK/GVR, Status, watch events)
 //   KubeClient       Kubernetes REST client over libcurl (config, auth, verbs, errors)
 //   ControllerRuntime informers, work queue, controller, leader election, events, metrics, health
@@ -47,6 +48,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSystemShims"),
         .target(
             name: "KubeCore",
@@ -63,7 +65,7 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore", "KubeClient",
+                "KubeCore", "KubeClient", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -133,7 +135,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
-        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeClient", "KubeSim", "KubeCore", "CZlib"], swiftSettings: strict),
         .testTarget(name: "OperatorTests", dependencies: [
             "FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
             .product(name: "Logging", package: "swift-log"),
