@@ -112,15 +112,16 @@ METHOD = """## How each figure is measured
 5. **LISTs at steady state**: the simulator's request counters (`DELETE /_sim/counters`) are reset after
    the requestedAt runs, then one reporting interval (`--reporting-interval 10s`) plus 1 s, plus one
    more requestedAt; the `list` count of `GET /_sim/counters` must be 0.
-6. **/metrics**: median of 5 scrapes (wall time of the whole response), and the number of
-   `flux_resource_info` series in it.
+6. **/metrics**: median of 5 scrapes sent with `Accept-Encoding: gzip` as Prometheus sends it (wall
+   time of the whole compressed response), then 5 without (the uncompressed time); the sizes of both
+   bodies, and the number of `flux_resource_info` series.
 7. **kubectl baseline**: `kubectl get crd -l app.kubernetes.io/part-of=flux -o json`, then
    `kubectl get <every discovered kind> -A -o json` (kubectl pages with `--chunk-size 500`) and the
    per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
    requestedAt median (what a user waits for an up-to-date report); the cold-start ratio divides by the
    first-report time instead. The baseline's counts are also compared with the operator's last report.
 7b. **requestedAt while scraping**: 10 more requestedAt round trips while a second client scrapes
-   `/metrics` back to back.
+   `/metrics` back to back (with gzip, as Prometheus).
 8. Every child is stopped with SIGTERM (SIGKILL after 10 s) in a `finally`; the operator's exit code and
    shutdown time are recorded.
 
@@ -145,17 +146,19 @@ def render(results):
         out.append(f"- Latest run: {latest.get('date', '?')}, commit `{latest.get('commit', '?')}`\n")
     out.append("## Results\n")
     out.append("| N | Flux objects | first correct report | RSS peak / steady | requestedAt median / p90 "
-               "| LISTs at steady state | /metrics median (series) | kubectl baseline | ratio | build |")
+               "| LISTs at steady state | /metrics median, gzip (series) | kubectl baseline | ratio | build |")
     out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     out.extend(row(r) for r in ordered)
     out.append("")
     out.append("Beyond the targets: the operator's peak RSS over the whole run (/metrics scrapes included), the "
                "size of one scrape, and the requestedAt latency while another client scrapes /metrics back to back.\n")
-    out.append("| N | peak RSS incl. scrapes | /metrics body | requestedAt median / p90 while scraping |")
+    out.append("| N | peak RSS incl. scrapes | /metrics body (scrape time without gzip) | requestedAt median / p90 while scraping |")
     out.append("| ---: | ---: | ---: | ---: |")
     for r in ordered:
         mem, met, ws = r.get("memory") or {}, r.get("metrics") or {}, r.get("requestedAtWhileScraping") or {}
         body = f"{met['bytes'] / 2**20:.1f} MiB" if met.get("bytes") else "—"
+        if met.get("gzipBytes"):
+            body = f"{met['gzipBytes'] / 2**20:.2f} MiB gzip, {body} plain ({fmt(met.get('uncompressedMedianMs'), ' ms')} uncompressed)"
         out.append(f"| {r['n']:,} | {fmt(mem.get('peakWithScrapesMiB'), ' MiB')} | {body} "
                    f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} |")
     out.append("")

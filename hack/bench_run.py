@@ -183,21 +183,36 @@ class Run:
 
     # -- 6. /metrics --------------------------------------------------------------------------
     def metrics(self):
+        """Scrapes as Prometheus does (Accept-Encoding: gzip: the timed figure) and uncompressed."""
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        samples, body = [], b""
-        for _ in range(self.scrapes):
+
+        def scrape(gzip):
+            headers = {"Accept-Encoding": "gzip"} if gzip else {}
             start = time.monotonic()
             try:
-                with urllib.request.urlopen(url, timeout=60) as resp:
-                    body = resp.read()
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as resp:
+                    body, encoding = resp.read(), resp.headers.get("Content-Encoding")
             except OSError as e:
                 raise BenchError(f"scrape {url}: {e}") from e
-            samples.append(time.monotonic() - start)
+            return time.monotonic() - start, body, encoding
+
+        samples, compressed, encoding, plain_samples, body = [], b"", None, [], b""
+        for _ in range(self.scrapes):
+            seconds, compressed, encoding = scrape(True)
+            samples.append(seconds)
+        for _ in range(self.scrapes):
+            seconds, body, _ = scrape(False)
+            plain_samples.append(seconds)
+        if encoding != "gzip":
+            raise BenchError(f"scrape {url} with Accept-Encoding: gzip came back with Content-Encoding {encoding!r}")
         series = sum(1 for line in body.split(b"\n") if line.startswith(b"flux_resource_info{"))
         self.result["metrics"] = {"medianMs": round(statistics.median(samples) * 1000, 1),
                                   "maxMs": round(max(samples) * 1000, 1), "resourceInfoSeries": series,
-                                  "bytes": len(body)}
-        log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms, {series} flux_resource_info series")
+                                  "bytes": len(body), "gzipBytes": len(compressed),
+                                  "uncompressedMedianMs": round(statistics.median(plain_samples) * 1000, 1)}
+        log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms with gzip "
+            f"({len(compressed)} of {len(body)} bytes), {self.result['metrics']['uncompressedMedianMs']} ms "
+            f"without, {series} flux_resource_info series")
         self.requested_at_while_scraping(url)
 
     def requested_at_while_scraping(self, url, samples=10):
@@ -209,7 +224,8 @@ class Run:
         def scraper():
             while not stop.is_set():
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as resp:
+                    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+                    with urllib.request.urlopen(request, timeout=60) as resp:
                         resp.read()
                     scrapes.append(1)
                 except OSError:
