@@ -45,7 +45,7 @@ public final class OperatorApp: Sendable {
         let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
-            informers: manager.informers, logger: logger,
+            staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger,
             onChange: { reason in
                 slot.current?.enqueue(FluxReportAPI.reportName)
                 feed?.touch()
