@@ -69,6 +69,11 @@ def targets(r):
         ("faster than the kubectl baseline (ratio > 1)", fmt(kc.get("ratio"), "×"), check(kc.get("ratio"), 1, above=True)),
         ("… even against the operator's cold start (baseline ÷ first report)", fmt(kc.get("ratioColdStart"), "×"),
          check(kc.get("ratioColdStart"), 1, above=True)),
+        # The next goals (issue #14).
+        ("#14: requestedAt → report, median ≤ 20 ms", fmt(ra.get("medianMs"), " ms"), check(ra.get("medianMs"), 20)),
+        ("#14: operator RSS ≤ 100 MiB (peak, /metrics scrapes included)", fmt(mem.get("peakWithScrapesMiB"), " MiB"),
+         check(mem.get("peakWithScrapesMiB"), 100)),
+        ("#14: /metrics with gzip, median ≤ 150 ms", fmt(met.get("medianMs"), " ms"), check(met.get("medianMs"), 150)),
     ]
 
 
@@ -115,6 +120,12 @@ METHOD = """## How each figure is measured
 6. **/metrics**: median of 5 scrapes sent with `Accept-Encoding: gzip` as Prometheus sends it (wall
    time of the whole compressed response), then 5 without (the uncompressed time); the sizes of both
    bodies, and the number of `flux_resource_info` series.
+5b. **Bytes read until the first report**: the operator's `rchar` (`/proc/<pid>/io`) when the first
+   correct report is seen: the API server's LIST and watch responses as TLS records, plus a few small files.
+5c. **CPU under churn**: 500 Kustomizations get their Ready condition flipped, then their original status
+   back (1,000 watch events, the fleet ends as it was), as fast as the simulator takes the writes; the
+   operator's user + system CPU (`/proc/<pid>/stat`) over that window minus an idle window as long,
+   per 1,000 events.
 7. **kubectl baseline**: `kubectl get crd -l app.kubernetes.io/part-of=flux -o json`, then
    `kubectl get <every discovered kind> -A -o json` (kubectl pages with `--chunk-size 500`) and the
    per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
@@ -151,16 +162,20 @@ def render(results):
     out.extend(row(r) for r in ordered)
     out.append("")
     out.append("Beyond the targets: the operator's peak RSS over the whole run (/metrics scrapes included), the "
-               "size of one scrape, and the requestedAt latency while another client scrapes /metrics back to back.\n")
-    out.append("| N | peak RSS incl. scrapes | /metrics body (scrape time without gzip) | requestedAt median / p90 while scraping |")
-    out.append("| ---: | ---: | ---: | ---: |")
+               "size of one scrape, the requestedAt latency while another client scrapes /metrics back to back, what the "
+               "operator read (API responses) until its first correct report, and its CPU under churn.\n")
+    out.append("| N | peak RSS incl. scrapes | /metrics body (scrape time without gzip) | requestedAt median / p90 while scraping "
+               "| bytes read until the first report | operator CPU per 1,000 watch events |")
+    out.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in ordered:
         mem, met, ws = r.get("memory") or {}, r.get("metrics") or {}, r.get("requestedAtWhileScraping") or {}
         body = f"{met['bytes'] / 2**20:.1f} MiB" if met.get("bytes") else "—"
         if met.get("gzipBytes"):
             body = f"{met['gzipBytes'] / 2**20:.2f} MiB gzip, {body} plain ({fmt(met.get('uncompressedMedianMs'), ' ms')} uncompressed)"
+        churn = r.get("churn") or {}
         out.append(f"| {r['n']:,} | {fmt(mem.get('peakWithScrapesMiB'), ' MiB')} | {body} "
-                   f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} |")
+                   f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} "
+                   f"| {fmt(r.get('readMiBAtFirstReport'), ' MiB')} | {fmt(churn.get('cpuSecondsPer1000Events'), ' s')} |")
     out.append("")
     big = results.get(str(TARGET_N))
     out.append(f"## Targets (N = {TARGET_N:,})\n")

@@ -74,6 +74,27 @@ class Child:
             self.log.close()
         return self.proc.returncode, time.monotonic() - start, killed
 
+    def io(self):
+        """{"rchar": bytes read, ...} from /proc/<pid>/io (empty when the process is gone)."""
+        out = {}
+        try:
+            with open(f"/proc/{self.proc.pid}/io", encoding="ascii") as f:
+                for line in f:
+                    key, _, rest = line.partition(":")
+                    out[key] = int(rest.split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+        return out
+
+    def cpu_seconds(self):
+        """User + system CPU seconds of the process so far (0 when it is gone)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     def memory(self):
         """{"VmHWM": bytes, "VmRSS": bytes} from /proc/<pid>/status (empty when the process is gone)."""
         out = {}

@@ -51,6 +51,7 @@ class Run:
             self.first_report()
             self.requested_at()
             self.steady_state()
+            self.churn()
             self.metrics()
             self.kubectl_baseline()
         except BenchError as e:
@@ -128,6 +129,11 @@ class Run:
                         break
             time.sleep(0.01)
         elapsed = time.monotonic() - start
+        # Bytes the operator read since its start: the API server's responses to the initial LISTs
+        # and watches (TLS records, so slightly more than the JSON), plus a few small files.
+        read = self.operator.io().get("rchar")
+        if read is not None:
+            self.result["readMiBAtFirstReport"] = round(read / 2**20, 2)
         self.result["firstReportSeconds"] = round(elapsed, 3)
         self.result["firstSeenSeconds"] = round(seen_at, 3)
         log(f"N={self.n}: first correct report after {elapsed:.2f}s")
@@ -180,6 +186,51 @@ class Run:
                                  "steadyMiB": round(mem.get("VmRSS", 0) / 2**20, 1)}
         log(f"N={self.n}: LISTs at steady state {by_verb.get('list', 0)}, "
             f"RSS peak {self.result['memory']['peakMiB']} MiB, steady {self.result['memory']['steadyMiB']} MiB")
+
+    # -- 5b. CPU under churn ---------------------------------------------------------------------
+    def churn(self, objects=500):
+        """Operator CPU seconds per 1,000 watch events: `objects` Kustomizations get their Ready
+        condition flipped, then their original status back (2 events each, the fleet ends as it
+        was), as fast as the simulator takes them; minus the CPU of an idle window as long."""
+        listing = self.client.get(f"/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?limit={objects + 1}")
+        items = [o for o in listing.get("items", []) if (o.get("metadata") or {}).get("name") != "flux-system"][:objects]
+        if not items:
+            return
+
+        def post(obj, status):
+            meta = obj["metadata"]
+            code, body = self.client.request("POST", "/_sim/status", {
+                "apiVersion": obj.get("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), "kind": "Kustomization",
+                "namespace": meta.get("namespace"), "name": meta["name"], "status": status})
+            if code != 200:
+                raise BenchError(f"/_sim/status {meta.get('namespace')}/{meta['name']}: HTTP {code}: {body}")
+
+        def flipped(status):
+            status = json.loads(json.dumps(status or {}))
+            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
+            ready = next((c for c in (status.get("conditions") or []) if c.get("type") == "Ready"), {})
+            new = "False" if ready.get("status") == "True" else "True"
+            conditions.append({"type": "Ready", "status": new, "reason": "BenchChurn", "message": "flipped by hack/bench",
+                               "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            status["conditions"] = conditions
+            return status
+
+        start_cpu, start = self.operator.cpu_seconds(), time.monotonic()
+        for obj in items:
+            post(obj, flipped(obj.get("status")))
+        for obj in items:
+            post(obj, obj.get("status") or {})
+        time.sleep(1.0)  # the last events reach the operator's caches
+        churn_cpu, window = self.operator.cpu_seconds() - start_cpu, time.monotonic() - start
+        idle_start = self.operator.cpu_seconds()
+        time.sleep(min(window, 10.0))
+        idle_cpu = (self.operator.cpu_seconds() - idle_start) * window / min(window, 10.0)
+        events = 2 * len(items)
+        self.result["churn"] = {"events": events, "seconds": round(window, 2), "cpuSeconds": round(churn_cpu, 3),
+                                "idleCpuSeconds": round(idle_cpu, 3),
+                                "cpuSecondsPer1000Events": round(max(0.0, churn_cpu - idle_cpu) * 1000 / events, 3)}
+        log(f"N={self.n}: churn: {events} watch events in {window:.1f}s, operator CPU {churn_cpu:.2f}s "
+            f"(idle {idle_cpu:.2f}s): {self.result['churn']['cpuSecondsPer1000Events']} CPU s per 1,000 events")
 
     # -- 6. /metrics --------------------------------------------------------------------------
     def metrics(self):
