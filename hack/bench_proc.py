@@ -74,18 +74,6 @@ class Child:
             self.log.close()
         return self.proc.returncode, time.monotonic() - start, killed
 
-    def io(self):
-        """{"rchar": bytes read, ...} from /proc/<pid>/io (empty when the process is gone)."""
-        out = {}
-        try:
-            with open(f"/proc/{self.proc.pid}/io", encoding="ascii") as f:
-                for line in f:
-                    key, _, rest = line.partition(":")
-                    out[key] = int(rest.split()[0])
-        except (OSError, ValueError, IndexError):
-            pass
-        return out
-
     def cpu_seconds(self):
         """User + system CPU seconds of the process so far (0 when it is gone)."""
         try:
