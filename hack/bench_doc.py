@@ -93,7 +93,7 @@ hack/bench --quick                          # N = 1,000, debug build, prints onl
 `--quick` exits non-zero when a measurement fails outright (no report, requestedAt never handled,
 a process that dies); a missed target is reported here, never asserted. Other flags: `--seed N`
 (fleet generator seed, default 1), `--iterations N` (requestedAt repetitions), `--operator PATH` /
-`--kubesim PATH` (measure other binaries), `--keep-logs` (keep the processes' logs and each size's
+`--kubesim PATH` (measure other binaries), `--no-kubectl` (skip the kubectl baseline), `--keep-logs` (keep the processes' logs and each size's
 `result.json`). The helpers' own tests: `python3 hack/bench_test.py`.
 
 "Flux objects" counts every object of the discovered kinds: the generated fleet plus the

@@ -33,9 +33,9 @@ def log(msg):
 class Run:
     """Holds the children of one size; `close()` stops them whatever happened."""
 
-    def __init__(self, n, bins, fixtures, seed, workdir, iterations, scrapes):
+    def __init__(self, n, bins, fixtures, seed, workdir, iterations, scrapes, kubectl=True):
         self.n, self.bins, self.fixtures, self.seed = n, bins, fixtures, seed
-        self.workdir, self.iterations, self.scrapes = workdir, iterations, scrapes
+        self.workdir, self.iterations, self.scrapes, self.kubectl_enabled = workdir, iterations, scrapes, kubectl
         self.sim = self.operator = self.client = None
         self.result = {"n": n, "seed": seed, "errors": [], "warnings": []}
 
@@ -56,7 +56,8 @@ class Run:
             self.steady_state()
             self.churn()
             self.metrics()
-            self.kubectl_baseline()
+            if self.kubectl_enabled:
+                self.kubectl_baseline()
         except BenchError as e:
             self.result["errors"].append(str(e))
             log(f"N={self.n}: FAILED: {e}")
