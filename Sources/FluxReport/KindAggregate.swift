@@ -26,6 +26,8 @@ public struct KindAggregate: Sendable {
         var name: String
         var kind: String
 
+        var isASCII: Bool { namespace.utf8.allSatisfy { $0 < 0x80 } && name.utf8.allSatisfy { $0 < 0x80 } }
+
         static func < (a: Deadline, b: Deadline) -> Bool { (a.deadline, a.namespace, a.name) < (b.deadline, b.namespace, b.name) }
         static func == (a: Deadline, b: Deadline) -> Bool { a.deadline == b.deadline && a.namespace == b.namespace && a.name == b.name }
     }
@@ -104,15 +106,61 @@ public struct KindAggregate: Sendable {
         var summary = counts
         // Stale ⇔ now > deadline: the entries before the first deadline ≥ now.
         summary.stale = Self.lowerBound(deadlines) { $0.deadline < now }
+        // The first few `Kind namespace/name` texts in String order. All entries share the kind, so
+        // that is the order of `namespace/name`; for ASCII (what the API server allows in names) it
+        // is byte order, compared here without building a string per stale object.
+        var best: [Deadline] = []
         var examples: [String] = []
         for entry in deadlines[0..<summary.stale] {
-            let text = Signals.staleExample(kind: entry.kind, namespace: entry.namespace, name: entry.name)
-            if examples.count == SignalSummary.maxExamples, let last = examples.last, text >= last { continue }
-            examples.insert(text, at: examples.firstIndex { text < $0 } ?? examples.count)
-            if examples.count > SignalSummary.maxExamples { examples.removeLast() }
+            guard entry.isASCII else {
+                examples = []  // not ASCII: compare the texts themselves
+                for entry in deadlines[0..<summary.stale] {
+                    let text = Signals.staleExample(kind: entry.kind, namespace: entry.namespace, name: entry.name)
+                    if examples.count == SignalSummary.maxExamples, let last = examples.last, text >= last { continue }
+                    examples.insert(text, at: examples.firstIndex { text < $0 } ?? examples.count)
+                    if examples.count > SignalSummary.maxExamples { examples.removeLast() }
+                }
+                best = []
+                break
+            }
+            if best.count == SignalSummary.maxExamples, let last = best.last, !Self.precedes(entry, last) { continue }
+            best.insert(entry, at: best.firstIndex { Self.precedes(entry, $0) } ?? best.count)
+            if best.count > SignalSummary.maxExamples { best.removeLast() }
+        }
+        if !best.isEmpty {
+            examples = best.map { Signals.staleExample(kind: $0.kind, namespace: $0.namespace, name: $0.name) }
         }
         summary.staleExamples = examples
         return summary
+    }
+
+    /// Whether `a`'s `namespace/name` sorts before `b`'s, by bytes (String order for ASCII).
+    static func precedes(_ a: Deadline, _ b: Deadline) -> Bool {
+        var left = a.namespace.utf8.makeIterator()
+        var right = b.namespace.utf8.makeIterator()
+        var leftName = a.name.utf8.makeIterator()
+        var rightName = b.name.utf8.makeIterator()
+        var leftPart = 0  // 0 namespace, 1 the slash, 2 name
+        var rightPart = 0
+        func next(_ part: inout Int, _ namespace: inout String.UTF8View.Iterator, _ name: inout String.UTF8View.Iterator) -> UInt8? {
+            if part == 0 {
+                if let byte = namespace.next() { return byte }
+                part = 1
+                return UInt8(ascii: "/")
+            }
+            part = 2
+            return name.next()
+        }
+        while true {
+            let l = next(&leftPart, &left, &leftName)
+            let r = next(&rightPart, &right, &rightName)
+            switch (l, r) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let l?, let r?): if l != r { return l < r }
+            }
+        }
     }
 
     /// The first index whose element is not `before` (the elements `before` form a prefix).
