@@ -7,7 +7,7 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 FROM ${SWIFT_IMAGE} AS builder
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libcurl4-openssl-dev \
+ && apt-get install -y --no-install-recommends libcurl4-openssl-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Resolve dependencies first so that source edits reuse this layer.
@@ -20,7 +20,7 @@ RUN swift build -c release --static-swift-stdlib --product flux-report-operator 
  && install -D "$(swift build -c release --show-bin-path)/flux-report-operator" /out/flux-report-operator
 
 FROM ${RUNTIME_IMAGE}
-# libcurl4 is linked dynamically (the Swift stdlib is static); ca-certificates for TLS to registries and webhooks.
+# libcurl4 is linked dynamically (the Swift stdlib is static), and zlib (/metrics gzip; zlib1g is essential in Debian); ca-certificates for TLS to registries and webhooks.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends libcurl4 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \

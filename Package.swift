@@ -3,6 +3,7 @@ import PackageDescription
 
 // One module per layer:
 //   CCurl            libcurl system library + typed wrappers for its variadic C calls
+//   CZlib            zlib system library (gzip for /metrics) + wrappers for its init macros
 //   KubeCore         value types shared by every layer (JSON, GVK/GVR, Status, watch events)
 //   KubeCore also holds the KubeAPI protocol (the client seam) and its value types: no libcurl
 //   KubeFake         an in-memory KubeAPI for unit tests (no HTTP)
@@ -49,6 +50,7 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSystemShims"),
         .target(
             name: "KubeCore",
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore",
+                "KubeCore", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -141,7 +143,7 @@ let package = Package(
         .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
-        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore"], swiftSettings: strict),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore", "CZlib"], swiftSettings: strict),
         .testTarget(name: "OperatorTests", dependencies: [
             "FluxReportOperator", "KubeSim", "KubeFake", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
             .product(name: "Logging", package: "swift-log"),

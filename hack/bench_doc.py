@@ -69,6 +69,11 @@ def targets(r):
         ("faster than the kubectl baseline (ratio > 1)", fmt(kc.get("ratio"), "×"), check(kc.get("ratio"), 1, above=True)),
         ("… even against the operator's cold start (baseline ÷ first report)", fmt(kc.get("ratioColdStart"), "×"),
          check(kc.get("ratioColdStart"), 1, above=True)),
+        # The next goals (issue #14).
+        ("#14: requestedAt → report, median ≤ 20 ms", fmt(ra.get("medianMs"), " ms"), check(ra.get("medianMs"), 20)),
+        ("#14: operator RSS ≤ 100 MiB (peak, /metrics scrapes included)", fmt(mem.get("peakWithScrapesMiB"), " MiB"),
+         check(mem.get("peakWithScrapesMiB"), 100)),
+        ("#14: /metrics with gzip, median ≤ 150 ms", fmt(met.get("medianMs"), " ms"), check(met.get("medianMs"), 150)),
     ]
 
 
@@ -88,7 +93,7 @@ hack/bench --quick                          # N = 1,000, debug build, prints onl
 `--quick` exits non-zero when a measurement fails outright (no report, requestedAt never handled,
 a process that dies); a missed target is reported here, never asserted. Other flags: `--seed N`
 (fleet generator seed, default 1), `--iterations N` (requestedAt repetitions), `--operator PATH` /
-`--kubesim PATH` (measure other binaries), `--keep-logs` (keep the processes' logs and each size's
+`--kubesim PATH` (measure other binaries), `--no-kubectl` (skip the kubectl baseline), `--keep-logs` (keep the processes' logs and each size's
 `result.json`). The helpers' own tests: `python3 hack/bench_test.py`.
 
 "Flux objects" counts every object of the discovered kinds: the generated fleet plus the
@@ -112,15 +117,23 @@ METHOD = """## How each figure is measured
 5. **LISTs at steady state**: the simulator's request counters (`DELETE /_sim/counters`) are reset after
    the requestedAt runs, then one reporting interval (`--reporting-interval 10s`) plus 1 s, plus one
    more requestedAt; the `list` count of `GET /_sim/counters` must be 0.
-6. **/metrics**: median of 5 scrapes (wall time of the whole response), and the number of
-   `flux_resource_info` series in it.
+6. **/metrics**: median of 5 scrapes sent with `Accept-Encoding: gzip` as Prometheus sends it (wall
+   time of the whole compressed response), then 5 without (the uncompressed time); the sizes of both
+   bodies, and the number of `flux_resource_info` series.
+5b. **API bytes of the initial LISTs**: the response bodies of the bench's own listing of the CRDs and
+   every Flux kind (step 1): the same JSON the operator's initial sync lists (the operator pages it by
+   500; its Deployments, Nodes and FluxReport LISTs are small and left out).
+5c. **CPU under churn**: 500 Kustomizations get their Ready condition flipped, then their original status
+   back (1,000 watch events, the fleet ends as it was), as fast as the simulator takes the writes; the
+   operator's user + system CPU (`/proc/<pid>/stat`) over that window minus an idle window as long,
+   per 1,000 events.
 7. **kubectl baseline**: `kubectl get crd -l app.kubernetes.io/part-of=flux -o json`, then
    `kubectl get <every discovered kind> -A -o json` (kubectl pages with `--chunk-size 500`) and the
    per-kind running/failing/suspended aggregation in Python. Ratio = baseline wall time ÷ the operator's
    requestedAt median (what a user waits for an up-to-date report); the cold-start ratio divides by the
    first-report time instead. The baseline's counts are also compared with the operator's last report.
 7b. **requestedAt while scraping**: 10 more requestedAt round trips while a second client scrapes
-   `/metrics` back to back.
+   `/metrics` back to back (with gzip, as Prometheus).
 8. Every child is stopped with SIGTERM (SIGKILL after 10 s) in a `finally`; the operator's exit code and
    shutdown time are recorded.
 
@@ -145,19 +158,25 @@ def render(results):
         out.append(f"- Latest run: {latest.get('date', '?')}, commit `{latest.get('commit', '?')}`\n")
     out.append("## Results\n")
     out.append("| N | Flux objects | first correct report | RSS peak / steady | requestedAt median / p90 "
-               "| LISTs at steady state | /metrics median (series) | kubectl baseline | ratio | build |")
+               "| LISTs at steady state | /metrics median, gzip (series) | kubectl baseline | ratio | build |")
     out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
     out.extend(row(r) for r in ordered)
     out.append("")
     out.append("Beyond the targets: the operator's peak RSS over the whole run (/metrics scrapes included), the "
-               "size of one scrape, and the requestedAt latency while another client scrapes /metrics back to back.\n")
-    out.append("| N | peak RSS incl. scrapes | /metrics body | requestedAt median / p90 while scraping |")
-    out.append("| ---: | ---: | ---: | ---: |")
+               "size of one scrape, the requestedAt latency while another client scrapes /metrics back to back, the bytes "
+               "the initial sync lists from the API server, and the operator's CPU under churn.\n")
+    out.append("| N | peak RSS incl. scrapes | /metrics body (scrape time without gzip) | requestedAt median / p90 while scraping "
+               "| API bytes of the initial LISTs | operator CPU per 1,000 watch events |")
+    out.append("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in ordered:
         mem, met, ws = r.get("memory") or {}, r.get("metrics") or {}, r.get("requestedAtWhileScraping") or {}
         body = f"{met['bytes'] / 2**20:.1f} MiB" if met.get("bytes") else "—"
+        if met.get("gzipBytes"):
+            body = f"{met['gzipBytes'] / 2**20:.2f} MiB gzip, {body} plain ({fmt(met.get('uncompressedMedianMs'), ' ms')} uncompressed)"
+        churn = r.get("churn") or {}
         out.append(f"| {r['n']:,} | {fmt(mem.get('peakWithScrapesMiB'), ' MiB')} | {body} "
-                   f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} |")
+                   f"| {fmt(ws.get('medianMs'), ' ms')} / {fmt(ws.get('p90Ms'), ' ms')} "
+                   f"| {fmt(r.get('listMiB'), ' MiB')} | {fmt(churn.get('cpuSecondsPer1000Events'), ' s')} |")
     out.append("")
     big = results.get(str(TARGET_N))
     out.append(f"## Targets (N = {TARGET_N:,})\n")

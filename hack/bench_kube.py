@@ -58,6 +58,8 @@ class Client:
                     f.write(ca)
                 self.context.load_verify_locations(f.name)
         self.conn = None
+        # Response bytes (bodies) received so far: the cost of a listing.
+        self.bytes_received = 0
 
     def _connect(self):
         if self.https:
@@ -78,6 +80,7 @@ class Client:
                 self.conn.request(method, path, body=data, headers=headers)
                 resp = self.conn.getresponse()
                 raw = resp.read()
+                self.bytes_received += len(raw)
                 break
             except (OSError, http.client.HTTPException) as e:
                 self.close()

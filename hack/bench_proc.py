@@ -74,6 +74,15 @@ class Child:
             self.log.close()
         return self.proc.returncode, time.monotonic() - start, killed
 
+    def cpu_seconds(self):
+        """User + system CPU seconds of the process so far (0 when it is gone)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
     def memory(self):
         """{"VmHWM": bytes, "VmRSS": bytes} from /proc/<pid>/status (empty when the process is gone)."""
         out = {}

@@ -33,9 +33,9 @@ def log(msg):
 class Run:
     """Holds the children of one size; `close()` stops them whatever happened."""
 
-    def __init__(self, n, bins, fixtures, seed, workdir, iterations, scrapes):
+    def __init__(self, n, bins, fixtures, seed, workdir, iterations, scrapes, kubectl=True):
         self.n, self.bins, self.fixtures, self.seed = n, bins, fixtures, seed
-        self.workdir, self.iterations, self.scrapes = workdir, iterations, scrapes
+        self.workdir, self.iterations, self.scrapes, self.kubectl_enabled = workdir, iterations, scrapes, kubectl
         self.sim = self.operator = self.client = None
         self.result = {"n": n, "seed": seed, "errors": [], "warnings": []}
 
@@ -45,14 +45,19 @@ class Run:
         self.result["loadAverage"] = [round(x, 2) for x in os.getloadavg()]
         try:
             self.start_sim()
+            received = self.client.bytes_received
             self.expected = list_expected(self.client)
+            # The same LISTs the operator's initial sync makes of the Flux kinds (unpaginated here).
+            self.result["listMiB"] = round((self.client.bytes_received - received) / 2**20, 2)
             self.result["fluxObjects"] = total_objects(self.expected)
             self.start_operator()
             self.first_report()
             self.requested_at()
             self.steady_state()
+            self.churn()
             self.metrics()
-            self.kubectl_baseline()
+            if self.kubectl_enabled:
+                self.kubectl_baseline()
         except BenchError as e:
             self.result["errors"].append(str(e))
             log(f"N={self.n}: FAILED: {e}")
@@ -181,23 +186,83 @@ class Run:
         log(f"N={self.n}: LISTs at steady state {by_verb.get('list', 0)}, "
             f"RSS peak {self.result['memory']['peakMiB']} MiB, steady {self.result['memory']['steadyMiB']} MiB")
 
+    # -- 5b. CPU under churn ---------------------------------------------------------------------
+    def churn(self, objects=500):
+        """Operator CPU seconds per 1,000 watch events: `objects` Kustomizations get their Ready
+        condition flipped, then their original status back (2 events each, the fleet ends as it
+        was), as fast as the simulator takes them; minus the CPU of an idle window as long."""
+        listing = self.client.get(f"/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations?limit={objects + 1}")
+        items = [o for o in listing.get("items", []) if (o.get("metadata") or {}).get("name") != "flux-system"][:objects]
+        if not items:
+            return
+
+        def post(obj, status):
+            meta = obj["metadata"]
+            code, body = self.client.request("POST", "/_sim/status", {
+                "apiVersion": obj.get("apiVersion", "kustomize.toolkit.fluxcd.io/v1"), "kind": "Kustomization",
+                "namespace": meta.get("namespace"), "name": meta["name"], "status": status})
+            if code != 200:
+                raise BenchError(f"/_sim/status {meta.get('namespace')}/{meta['name']}: HTTP {code}: {body}")
+
+        def flipped(status):
+            status = json.loads(json.dumps(status or {}))
+            conditions = [c for c in status.get("conditions") or [] if c.get("type") != "Ready"]
+            ready = next((c for c in (status.get("conditions") or []) if c.get("type") == "Ready"), {})
+            new = "False" if ready.get("status") == "True" else "True"
+            conditions.append({"type": "Ready", "status": new, "reason": "BenchChurn", "message": "flipped by hack/bench",
+                               "lastTransitionTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+            status["conditions"] = conditions
+            return status
+
+        start_cpu, start = self.operator.cpu_seconds(), time.monotonic()
+        for obj in items:
+            post(obj, flipped(obj.get("status")))
+        for obj in items:
+            post(obj, obj.get("status") or {})
+        time.sleep(1.0)  # the last events reach the operator's caches
+        churn_cpu, window = self.operator.cpu_seconds() - start_cpu, time.monotonic() - start
+        idle_start = self.operator.cpu_seconds()
+        time.sleep(min(window, 10.0))
+        idle_cpu = (self.operator.cpu_seconds() - idle_start) * window / min(window, 10.0)
+        events = 2 * len(items)
+        self.result["churn"] = {"events": events, "seconds": round(window, 2), "cpuSeconds": round(churn_cpu, 3),
+                                "idleCpuSeconds": round(idle_cpu, 3),
+                                "cpuSecondsPer1000Events": round(max(0.0, churn_cpu - idle_cpu) * 1000 / events, 3)}
+        log(f"N={self.n}: churn: {events} watch events in {window:.1f}s, operator CPU {churn_cpu:.2f}s "
+            f"(idle {idle_cpu:.2f}s): {self.result['churn']['cpuSecondsPer1000Events']} CPU s per 1,000 events")
+
     # -- 6. /metrics --------------------------------------------------------------------------
     def metrics(self):
+        """Scrapes as Prometheus does (Accept-Encoding: gzip: the timed figure) and uncompressed."""
         url = f"http://127.0.0.1:{self.metrics_port}/metrics"
-        samples, body = [], b""
-        for _ in range(self.scrapes):
+
+        def scrape(gzip):
+            headers = {"Accept-Encoding": "gzip"} if gzip else {}
             start = time.monotonic()
             try:
-                with urllib.request.urlopen(url, timeout=60) as resp:
-                    body = resp.read()
+                with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=60) as resp:
+                    body, encoding = resp.read(), resp.headers.get("Content-Encoding")
             except OSError as e:
                 raise BenchError(f"scrape {url}: {e}") from e
-            samples.append(time.monotonic() - start)
+            return time.monotonic() - start, body, encoding
+
+        samples, compressed, encoding, plain_samples, body = [], b"", None, [], b""
+        for _ in range(self.scrapes):
+            seconds, compressed, encoding = scrape(True)
+            samples.append(seconds)
+        for _ in range(self.scrapes):
+            seconds, body, _ = scrape(False)
+            plain_samples.append(seconds)
+        if encoding != "gzip":
+            raise BenchError(f"scrape {url} with Accept-Encoding: gzip came back with Content-Encoding {encoding!r}")
         series = sum(1 for line in body.split(b"\n") if line.startswith(b"flux_resource_info{"))
         self.result["metrics"] = {"medianMs": round(statistics.median(samples) * 1000, 1),
                                   "maxMs": round(max(samples) * 1000, 1), "resourceInfoSeries": series,
-                                  "bytes": len(body)}
-        log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms, {series} flux_resource_info series")
+                                  "bytes": len(body), "gzipBytes": len(compressed),
+                                  "uncompressedMedianMs": round(statistics.median(plain_samples) * 1000, 1)}
+        log(f"N={self.n}: /metrics median {self.result['metrics']['medianMs']} ms with gzip "
+            f"({len(compressed)} of {len(body)} bytes), {self.result['metrics']['uncompressedMedianMs']} ms "
+            f"without, {series} flux_resource_info series")
         self.requested_at_while_scraping(url)
 
     def requested_at_while_scraping(self, url, samples=10):
@@ -209,7 +274,8 @@ class Run:
         def scraper():
             while not stop.is_set():
                 try:
-                    with urllib.request.urlopen(url, timeout=60) as resp:
+                    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+                    with urllib.request.urlopen(request, timeout=60) as resp:
                         resp.read()
                     scrapes.append(1)
                 except OSError:

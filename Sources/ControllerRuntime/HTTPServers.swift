@@ -50,24 +50,42 @@ extension RuntimeHTTPServer {
     /// `/metrics` in the Prometheus text format.
     public static func metrics(address: ListenAddress, registry: MetricsRegistry, logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
         let router = Router()
-        router.get("/metrics") { _, _ -> Response in
+        router.get("/metrics") { request, _ -> Response in
             // Streamed chunk by chunk (chunked transfer encoding): memory stays at one chunk, not the
             // whole body (tens of MB with 100,000 series), and collectors release locks between chunks.
+            // gzip-compressed as it streams when the scraper accepts it (Prometheus always does).
+            let gzip = Gzip.accepted(by: request.headers[values: .acceptEncoding].joined(separator: ","))
             let chunks = registry.scrapeChunks()
+            var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .vary: "Accept-Encoding"]
+            if gzip { headers[.contentEncoding] = "gzip" }
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok, headers: headers,
                 body: ResponseBody { writer in
-                    // Chunks render into `buffer` until it holds at least 64 KiB, which is then sent.
+                    let compressor = gzip ? try GzipCompressor() : nil
+                    var compressed: [UInt8] = []
+                    // Chunks render into `buffer` until it holds at least 64 KiB, which is then sent
+                    // (or compressed, and sent once zlib has released at least 16 KiB).
                     var buffer: [UInt8] = []
                     buffer.reserveCapacity(128 * 1024)
-                    for chunk in chunks {
-                        chunk(&buffer)
-                        if buffer.count >= 64 * 1024 {
-                            try await writer.write(ByteBuffer(bytes: buffer))
+                    func send(final: Bool) async throws {
+                        guard let compressor else {
+                            if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
                             buffer.removeAll(keepingCapacity: true)
+                            return
+                        }
+                        try compressor.compress(buffer, into: &compressed)
+                        buffer.removeAll(keepingCapacity: true)
+                        if final { try compressor.finish(into: &compressed) }
+                        if compressed.count >= 16 * 1024 || (final && !compressed.isEmpty) {
+                            try await writer.write(ByteBuffer(bytes: compressed))
+                            compressed.removeAll(keepingCapacity: true)
                         }
                     }
-                    if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
+                    for chunk in chunks {
+                        chunk(&buffer)
+                        if buffer.count >= 64 * 1024 { try await send(final: false) }
+                    }
+                    try await send(final: true)
                     try await writer.finish(nil)
                 })
         }

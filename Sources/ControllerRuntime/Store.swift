@@ -2,41 +2,108 @@ import KubeCore
 
 /// A thread-safe cache keyed by `namespace/name` (client-go's `cache.Store`), holding only the
 /// transformed projection of each object.
+///
+/// It can keep one `StoreIndex` (aggregates over its objects) in step with the items under the same
+/// lock, so a reader of the index sees exactly the objects a reader of the items would.
 public final class Store<Object: Sendable>: Sendable {
-    private let items = LockedState<[String: Object]>([:])
+    private struct State {
+        var items: [String: Object] = [:]
+        var index: (any StoreIndex<Object>)?
+
+        mutating func indexRemove(_ object: Object?) {
+            guard let object, var index else { return }
+            self.index = nil  // a unique reference, so the index mutates in place
+            index.remove(object)
+            self.index = index
+        }
+
+        mutating func indexAdd(_ object: Object) {
+            guard var index else { return }
+            self.index = nil
+            index.add(object)
+            self.index = index
+        }
+    }
+
+    private let state = LockedState(State())
 
     public init() {}
 
-    public func get(_ key: String) -> Object? { items.withLock { $0[key] } }
+    public func get(_ key: String) -> Object? { state.withLock { $0.items[key] } }
 
-    public func list() -> [Object] { items.withLock { Array($0.values) } }
+    public func list() -> [Object] { state.withLock { Array($0.items.values) } }
 
-    public var keys: [String] { items.withLock { Array($0.keys) } }
+    public var keys: [String] { state.withLock { Array($0.items.keys) } }
 
-    public var count: Int { items.withLock { $0.count } }
+    public var count: Int { state.withLock { $0.items.count } }
 
     /// Runs `body` over the cache under the lock, without copying it (for scrape-time rendering).
     public func withItems<R>(_ body: ([String: Object]) throws -> R) rethrows -> R {
-        try items.withLock { try body($0) }
+        try state.withLock { try body($0.items) }
+    }
+
+    /// Installs `index`, built here from the current items, kept up to date with every later change
+    /// (a replaced index starts over). Safe at any time, also while the informer is filling the store.
+    public func setIndex(_ index: some StoreIndex<Object>) {
+        state.withLock { state in
+            var index = index
+            for object in state.items.values { index.add(object) }
+            state.index = index
+        }
+    }
+
+    /// Runs `body` on the index under the store's lock; nil when no index of that type is installed.
+    public func withIndex<Index: StoreIndex<Object>, R>(_ type: Index.Type, _ body: (inout Index) -> R) -> R? {
+        state.withLock { state in
+            guard var index = state.index as? Index else { return nil }
+            state.index = nil
+            defer { state.index = index }
+            return body(&index)
+        }
     }
 
     /// Sets a key; returns the previous value.
     @discardableResult
     func set(_ key: String, _ object: Object) -> Object? {
-        items.withLock { $0.updateValue(object, forKey: key) }
+        state.withLock { state in
+            let previous = state.items.updateValue(object, forKey: key)
+            state.indexRemove(previous)
+            state.indexAdd(object)
+            return previous
+        }
     }
 
     @discardableResult
     func removeValue(_ key: String) -> Object? {
-        items.withLock { $0.removeValue(forKey: key) }
+        state.withLock { state in
+            let previous = state.items.removeValue(forKey: key)
+            state.indexRemove(previous)
+            return previous
+        }
     }
 
-    /// Swaps in a complete new state; returns the old one.
+    /// Swaps in a complete new state; returns the old one. The index is rebuilt from the new state.
     func replace(with new: [String: Object]) -> [String: Object] {
-        items.withLock { items in
-            let old = items
-            items = new
+        state.withLock { state in
+            let old = state.items
+            state.items = new
+            if var index = state.index {
+                state.index = nil
+                index.reset()
+                for object in new.values { index.add(object) }
+                state.index = index
+            }
             return old
         }
     }
+}
+
+/// Aggregates over a `Store`'s objects, updated object by object (a changed object is removed in
+/// its old form, then added in its new one).
+public protocol StoreIndex<Object>: Sendable {
+    associatedtype Object
+    mutating func add(_ object: Object)
+    mutating func remove(_ object: Object)
+    /// Back to the state of an empty store.
+    mutating func reset()
 }

@@ -76,13 +76,31 @@ public enum FailingExamples {
     public static let limit = 3
 
     public static func of(_ objects: some Sequence<FluxObject>, limit: Int = FailingExamples.limit) -> [String] {
-        var top: [(since: Int64, key: String, text: String)] = []
+        var top: [Entry] = []
         for object in objects where object.isFailing {
-            let since = object.readySince > 0 ? object.readySince : Int64.max
-            top.append((since, "\(object.namespace)/\(object.name)", "\(object.namespace)/\(object.name) (\(object.reason))"))
+            top.append(Entry(object))
             // Bounded work and memory however many fail: keep only the best `limit` as we go.
-            if top.count > 4 * max(1, limit) { top = Array(top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(limit)) }
+            if top.count > 4 * max(1, limit) { top = Array(top.sorted().prefix(limit)) }
         }
-        return top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(max(0, limit)).map(\.text)
+        return top.sorted().prefix(max(0, limit)).map(\.text)
+    }
+
+    /// One failing object as the examples order it: by Ready's `lastTransitionTime` (unknown last),
+    /// then `namespace/name`.
+    public struct Entry: Sendable, Comparable {
+        public var since: Int64
+        /// `namespace/name`
+        public var key: String
+        /// `namespace/name (reason)`
+        public var text: String
+
+        public init(_ object: FluxObject) {
+            since = object.readySince > 0 ? object.readySince : Int64.max
+            key = "\(object.namespace)/\(object.name)"
+            text = "\(key) (\(object.reason))"
+        }
+
+        public static func < (a: Entry, b: Entry) -> Bool { (a.since, a.key) < (b.since, b.key) }
+        public static func == (a: Entry, b: Entry) -> Bool { a.since == b.since && a.key == b.key }
     }
 }

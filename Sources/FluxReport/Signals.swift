@@ -240,19 +240,31 @@ public enum Signals {
     /// periodic evidence older than that; or, for evidence that moves only on change, Ready Unknown
     /// (in progress, or never reconciled since creation) or a spec change not picked up, for that long.
     public static func isStale(_ object: FluxObject, now: Int64, factor: Int64) -> Bool {
+        staleDeadline(object, factor: factor).map { now > $0 } ?? false
+    }
+
+    /// The instant after which the object is stale (`isStale` ⇔ `now > deadline`), or nil when it
+    /// cannot turn stale with its current state. Exact: `now - t > budget` with `t > 0` is
+    /// `now > t + budget`, and when `t + budget` overflows no `now` is that late.
+    public static func staleDeadline(_ object: FluxObject, factor: Int64) -> Int64? {
         let s = object.signals
-        guard !object.suspended, s.interval > 0, factor > 0 else { return false }
+        guard !object.suspended, s.interval > 0, factor > 0 else { return nil }
         let (budget, overflow) = s.interval.multipliedReportingOverflow(by: factor)
-        guard !overflow else { return false }
-        func older(_ time: Int64) -> Bool {
-            guard time > 0 else { return false }
-            let (age, o) = now.subtractingReportingOverflow(time)
-            return !o && age > budget
+        guard !overflow else { return nil }
+        func after(_ time: Int64) -> Int64? {
+            guard time > 0 else { return nil }
+            let (deadline, o) = time.addingReportingOverflow(budget)
+            return o ? nil : deadline
         }
-        if s.periodic { return older(s.lastReconcile) }
-        if object.ready == .unknown && !object.alwaysReady { return older(object.readySince > 0 ? object.readySince : s.created) }
-        if s.generationPending { return older(max(s.lastReconcile, s.created)) }
-        return false
+        if s.periodic { return after(s.lastReconcile) }
+        if object.ready == .unknown && !object.alwaysReady { return after(object.readySince > 0 ? object.readySince : s.created) }
+        if s.generationPending { return after(max(s.lastReconcile, s.created)) }
+        return nil
+    }
+
+    /// How a stale object is named in the `ReconcilersStale` message: `Kind namespace/name`.
+    public static func staleExample(kind: String, namespace: String, name: String) -> String {
+        "\(kind) \(namespace)/\(name)"
     }
 
     /// The object's signals; `roots` are its dependency roots when it is blocked (see `DependencyRoots`).
@@ -362,7 +374,7 @@ public struct SignalSummary: Sendable, Equatable {
             if object.signals.drifted { drifted += 1 }
             if Signals.isStale(object, now: now, factor: factor) {
                 stale += 1
-                examples.append("\(object.kind) \(object.namespace)/\(object.name)")
+                examples.append(Signals.staleExample(kind: object.kind, namespace: object.namespace, name: object.name))
             }
         }
         staleExamples = Array(examples.sorted().prefix(Self.maxExamples))

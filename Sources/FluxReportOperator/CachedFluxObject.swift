@@ -1,3 +1,4 @@
+import ControllerRuntime
 import KubeCore
 import FluxReport
 
@@ -40,4 +41,14 @@ final class StringInterner: Sendable {
             return value
         }
     }
+}
+
+/// A kind's `KindAggregate`, kept by its informer's store in step with the cached objects, so
+/// a report reads the aggregate instead of scanning the objects.
+struct KindIndex: StoreIndex {
+    var aggregate: KindAggregate
+
+    mutating func add(_ object: CachedFluxObject) { aggregate.add(object.object) }
+    mutating func remove(_ object: CachedFluxObject) { aggregate.remove(object.object) }
+    mutating func reset() { aggregate = KindAggregate(staleFactor: aggregate.staleFactor) }
 }

@@ -23,6 +23,8 @@ public final class ClusterCache: Sendable {
     private let api: any KubeAPI
     private let keepLabels: [String]
     private let gotkResourceInfo: Bool
+    /// The stale factor the per-kind aggregates index deadlines with (`KindAggregate`).
+    public let staleFactor: Int64
     private let logger: Logger
     private let state = LockedState(State())
     private let kindDiscovery = LockedState(())
@@ -50,13 +52,15 @@ public final class ClusterCache: Sendable {
         case cacheHealth
     }
 
-    public init(api: any KubeAPI, namespace: String, keepLabels: [String], gotkResourceInfo: Bool = false, informers: InformerSet? = nil, logger: Logger,
+    public init(api: any KubeAPI, namespace: String, keepLabels: [String], gotkResourceInfo: Bool = false,
+                staleFactor: Int64 = Signals.defaultStaleFactor, informers: InformerSet? = nil, logger: Logger,
                 onChange: @escaping @Sendable (ChangeReason) -> Void,
                 onObjectEvent: @escaping @Sendable (InformerEvent<FluxObject>) -> Void = { _ in }) {
         self.api = api
         self.namespace = namespace
         self.keepLabels = keepLabels
         self.gotkResourceInfo = gotkResourceInfo
+        self.staleFactor = staleFactor
         self.logger = logger
         self.onChange = onChange
         self.onObjectEvent = onObjectEvent
@@ -282,6 +286,11 @@ public final class ClusterCache: Sendable {
             CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo, interner: interner)
         }
         guard let informer else { return }
+        // The report's per-kind aggregates, kept by the store itself (built from whatever the
+        // informer has listed already, then kept in step under the store's lock).
+        if informer.store.withIndex(KindIndex.self, { _ in true }) == nil {
+            informer.store.setIndex(KindIndex(aggregate: KindAggregate(staleFactor: staleFactor)))
+        }
         watchHealth(informer)
         informer.addHandler(replay: false) { [weak self] event in
             guard let self else { return }

@@ -46,7 +46,7 @@ public final class OperatorApp: Sendable {
         cache = ClusterCache(
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             gotkResourceInfo: configuration.gotkResourceInfo,
-            informers: manager.informers, logger: logger,
+            staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger,
             onChange: { reason in
                 slot.current?.enqueue(FluxReportAPI.reportName)
                 feed?.touch()

@@ -51,13 +51,19 @@ struct SnapshotReader: Sendable {
                 stats[crd.groupKind] = .failure(problem)
                 summaryComplete = false
             } else {
-                stats[crd.groupKind] = .success(informer.store.withItems { KindStats(objects: $0.values.lazy.map(\.object)) })
-                let examples = informer.store.withItems { FailingExamples.of($0.values.lazy.map(\.object)) }
-                if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
-                if let signals {
-                    let objects = informer.store.withItems { Array($0.values) }
-                    summary.add(SignalSummary(objects: objects.lazy.map(\.object), now: signals.now, factor: signals.settings.staleFactor))
+                // The kind's aggregate, kept by its store from the watch events (O(1) in the number
+                // of objects); computed from the objects only if it is missing or for another factor.
+                let factor = signals?.settings.staleFactor ?? cache.staleFactor
+                let read = informer.store.withIndex(KindIndex.self) { index in
+                    index.aggregate.staleFactor == factor ? Self.read(&index.aggregate, signals: signals) : nil
+                } ?? nil
+                let (kindStats, examples, kindSignals) = read ?? informer.store.withItems { items in
+                    var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: factor)
+                    return Self.read(&aggregate, signals: signals)
                 }
+                stats[crd.groupKind] = .success(kindStats)
+                if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
+                if let kindSignals { summary.add(kindSignals) }
             }
         }
         snapshot.kindStats = stats
@@ -84,6 +90,12 @@ struct SnapshotReader: Sendable {
             snapshot.fluxInstances = .success([])
         }
         return snapshot
+    }
+
+    /// What the report reads of one kind's aggregate.
+    private static func read(_ aggregate: inout KindAggregate, signals: (now: Int64, settings: SignalSettings)?)
+        -> (KindStats, [String], SignalSummary?) {
+        (aggregate.stats, aggregate.failingExamples(), signals.map { aggregate.signals(now: $0.now) })
     }
 
     /// The parts read with cheap GETs (the server version, the entitlement Secret, the sync

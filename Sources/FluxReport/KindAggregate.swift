@@ -1,0 +1,176 @@
+/// Everything a report reads of one Flux kind, kept up to date object by object, so that a report
+/// costs O(kinds), not O(objects): the `KindStats`, the longest-failing examples, and the signal
+/// counts with the stale objects indexed by the instant they turn stale.
+///
+/// Fed by the operator's cache with `adding`/`removing` (a watch MODIFIED is a removal of the old
+/// projection then an addition of the new one); every read equals the from-scratch computation
+/// over the same objects (`KindStats(objects:)`, `FailingExamples.of`, `SignalSummary(objects:now:factor:)`).
+/// Additions and removals commute, so the order of the events of one state does not matter.
+public struct KindAggregate: Sendable {
+    /// The stale factor the deadlines were computed with (`Signals.staleDeadline`).
+    public let staleFactor: Int64
+    public private(set) var stats = KindStats()
+    /// Objects, suspended, failing and drifted; `stale` and its examples are read with `signals(now:)`.
+    private var counts = SignalSummary()
+    /// The failing objects by `namespace/name`.
+    private var failing: [String: FailingExamples.Entry] = [:]
+    /// The best `FailingExamples.limit` of `failing`, in order; nil when one of them went away and
+    /// the next best must be searched for (at the next read).
+    private var bestFailing: [FailingExamples.Entry]? = []
+    /// Objects that can turn stale, by deadline (then namespace, name): unique, sorted.
+    private var deadlines: [Deadline] = []
+
+    struct Deadline: Sendable, Comparable {
+        var deadline: Int64
+        var namespace: String
+        var name: String
+        var kind: String
+
+        var isASCII: Bool { namespace.utf8.allSatisfy { $0 < 0x80 } && name.utf8.allSatisfy { $0 < 0x80 } }
+
+        static func < (a: Deadline, b: Deadline) -> Bool { (a.deadline, a.namespace, a.name) < (b.deadline, b.namespace, b.name) }
+        static func == (a: Deadline, b: Deadline) -> Bool { a.deadline == b.deadline && a.namespace == b.namespace && a.name == b.name }
+    }
+
+    public init(staleFactor: Int64) {
+        self.staleFactor = staleFactor
+    }
+
+    public init(objects: some Sequence<FluxObject>, staleFactor: Int64) {
+        self.init(staleFactor: staleFactor)
+        for object in objects { add(object) }
+    }
+
+    public func adding(_ object: FluxObject) -> KindAggregate {
+        var copy = self
+        copy.add(object)
+        return copy
+    }
+
+    public func removing(_ object: FluxObject) -> KindAggregate {
+        var copy = self
+        copy.remove(object)
+        return copy
+    }
+
+    public mutating func add(_ object: FluxObject) {
+        stats.add(object)
+        counts.objects += 1
+        if object.suspended { counts.suspended += 1 }
+        if object.signals.drifted { counts.drifted += 1 }
+        if object.isFailing {
+            counts.failing += 1
+            let entry = FailingExamples.Entry(object)
+            failing[entry.key] = entry
+            if var best = bestFailing, best.count < FailingExamples.limit || entry < best[best.count - 1] {
+                best.insert(entry, at: best.firstIndex { entry < $0 } ?? best.count)
+                if best.count > FailingExamples.limit { best.removeLast() }
+                bestFailing = best
+            }
+        }
+        if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
+            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name, kind: object.kind)
+            deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
+        }
+    }
+
+    /// Removes an object added before (exactly this projection of it).
+    public mutating func remove(_ object: FluxObject) {
+        stats.remove(object)
+        counts.objects -= 1
+        if object.suspended { counts.suspended -= 1 }
+        if object.signals.drifted { counts.drifted -= 1 }
+        if object.isFailing {
+            counts.failing -= 1
+            let key = "\(object.namespace)/\(object.name)"
+            failing.removeValue(forKey: key)
+            if let best = bestFailing, best.contains(where: { $0.key == key }) { bestFailing = nil }
+        }
+        if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
+            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name, kind: object.kind)
+            let index = Self.lowerBound(deadlines) { $0 < entry }
+            if index < deadlines.count, deadlines[index] == entry { deadlines.remove(at: index) }
+        }
+    }
+
+    /// `FailingExamples.of` the objects: O(limit), or O(failing) once after one of the best went away.
+    public mutating func failingExamples() -> [String] {
+        if let best = bestFailing { return best.map(\.text) }
+        let best = Array(failing.values.sorted().prefix(FailingExamples.limit))
+        bestFailing = best
+        return best.map(\.text)
+    }
+
+    /// `SignalSummary(objects:now:factor:)` of the objects: O(log objects + stale objects).
+    public func signals(now: Int64) -> SignalSummary {
+        var summary = counts
+        // Stale ⇔ now > deadline: the entries before the first deadline ≥ now.
+        summary.stale = Self.lowerBound(deadlines) { $0.deadline < now }
+        // The first few `Kind namespace/name` texts in String order. All entries share the kind, so
+        // that is the order of `namespace/name`; for ASCII (what the API server allows in names) it
+        // is byte order, compared here without building a string per stale object.
+        var best: [Deadline] = []
+        var examples: [String] = []
+        for entry in deadlines[0..<summary.stale] {
+            guard entry.isASCII else {
+                examples = []  // not ASCII: compare the texts themselves
+                for entry in deadlines[0..<summary.stale] {
+                    let text = Signals.staleExample(kind: entry.kind, namespace: entry.namespace, name: entry.name)
+                    if examples.count == SignalSummary.maxExamples, let last = examples.last, text >= last { continue }
+                    examples.insert(text, at: examples.firstIndex { text < $0 } ?? examples.count)
+                    if examples.count > SignalSummary.maxExamples { examples.removeLast() }
+                }
+                best = []
+                break
+            }
+            if best.count == SignalSummary.maxExamples, let last = best.last, !Self.precedes(entry, last) { continue }
+            best.insert(entry, at: best.firstIndex { Self.precedes(entry, $0) } ?? best.count)
+            if best.count > SignalSummary.maxExamples { best.removeLast() }
+        }
+        if !best.isEmpty {
+            examples = best.map { Signals.staleExample(kind: $0.kind, namespace: $0.namespace, name: $0.name) }
+        }
+        summary.staleExamples = examples
+        return summary
+    }
+
+    /// Whether `a`'s `namespace/name` sorts before `b`'s, by bytes (String order for ASCII).
+    static func precedes(_ a: Deadline, _ b: Deadline) -> Bool {
+        var left = a.namespace.utf8.makeIterator()
+        var right = b.namespace.utf8.makeIterator()
+        var leftName = a.name.utf8.makeIterator()
+        var rightName = b.name.utf8.makeIterator()
+        var leftPart = 0  // 0 namespace, 1 the slash, 2 name
+        var rightPart = 0
+        func next(_ part: inout Int, _ namespace: inout String.UTF8View.Iterator, _ name: inout String.UTF8View.Iterator) -> UInt8? {
+            if part == 0 {
+                if let byte = namespace.next() { return byte }
+                part = 1
+                return UInt8(ascii: "/")
+            }
+            part = 2
+            return name.next()
+        }
+        while true {
+            let l = next(&leftPart, &left, &leftName)
+            let r = next(&rightPart, &right, &rightName)
+            switch (l, r) {
+            case (nil, nil): return false
+            case (nil, _): return true
+            case (_, nil): return false
+            case (let l?, let r?): if l != r { return l < r }
+            }
+        }
+    }
+
+    /// The first index whose element is not `before` (the elements `before` form a prefix).
+    static func lowerBound(_ array: [Deadline], _ before: (Deadline) -> Bool) -> Int {
+        var low = 0
+        var high = array.count
+        while low < high {
+            let mid = low + (high - low) / 2
+            if before(array[mid]) { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+}

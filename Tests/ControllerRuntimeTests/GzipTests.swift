@@ -1,0 +1,139 @@
+import CZlib
+import Foundation
+import KubeCore
+import Testing
+@testable import ControllerRuntime
+
+/// gzip for `/metrics`: what is compressed inflates to the same bytes, in any piece sizes, and the
+/// server compresses exactly when the scraper asks for it.
+@Suite("Gzip")
+struct GzipTests {
+    /// Inflates a gzip stream with zlib (the test's own decoder, independent of the compressor's code).
+    static func gunzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        var stream = z_stream()
+        guard czlib_inflate_init_gzip(&stream) == Z_OK else { throw Gzip.Failure(code: -1) }
+        defer { inflateEnd(&stream) }
+        var out: [UInt8] = []
+        var scratch = [UInt8](repeating: 0, count: 32 * 1024)
+        var code: Int32 = Z_OK
+        try bytes.withUnsafeBufferPointer { input in
+            stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
+            stream.avail_in = UInt32(input.count)
+            repeat {
+                let produced = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
+                    stream.next_out = buffer.baseAddress
+                    stream.avail_out = UInt32(buffer.count)
+                    code = inflate(&stream, Z_NO_FLUSH)
+                    return buffer.count - Int(stream.avail_out)
+                }
+                out.append(contentsOf: scratch[0..<produced])
+                if code != Z_OK && code != Z_STREAM_END { throw Gzip.Failure(code: code) }
+            } while code != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
+        }
+        guard code == Z_STREAM_END, stream.avail_in == 0 else { throw Gzip.Failure(code: code) }
+        return out
+    }
+
+    /// Text like a scrape (repetitive lines) mixed with random bytes (incompressible), of random size.
+    static func sample(_ random: inout TestRandom) -> [UInt8] {
+        let size = [0, 1, Int.random(in: 2...100, using: &random), Int.random(in: 1...70_000, using: &random),
+                    Int.random(in: 70_000...600_000, using: &random)].randomElement(using: &random) ?? 0
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(size)
+        while bytes.count < size {
+            if Bool.random(using: &random) {
+                bytes.append(contentsOf: "flux_resource_info{name=\"obj-\(UInt32.random(in: 0...100_000, using: &random))\",ready=\"True\"} 1\n".utf8)
+            } else {
+                for _ in 0..<Int.random(in: 1...200, using: &random) { bytes.append(UInt8.random(in: 0...255, using: &random)) }
+            }
+        }
+        return Array(bytes.prefix(size))
+    }
+
+    @Test func streamedPiecesInflateToTheInput() throws {
+        var random = TestRandom()
+        print("GzipTests.streamedPiecesInflateToTheInput: \(random)")
+        for round in 0..<40 {
+            let input = Self.sample(&random)
+            let compressor = try GzipCompressor(level: Int32.random(in: 1...6, using: &random))
+            var compressed: [UInt8] = []
+            var offset = 0
+            while offset < input.count {
+                let piece = min(input.count - offset, Int.random(in: 1...100_000, using: &random))
+                try compressor.compress(Array(input[offset..<offset + piece]), into: &compressed)
+                offset += piece
+            }
+            try compressor.finish(into: &compressed)
+            #expect(compressed.prefix(2) == [0x1f, 0x8b], "round \(round), \(random)")
+            #expect(try Self.gunzip(compressed) == input, "round \(round), \(input.count) bytes, \(random)")
+            #expect(try Self.gunzip(Gzip.compress(input)) == input, "round \(round), \(random)")
+        }
+    }
+
+    @Test func repetitiveTextShrinks() throws {
+        let text = Array(String(repeating: "flux_resource_info{kind=\"Kustomization\",ready=\"True\"} 1\n", count: 10_000).utf8)
+        let compressed = try Gzip.compress(text)
+        #expect(compressed.count * 20 < text.count, "\(compressed.count) of \(text.count) bytes")
+    }
+
+    @Test(arguments: [
+        ("gzip", true), ("gzip, deflate, br", true), ("deflate, GZIP;q=0.5", true), ("x-gzip", true),
+        ("identity", false), ("", false), ("gzip;q=0", false), ("gzip; q=0.000", false), ("*", true),
+        ("*;q=0", false), ("gzip;q=0, *", false), ("br, *;q=0.1", true), ("gzip;q=0.001", true),
+    ])
+    func acceptEncoding(header: String, accepted: Bool) {
+        #expect(Gzip.accepted(by: header) == accepted, "Accept-Encoding: \(header)")
+    }
+
+    /// One GET with curl (its output to a pipe, never the test's stdout): status line and headers, body.
+    static func curl(_ url: String, _ arguments: [String]) throws -> (headers: String, body: [UInt8]) {
+        let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("gzip-test-\(UUID().uuidString).headers")
+        defer { try? FileManager.default.removeItem(at: headerFile) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        process.arguments = ["-sS", "-D", headerFile.path] + arguments + [url]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let body = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0, "curl: \(stderr)")
+        return (try String(contentsOf: headerFile, encoding: .utf8).lowercased(), Array(body))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))
+    func metricsServerCompressesWhenAsked() async throws {
+        var random = TestRandom()
+        print("GzipTests.metricsServerCompressesWhenAsked: \(random)")
+        let registry = MetricsRegistry()
+        registry.register(collector: ManySeriesCollector(count: Int.random(in: 0...30_000, using: &random)))
+        let expected = registry.scrape()
+        let metrics = RuntimeHTTPServer.metrics(address: try ListenAddress(parsing: "127.0.0.1:0"), registry: registry)
+        let server = Task { try await metrics.run() }
+        defer { server.cancel() }
+        let url = "http://127.0.0.1:\(await metrics.boundPort())/metrics"
+
+        let gzipped = try Self.curl(url, ["-H", "Accept-Encoding: gzip"])
+        #expect(gzipped.headers.contains("content-encoding: gzip"), "\(gzipped.headers) \(random)")
+        #expect(gzipped.headers.contains("vary: accept-encoding"), "\(gzipped.headers)")
+        #expect(gzipped.body.count < expected.count / 5, "\(gzipped.body.count) of \(expected.count) bytes, \(random)")
+        #expect(try Self.gunzip(gzipped.body) == expected, "\(random)")
+
+        // curl's own decoder agrees.
+        let decoded = try Self.curl(url, ["--compressed"])
+        #expect(decoded.headers.contains("content-encoding: gzip"), "\(decoded.headers)")
+        #expect(decoded.body == expected, "\(random)")
+
+        for header in [[], ["-H", "Accept-Encoding: identity"], ["-H", "Accept-Encoding: gzip;q=0"]] {
+            let plain = try Self.curl(url, header)
+            #expect(!plain.headers.contains("content-encoding"), "\(header): \(plain.headers)")
+            #expect(plain.headers.contains("vary: accept-encoding"), "\(header): \(plain.headers)")
+            #expect(plain.body == expected, "\(header), \(random)")
+        }
+        server.cancel()
+        _ = await server.result
+    }
+}
