@@ -33,15 +33,20 @@ public final class Controller<Key: Hashable & Sendable>: Sendable {
     /// Queues a key for reconciliation.
     public func enqueue(_ key: Key) { queue.add(key) }
 
-    /// Feeds informer events through predicates into the queue; ends when the informer's stream ends
-    /// or the task is cancelled.
+    /// Feeds a source (informer events, a `Broadcaster`'s stream) into the queue, each value mapped
+    /// to the keys it concerns; ends when the stream ends or the task is cancelled.
+    public func watch<Value: Sendable>(_ source: AsyncStream<Value>, map: @escaping @Sendable (Value) -> [Key]) async {
+        for await value in source {
+            for key in map(value) { queue.add(key) }
+        }
+    }
+
+    /// Feeds informer events through predicates into the queue (controller-runtime's
+    /// `Watches(source, handler, predicates)`).
     public func watch<Object: Sendable>(_ events: AsyncStream<InformerEvent<Object>>,
                                         predicates: [Predicate<Object>] = [],
                                         map: @escaping @Sendable (InformerEvent<Object>) -> [Key]) async {
-        for await event in events {
-            guard predicates.allSatisfy({ $0.accepts(event) }) else { continue }
-            for key in map(event) { queue.add(key) }
-        }
+        await watch(events) { event in predicates.allSatisfy { $0.accepts(event) } ? map(event) : [] }
     }
 
     /// Runs the workers until the task is cancelled; then shuts the queue down and waits for

@@ -30,12 +30,12 @@ public final class ClusterCache: Sendable {
     private let kindDiscovery = LockedState(())
     private let interner = StringInterner()
     private let requests: RequestObservations
-    /// Called when a cached object that feeds the report changes (the sync pair, a controller
-    /// Deployment, a CRD, the FluxReport) or a cache starts or stops failing: the operator
-    /// enqueues a report.
-    private let onChange: @Sendable (ChangeReason) -> Void
-    /// Called for every Flux object change, for the `gotk_*` deleted series.
-    private let onObjectEvent: @Sendable (InformerEvent<FluxObject>) -> Void
+    /// A source: why a report is due — a cached object that feeds the report changed (the sync
+    /// pair, a controller Deployment, a CRD, the FluxReport) or a cache started or stopped failing.
+    /// The report controller watches it; the status page too.
+    public let changes = Broadcaster<ChangeReason>()
+    /// A source: every Flux object change (live metrics, signals, the status page's feed).
+    public let objectEvents = Broadcaster<InformerEvent<FluxObject>>()
 
     private struct State {
         /// Kind informers by `Kind.group`, with the resource they watch.
@@ -53,17 +53,13 @@ public final class ClusterCache: Sendable {
     }
 
     public init(api: any KubeAPI, namespace: String, keepLabels: [String], gotkResourceInfo: Bool = false,
-                staleFactor: Int64 = Signals.defaultStaleFactor, informers: InformerSet? = nil, logger: Logger,
-                onChange: @escaping @Sendable (ChangeReason) -> Void,
-                onObjectEvent: @escaping @Sendable (InformerEvent<FluxObject>) -> Void = { _ in }) {
+                staleFactor: Int64 = Signals.defaultStaleFactor, informers: InformerSet? = nil, logger: Logger) {
         self.api = api
         self.namespace = namespace
         self.keepLabels = keepLabels
         self.gotkResourceInfo = gotkResourceInfo
         self.staleFactor = staleFactor
         self.logger = logger
-        self.onChange = onChange
-        self.onObjectEvent = onObjectEvent
         self.informers = informers ?? InformerSet(api: api, logger: logger)
         let distributionCRD = FluxKinds.distributionCRD
         crds = Informer(api: api, resource: .customResourceDefinitions, logger: logger) { json in
@@ -96,9 +92,9 @@ public final class ClusterCache: Sendable {
     public func run() async {
         // CRDs change rarely; during the initial list `hasSynced` is still false and this returns at once.
         crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
-        deployments.addHandler(replay: false) { [weak self] _ in self?.onChange(.deployment) }
+        deployments.addHandler(replay: false) { [weak self] _ in self?.changes.publish(.deployment) }
         report.addHandler(replay: false) { [weak self] event in
-            if Self.reportNeedsReconcile(event) { self?.onChange(.report) }
+            if Self.reportNeedsReconcile(event) { self?.changes.publish(.report) }
         }
         for informer: any AnyInformer in [crds, deployments, nodes] { watchHealth(informer) }
         await withTaskGroup(of: Void.self) { group in
@@ -265,7 +261,7 @@ public final class ClusterCache: Sendable {
             logger.info("stopping informer for removed Flux kind", metadata: ["resource": "\(resource)"])
             if let informer = informers.informer(for: resource, as: CachedFluxObject.self) {
                 // Series of a vanished kind go away with it (as Deleted for the gotk compatibility series).
-                for cached in informer.store.list() { onObjectEvent(.deleted(cached.object)) }
+                for cached in informer.store.list() { objectEvents.publish(.deleted(cached.object)) }
             }
             informers.stop(resource)
             if resource.kind == "FluxInstance" { stopInstances() }
@@ -273,7 +269,7 @@ public final class ClusterCache: Sendable {
         for entry in toStart {
             startKind(entry.crd, resource: entry.resource)
         }
-        if changed { onChange(.kindsChanged) }
+        if changed { changes.publish(.kindsChanged) }
     }
 
     private func startKind(_ crd: FluxCRD, resource: GroupVersionResource) {
@@ -300,12 +296,12 @@ public final class ClusterCache: Sendable {
             case .updated(let old, let new): objectEvent = .updated(old: old.object, new: new.object)
             case .deleted(let cached): objectEvent = .deleted(cached.object)
             }
-            self.onObjectEvent(objectEvent)
+            self.objectEvents.publish(objectEvent)
             // Only the sync pair triggers a report: other objects are counted at the interval,
             // while their metrics are live anyway.
             let object = objectEvent.object
             if self.state.withLock({ $0.syncKeys.contains(Self.syncKey(kind: object.kind, namespace: object.namespace, name: object.name)) }) {
-                self.onChange(.sync)
+                self.changes.publish(.sync)
             }
         }
         if kind == "FluxInstance" { startInstances(resource) }
@@ -315,7 +311,7 @@ public final class ClusterCache: Sendable {
         let resource = informer.resource  // not the informer: its own handler must not retain it
         informer.onHealthChange { [weak self] failing in
             self?.logger.debug("cache health changed", metadata: ["resource": "\(resource)", "failing": "\(failing)"])
-            self?.onChange(.cacheHealth)
+            self?.changes.publish(.cacheHealth)
         }
     }
 
@@ -323,7 +319,7 @@ public final class ClusterCache: Sendable {
         let informer = Informer<FluxInstanceInfo>(
             api: api, resource: resource, options: WatcherOptions(namespace: namespace), logger: logger
         ) { FluxInstanceInfo(json: $0) }
-        informer.addHandler(replay: false) { [weak self] _ in self?.onChange(.instances) }
+        informer.addHandler(replay: false) { [weak self] _ in self?.changes.publish(.instances) }
         watchHealth(informer)
         let task = Task { await informer.run() }
         let previous = state.withLock { state -> Task<Void, Never>? in

@@ -17,7 +17,6 @@ public final class OperatorApp: Sendable {
     let recorder: EventRecorder
     let reconciler: ReportReconciler
     private let logger: Logger
-    private let controller = ControllerSlot()
     /// The status page, when `webAddress` is set.
     let statusPage: StatusPage?
 
@@ -34,32 +33,23 @@ public final class OperatorApp: Sendable {
         let elector = manager.leaderElector
         let isLeader: @Sendable () -> Bool = { elector?.isLeader ?? true }
 
-        let objectMetrics = CollectorSlot()
         let tracker = SignalTracker()
-        let slot = controller
-        // The status page's view of changes; fed by the same cache callbacks as the reports and metrics.
+        // The status page's view of changes; fed by the same cache sources as the reports and metrics.
         let feed = configuration.webAddress.map { _ in ChangeFeed() }
-        let lookups = LiveReportSlot()
         // Objects are projected with the same de-duplicated key list the metrics use: keys that
         // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
         let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
             api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
             gotkResourceInfo: configuration.gotkResourceInfo,
-            staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger,
-            onChange: { reason in
-                slot.current?.enqueue(FluxReportAPI.reportName)
-                feed?.touch()
-                if [.sync, .instances, .kindsChanged].contains(reason) { lookups.current?.lookupsChanged() }
-            },
-            onObjectEvent: { event in
-                objectMetrics.current?.objectEvent(event)
-                tracker.objectEvent(event)
-                feed?.objectEvent(event)
-            })
+            staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger)
         let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
-        objectMetrics.set(collector)
+        cache.objectEvents.addHandler { event in
+            collector.objectEvent(event)
+            tracker.objectEvent(event)
+            feed?.objectEvent(event)
+        }
         let reportMetrics = ReportMetrics(isLeader: isLeader)
         registry.register(collector: collector)
         registry.register(collector: reportMetrics)
@@ -88,7 +78,11 @@ public final class OperatorApp: Sendable {
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
             let page = StatusPage(address: address, api: api, cache: cache, feed: feed, logger: logger)
-            lookups.set(page.data.report)
+            let report = page.data.report
+            cache.changes.addHandler { reason in
+                feed.touch()
+                if [.sync, .instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
+            }
             statusPage = page
             manager.add(RunnableFunc { await page.run() }, needsLeaderElection: false)
         } else {
@@ -104,11 +98,13 @@ public final class OperatorApp: Sendable {
         if Task.isCancelled { return }
         let controller = Controller<String>(name: Self.controllerName, reconciler: reconciler, maxConcurrentReconciles: 1,
                                             registry: manager.registry, logger: logger)
-        self.controller.set(controller)
+        // Wired from the cache's source: whatever the change, the one report is due.
+        let changes = cache.changes.stream()
+        let source = Task { await controller.watch(changes) { _ in [FluxReportAPI.reportName] } }
         controller.enqueue(FluxReportAPI.reportName)
         logger.info("caches synced; reporting", metadata: ["namespace": "\(configuration.namespace)"])
         await controller.run()
-        self.controller.clear(ifCurrent: controller)
+        source.cancel()
         // Leadership ended (this runnable is cancelled when it is lost): the in-memory last report
         // may be outdated by the time this replica leads again.
         reconciler.resetState()
@@ -159,28 +155,6 @@ public final class OperatorApp: Sendable {
             logger.error("cannot use the API server; retrying", metadata: ["error": "\(error)"])
         }
     }
-}
-
-/// The controller of the current leadership term; informer callbacks enqueue into it.
-final class ControllerSlot: Sendable {
-    private let value = LockedState<Controller<String>?>(nil)
-    var current: Controller<String>? { value.withLock { $0 } }
-    func set(_ controller: Controller<String>) { value.withLock { $0 = controller } }
-    func clear(ifCurrent controller: Controller<String>) { value.withLock { if $0 === controller { $0 = nil } } }
-}
-
-/// The status page's report, set once it exists (the cache that notifies it is created first).
-final class LiveReportSlot: Sendable {
-    private let value = LockedState<LiveReport?>(nil)
-    var current: LiveReport? { value.withLock { $0 } }
-    func set(_ report: LiveReport) { value.withLock { $0 = report } }
-}
-
-/// The object-metrics collector, set once it exists (the cache it reads is created first).
-final class CollectorSlot: Sendable {
-    private let value = LockedState<FluxMetricsCollector?>(nil)
-    var current: FluxMetricsCollector? { value.withLock { $0 } }
-    func set(_ collector: FluxMetricsCollector) { value.withLock { $0 = collector } }
 }
 
 extension LogLevel {

@@ -14,7 +14,7 @@ import Testing
     static func collector(limit: Int) -> FluxMetricsCollector {
         // The cache is never run: only the deleted-object memory is exercised.
         let api = FakeKubeAPI()
-        let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: Logger(label: "test"), onChange: { _ in })
+        let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: Logger(label: "test"))
         return FluxMetricsCollector(cache: cache, objectLabels: .none, gotk: true, deletedLimit: limit, isLeader: { true })
     }
 

@@ -44,7 +44,7 @@ import Testing
     /// Runs a cache and a reconciler over `api` until `body` returns.
     static func withReconciler<T>(_ api: FakeKubeAPI, _ body: (ReportReconciler, ClusterCache) async throws -> T) async throws -> T {
         let logger = Logger(label: "test")
-        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger, onChange: { _ in })
+        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
         let task = Task { await cache.run() }
         defer { task.cancel() }
         await cache.waitForSync()

@@ -60,7 +60,7 @@ struct ReportCommand: AsyncParsableCommand {
             throw OperatorExit(code: Self.clusterUnusableExitCode, message: "error: \(Self.describe(error, server: server))")
         }
 
-        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger, onChange: { _ in })
+        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
         let cacheTask = Task { await cache.run() }
         // The snapshot's few GETs get the end of the budget; the caches the rest.
         let reserve = min(Duration.seconds(5), wait / 5)
