@@ -70,19 +70,30 @@ public enum ByteSize {
     }
 }
 
+/// One failing object named in an event: `namespace/name (reason)` and the object itself.
+public struct FailingExample: Sendable, Equatable {
+    public var text: String
+    public var subject: EventSubject
+
+    public init(_ object: FluxObject) {
+        text = "\(object.namespace)/\(object.name) (\(object.reason))"
+        subject = EventSubject(object)
+    }
+}
+
 /// The objects a `ReconcilersFailing` event names: the longest failing first (Ready's
 /// `lastTransitionTime`, oldest first; then by namespace/name), as `namespace/name (reason)`.
 public enum FailingExamples {
     public static let limit = 3
 
-    public static func of(_ objects: some Sequence<FluxObject>, limit: Int = FailingExamples.limit) -> [String] {
-        var top: [(since: Int64, key: String, text: String)] = []
+    public static func of(_ objects: some Sequence<FluxObject>, limit: Int = FailingExamples.limit) -> [FailingExample] {
+        var top: [(since: Int64, key: String, example: FailingExample)] = []
         for object in objects where object.isFailing {
             let since = object.readySince > 0 ? object.readySince : Int64.max
-            top.append((since, "\(object.namespace)/\(object.name)", "\(object.namespace)/\(object.name) (\(object.reason))"))
+            top.append((since, "\(object.namespace)/\(object.name)", FailingExample(object)))
             // Bounded work and memory however many fail: keep only the best `limit` as we go.
             if top.count > 4 * max(1, limit) { top = Array(top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(limit)) }
         }
-        return top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(max(0, limit)).map(\.text)
+        return top.sorted { ($0.since, $0.key) < ($1.since, $1.key) }.prefix(max(0, limit)).map(\.example)
     }
 }
