@@ -627,18 +627,32 @@ def test_alerts_resolve_after_recovery(stack):
 
 
 def test_operator_down_fires_and_resolves(stack):
+    """Per cluster: one cluster's operator down fires for that cluster only (the other stays up),
+    then both; everything resolves once they are back."""
     assert stack.phase == "healthy"
-    for cluster in stack.clusters.values():
-        cluster.operator.stop()
-    want = {"FluxReportOperatorDown": {()}}
-    got: dict[str, set] = {}
-    for _ in deadline_loop(30, f"FluxReportOperatorDown to fire; firing: {got}", interval=0.25):
-        got = {k: v for k, v in stack.firing().items() if k == "FluxReportOperatorDown"}
-        if got == want:
-            break
-    for _ in deadline_loop(30, "FluxReportOperatorDown at Alertmanager", interval=0.25):
-        if "FluxReportOperatorDown" in stack.alertmanager_active():
-            break
+    jobs = {s["metric"]["job"] for s in stack.query("up")}
+    assert len(jobs) == 1, jobs
+    job = jobs.pop()
+
+    def down(*clusters: str) -> dict[str, set]:
+        return {"FluxReportOperatorDown": {(("cluster", c), ("job", job)) for c in clusters}}
+
+    def wait_firing(want: dict[str, set]):
+        got: dict[str, set] = {}
+        for _ in deadline_loop(30, f"{want} to fire; firing: {got}", interval=0.25):
+            got = {k: v for k, v in stack.firing().items() if k == "FluxReportOperatorDown"}
+            if got == want:
+                break
+        got = {}
+        for _ in deadline_loop(30, f"{want} at Alertmanager; active: {got}", interval=0.25):
+            got = {k: v for k, v in stack.alertmanager_active().items() if k == "FluxReportOperatorDown"}
+            if got == want:
+                break
+
+    stack.clusters["a"].operator.stop()
+    wait_firing(down("a"))
+    stack.clusters["b"].operator.stop()
+    wait_firing(down("a", "b"))
     for cluster in stack.clusters.values():
         cluster.start_operator()
     for _ in deadline_loop(30, "FluxReportOperatorDown to resolve", interval=0.25):
