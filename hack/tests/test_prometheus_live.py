@@ -606,6 +606,15 @@ def test_fleet_dashboard_shows_both_clusters(stack):
     assert len(raw) >= 3
     for expr in raw:
         assert {s["metric"]["cluster"] for s in stack.query(expr)} == {"a", "b"}, expr
+    # The cluster variable set to one cluster: only its objects, its count.
+    assert values["cluster"] == "(a|b)"
+    one = {**values, "cluster": "(b)"}
+    exprs = [substitute(e, one) for e in queries(board) if not e.startswith("label_values(")]
+    total = next(e for e in exprs if e.startswith("count(flux_resource_info{") and "ready=" not in e and "suspended=" not in e)
+    assert float(stack.query(total)[0]["value"][1]) == per_cluster["b"], (total, per_cluster)
+    for expr in exprs:
+        clusters = {s["metric"].get("cluster") for s in stack.query(expr)}
+        assert clusters <= {"b", None}, (expr, clusters)
 
 
 def test_alerts_resolve_after_recovery(stack):
