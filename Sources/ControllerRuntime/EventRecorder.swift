@@ -42,14 +42,21 @@ public final class EventRecorder: Sendable {
         public var message: String
         public var action: String
         public var time: Date
+        /// For the sink only (the Event written to the API is unchanged): the secondary object the
+        /// event concerns, and annotations (client-go's `AnnotatedEventf`), e.g. `revision`.
+        public var related: ObjectReference?
+        public var annotations: [String: String]
 
-        public init(object: ObjectReference, type: EventType, reason: String, message: String, action: String, time: Date) {
+        public init(object: ObjectReference, type: EventType, reason: String, message: String, action: String, time: Date,
+                    related: ObjectReference? = nil, annotations: [String: String] = [:]) {
             self.object = object
             self.type = type
             self.reason = reason
             self.message = message
             self.action = action
             self.time = time
+            self.related = related
+            self.annotations = annotations
         }
     }
 
@@ -93,9 +100,10 @@ public final class EventRecorder: Sendable {
     }
 
     /// Buffers an event; returns at once. Dropped (with a log) when the buffer is full.
-    public func record(_ object: ObjectReference, type: EventType, reason: String, message: String, action: String = "") {
+    public func record(_ object: ObjectReference, type: EventType, reason: String, message: String, action: String = "",
+                       related: ObjectReference? = nil, annotations: [String: String] = [:]) {
         let record = Record(object: object, type: type, reason: reason, message: message,
-                            action: action.isEmpty ? reason : action, time: Date())
+                            action: action.isEmpty ? reason : action, time: Date(), related: related, annotations: annotations)
         switch continuation.yield(record) {
         case .enqueued: break
         case .dropped:

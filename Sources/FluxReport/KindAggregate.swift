@@ -94,11 +94,11 @@ public struct KindAggregate: Sendable {
     }
 
     /// `FailingExamples.of` the objects: O(limit), or O(failing) once after one of the best went away.
-    public mutating func failingExamples() -> [String] {
-        if let best = bestFailing { return best.map(\.text) }
+    public mutating func failingExamples() -> [FailingExample] {
+        if let best = bestFailing { return best.map(\.example) }
         let best = Array(failing.values.sorted().prefix(FailingExamples.limit))
         bestFailing = best
-        return best.map(\.text)
+        return best.map(\.example)
     }
 
     /// `SignalSummary(objects:now:factor:)` of the objects: O(log objects + stale objects).

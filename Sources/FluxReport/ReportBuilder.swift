@@ -50,7 +50,9 @@ public struct ReportResult: Sendable, Equatable {
     /// Parts that kept their previous value; empty when the report is complete.
     public var failures: [PartFailure]
     /// The snapshot's longest-failing objects per kind, for the events (not part of the FluxReport).
-    public var failingExamples: [String: [String]] = [:]
+    public var failingExamples: [String: [FailingExample]] = [:]
+    /// The sync Kustomization as read this time (nil when not found or not read), for the sync events.
+    public var syncObject: EventSubject?
 
     public var ready: Condition? { status.ready }
     public var succeeded: Bool { failures.isEmpty }
@@ -78,7 +80,13 @@ public enum ReportBuilder {
         if let signals = snapshot.signals {
             status.conditions = staleCondition(signals, previous: previousStatus, now: context.now, conditions: status.conditions)
         }
-        return ReportResult(spec: spec, status: status, failures: failures, failingExamples: snapshot.failingExamples)
+        var syncObject: EventSubject?
+        if case .found(let k) = snapshot.syncKustomization {
+            syncObject = EventSubject(apiVersion: k.apiVersion, kind: "Kustomization", namespace: k.namespace, name: k.name,
+                                      uid: k.uid, revision: k.revision)
+        }
+        return ReportResult(spec: spec, status: status, failures: failures, failingExamples: snapshot.failingExamples,
+                            syncObject: syncObject)
     }
 
     /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance

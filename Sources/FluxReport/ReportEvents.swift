@@ -1,3 +1,29 @@
+/// The Flux object a report event is about, when it is about one object (docs/monitoring.md,
+/// Routing): notification-controller gets the event as that object's, so a standard Alert selects it.
+public struct EventSubject: Sendable, Equatable {
+    public var apiVersion: String
+    public var kind: String
+    public var namespace: String
+    public var name: String
+    public var uid: String
+    /// The revision the object last attempted (or applied); "" when it has none.
+    public var revision: String
+
+    public init(apiVersion: String, kind: String, namespace: String, name: String, uid: String = "", revision: String = "") {
+        self.apiVersion = apiVersion
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+        self.uid = uid
+        self.revision = revision
+    }
+
+    public init(_ object: FluxObject) {
+        self.init(apiVersion: object.apiVersion, kind: object.kind, namespace: object.namespace, name: object.name,
+                  uid: object.uid, revision: object.revision)
+    }
+}
+
 /// A Kubernetes Event to emit on the FluxReport.
 public struct ReportEvent: Sendable, Equatable, CustomStringConvertible {
     public enum EventType: String, Sendable, Equatable {
@@ -8,11 +34,15 @@ public struct ReportEvent: Sendable, Equatable, CustomStringConvertible {
     public var type: EventType
     public var reason: String
     public var message: String
+    /// The one Flux object the event is about (a transition of that object), else nil: the event
+    /// is about the report as a whole. The Kubernetes Event stays on the FluxReport either way.
+    public var subject: EventSubject?
 
-    public init(type: EventType, reason: String, message: String) {
+    public init(type: EventType, reason: String, message: String, subject: EventSubject? = nil) {
         self.type = type
         self.reason = reason
         self.message = message
+        self.subject = subject
     }
 
     public var description: String { "\(type.rawValue) \(reason): \(message)" }
@@ -34,10 +64,12 @@ public enum ReportEvents {
     /// Events for the change from the report last written (`old`, nil when the FluxReport was just
     /// created or recreated) to the new one. With no old report, only bad states are announced
     /// (after `ReportInitialized`), since there is nothing to have recovered from.
-    /// `failing`: per kind (`Kind.group`), the longest-failing objects to name in `ReconcilersFailing`.
+    /// `failing`: per kind (`Kind.group`), the longest-failing objects to name in `ReconcilersFailing`
+    /// (the event is that object's when it is the only one failing). `syncObject`: the sync
+    /// Kustomization as read this time, the subject of `SyncFailed` and `SyncRecovered`.
     public static func transitions(
         from old: (spec: FluxReportSpec, status: FluxReportStatus)?, to new: (spec: FluxReportSpec, status: FluxReportStatus),
-        failing: [String: [String]] = [:]
+        failing: [String: [FailingExample]] = [:], syncObject: EventSubject? = nil
     ) -> [ReportEvent] {
         var events: [ReportEvent] = []
         if old == nil {
@@ -49,7 +81,7 @@ public enum ReportEvents {
         if let old { events += distribution(old: old.spec.distribution, new: new.spec.distribution) }
         events += components(old: old?.spec.components, new: new.spec.components)
         events += reconcilers(old: old?.spec.reconcilers, new: new.spec.reconcilers, failing: failing)
-        events += sync(old: old?.spec.sync, new: new.spec.sync)
+        events += sync(old: old?.spec.sync, new: new.spec.sync, object: syncObject)
         return events
     }
 
@@ -92,7 +124,7 @@ public enum ReportEvents {
         return events
     }
 
-    static func reconcilers(old: [FluxReconcilerStatus]?, new: [FluxReconcilerStatus], failing: [String: [String]] = [:]) -> [ReportEvent] {
+    static func reconcilers(old: [FluxReconcilerStatus]?, new: [FluxReconcilerStatus], failing: [String: [FailingExample]] = [:]) -> [ReportEvent] {
         var oldFailing: [String: Int] = [:]
         for r in old ?? [] { oldFailing["\(r.kind).\(r.group)"] = r.stats.failing }
         var events: [ReportEvent] = []
@@ -102,10 +134,13 @@ public enum ReportEvents {
             if now > 0 && was == 0 {
                 let noun = now == 1 ? "resource is" : "resources are"
                 var message = "\(now) \(r.kind) \(noun) failing (\(r.apiVersion))"
-                if let names = failing["\(r.kind).\(r.group)"], !names.isEmpty {
-                    message += ": " + names.joined(separator: ", ") + (now > names.count ? " and \(now - names.count) more" : "")
+                let examples = failing["\(r.kind).\(r.group)"] ?? []
+                if !examples.isEmpty {
+                    message += ": " + examples.map(\.text).joined(separator: ", ") + (now > examples.count ? " and \(now - examples.count) more" : "")
                 }
-                events.append(ReportEvent(type: .warning, reason: reconcilersFailing, message: message))
+                // About one object only when exactly one is failing and it is the one named.
+                let subject = now == 1 && examples.count == 1 ? examples.first?.subject : nil
+                events.append(ReportEvent(type: .warning, reason: reconcilersFailing, message: message, subject: subject))
             } else if now == 0 && was > 0 {
                 events.append(ReportEvent(
                     type: .normal, reason: reconcilersRecovered, message: "No \(r.kind) resources are failing anymore (\(r.apiVersion))"))
@@ -114,14 +149,16 @@ public enum ReportEvents {
         return events
     }
 
-    static func sync(old: FluxSyncStatus?, new: FluxSyncStatus?) -> [ReportEvent] {
+    static func sync(old: FluxSyncStatus?, new: FluxSyncStatus?, object: EventSubject? = nil) -> [ReportEvent] {
         guard let new else { return [] }
+        // The cluster sync is the Kustomization its id names; one read under another name is not it.
+        let subject = object.flatMap { "kustomization/\($0.name)" == new.id ? $0 : nil }
         let wasReady = old?.ready ?? true
         if !new.ready && wasReady {
-            return [ReportEvent(type: .warning, reason: syncFailed, message: "Cluster sync \(new.id) failed: \(new.status)")]
+            return [ReportEvent(type: .warning, reason: syncFailed, message: "Cluster sync \(new.id) failed: \(new.status)", subject: subject)]
         }
         if new.ready, let old, !old.ready {
-            return [ReportEvent(type: .normal, reason: syncRecovered, message: "Cluster sync \(new.id) recovered: \(new.status)")]
+            return [ReportEvent(type: .normal, reason: syncRecovered, message: "Cluster sync \(new.id) recovered: \(new.status)", subject: subject)]
         }
         return []
     }

@@ -97,7 +97,7 @@ public struct ReportSnapshot: Sendable {
     /// report's `ReconcilersStale` condition as it was.
     public var signals: SignalSummary?
     /// Per kind (`FluxCRD.groupKind`), the longest-failing objects (`FailingExamples`), for event messages.
-    public var failingExamples: [String: [String]] = [:]
+    public var failingExamples: [String: [FailingExample]] = [:]
 
     public init(
         namespace: String, crds: PartResult<[FluxCRD]> = .success([]), kindStats: [String: PartResult<KindStats>] = [:],

@@ -20,10 +20,15 @@ public struct SyncKustomization: Sendable, Equatable {
     /// The Ready condition, nil when there is none yet.
     public var ready: Condition?
     public var sourceRef: SourceRef?
+    /// For the sync events' subject: the object's apiVersion and uid, and `status.lastAttemptedRevision`
+    /// (else `lastAppliedRevision`; "" when neither).
+    public var apiVersion: String
+    public var uid: String
+    public var revision: String
 
     public init(
         name: String, namespace: String, path: String? = nil, suspended: Bool = false, ready: Condition? = nil,
-        sourceRef: SourceRef? = nil
+        sourceRef: SourceRef? = nil, apiVersion: String = "kustomize.toolkit.fluxcd.io/v1", uid: String = "", revision: String = ""
     ) {
         self.name = name
         self.namespace = namespace
@@ -31,6 +36,9 @@ public struct SyncKustomization: Sendable, Equatable {
         self.suspended = suspended
         self.ready = ready
         self.sourceRef = sourceRef
+        self.apiVersion = apiVersion
+        self.uid = uid
+        self.revision = revision
     }
 
     public init(json: JSONValue) {
@@ -44,7 +52,9 @@ public struct SyncKustomization: Sendable, Equatable {
         }
         self.init(
             name: json.name, namespace: namespace, path: spec["path"].string, suspended: spec["suspend"].bool == true,
-            ready: json.condition(FluxReportAPI.readyCondition), sourceRef: ref)
+            ready: json.condition(FluxReportAPI.readyCondition), sourceRef: ref,
+            apiVersion: json.apiVersion ?? "kustomize.toolkit.fluxcd.io/v1", uid: json.uid,
+            revision: FluxObject.bounded(json["status"]["lastAttemptedRevision"].string.nonEmpty ?? json["status"]["lastAppliedRevision"].string ?? ""))
     }
 }
 

@@ -25,20 +25,32 @@ struct NotificationForwarder: EventSink {
         }
     }
 
-    /// Flux's event format, as notification-controller's `/` endpoint expects.
+    /// The event API group: metadata keys under it pass notification-controller's filter whatever the involved object.
+    static let eventGroup = "event.toolkit.fluxcd.io"
+
+    /// Flux's event format (fluxcd/pkg `apis/event/v1beta1` Event), as notification-controller's `/`
+    /// endpoint expects. An event about one Flux object (`record.related`) is that object's, so an
+    /// Alert on it selects it; the rest are the FluxReport's. Metadata, which notification-controller
+    /// keeps only under the event group or the involved object's group: `event.toolkit.fluxcd.io/report`
+    /// names the report, and each annotation goes under the involved object's group, as Flux's own
+    /// recorder does (`<group>/revision` is the revision notification-controller's rate limit keys on).
     static func payload(_ record: EventRecorder.Record, reportingController: String, reportingInstance: String) -> JSONValue {
-        [
-            "involvedObject": [
-                "kind": .string(record.object.kind), "namespace": .string(record.object.namespace),
-                "name": .string(record.object.name), "uid": .string(record.object.uid),
-                "apiVersion": .string(record.object.apiVersion),
-            ],
+        let involved = record.related ?? record.object
+        let group = involved.apiVersion.contains("/") ? String(involved.apiVersion.prefix { $0 != "/" }) : ""
+        var metadata: [String: JSONValue] = [
+            "\(eventGroup)/report": .string("\(record.object.kind)/\(record.object.namespace)/\(record.object.name)"),
+        ]
+        for (key, value) in record.annotations {
+            metadata["\(group.isEmpty ? eventGroup : group)/\(key)"] = .string(value)
+        }
+        return [
+            "involvedObject": involved.json,
             "severity": .string(record.type == .warning ? "error" : "info"),
             "timestamp": .string(Timestamp.rfc3339(record.time)),
             "message": .string(record.message), "reason": .string(record.reason),
             "reportingController": .string(reportingController),
             "reportingInstance": .string(reportingInstance),
-            "metadata": [:],
+            "metadata": .object(metadata),
         ]
     }
 }

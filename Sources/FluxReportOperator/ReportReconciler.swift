@@ -92,12 +92,19 @@ final class ReportReconciler: Reconciler, Sendable {
 
         // Events: against the last report, or none (→ ReportInitialized) when the object was (re)created.
         let baseline = cached == nil ? nil : previous
-        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status), failing: result.failingExamples)
+        let events = ReportEvents.transitions(from: baseline, to: (result.spec, result.status), failing: result.failingExamples,
+                                              syncObject: result.syncObject)
         if let recorder {
             let reference = ObjectReference(apiVersion: FluxReportAPI.apiVersion, kind: FluxReportAPI.kind,
                                             namespace: namespace, name: FluxReportAPI.reportName, uid: uid)
             for event in events {
-                recorder.record(reference, type: event.type == .warning ? .warning : .normal, reason: event.reason, message: event.message)
+                // The Event stays on the FluxReport; the Flux object it is about goes to the sink (--events-addr).
+                let related = event.subject.map {
+                    ObjectReference(apiVersion: $0.apiVersion, kind: $0.kind, namespace: $0.namespace, name: $0.name, uid: $0.uid)
+                }
+                let annotations = event.subject.flatMap { $0.revision.isEmpty ? nil : ["revision": $0.revision] } ?? [:]
+                recorder.record(reference, type: event.type == .warning ? .warning : .normal, reason: event.reason, message: event.message,
+                                related: related, annotations: annotations)
             }
         }
         reportMetrics.update(namespace: namespace, result: result)

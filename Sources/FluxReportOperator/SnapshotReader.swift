@@ -94,7 +94,7 @@ struct SnapshotReader: Sendable {
 
     /// What the report reads of one kind's aggregate.
     private static func read(_ aggregate: inout KindAggregate, signals: (now: Int64, settings: SignalSettings)?)
-        -> (KindStats, [String], SignalSummary?) {
+        -> (KindStats, [FailingExample], SignalSummary?) {
         (aggregate.stats, aggregate.failingExamples(), signals.map { aggregate.signals(now: $0.now) })
     }
 

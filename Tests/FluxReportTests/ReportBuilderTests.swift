@@ -269,6 +269,14 @@ import Testing
         let defaulted = SyncKustomization(json: ["metadata": ["name": "x", "namespace": "flux-system"],
                                                  "spec": ["sourceRef": ["kind": "Bucket", "name": "b"]]])
         #expect(defaulted.sourceRef?.namespace == "flux-system")
+        // The sync events' subject: apiVersion, uid, and the revision last attempted, else applied.
+        let read = SyncKustomization(json: ["apiVersion": "kustomize.toolkit.fluxcd.io/v1",
+                                            "metadata": ["name": "flux-system", "namespace": "flux-system", "uid": "u-1"],
+                                            "status": ["lastAppliedRevision": "main@sha1:1", "lastAttemptedRevision": "main@sha1:2"]])
+        #expect((read.apiVersion, read.uid, read.revision) == ("kustomize.toolkit.fluxcd.io/v1", "u-1", "main@sha1:2"))
+        let applied = SyncKustomization(json: ["metadata": ["name": "x"], "status": ["lastAppliedRevision": "main@sha1:1", "lastAttemptedRevision": ""]])
+        #expect(applied.revision == "main@sha1:1")
+        #expect(SyncKustomization(json: ["metadata": ["name": "x"]]).revision == "")
     }
 
     @Test func syncReadFailuresKeepPrevious() {

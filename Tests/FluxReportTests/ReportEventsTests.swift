@@ -94,16 +94,51 @@ import Testing
             release("fine", "InstallSucceeded", since: "2024-01-01T00:00:00Z", ready: "True"),
         ]
         let names = FailingExamples.of(objects)
-        #expect(names == ["apps/old (InstallFailed)", "apps/mid (TestFailed)", "apps/new (UpgradeFailed)"])
+        #expect(names.map(\.text) == ["apps/old (InstallFailed)", "apps/mid (TestFailed)", "apps/new (UpgradeFailed)"])
         #expect(FailingExamples.of(objects, limit: 0).isEmpty)
         // Many failing: still the oldest three, with bounded work.
         let many = (0..<1_000).map { release("r\($0)", "X", since: Timestamp.rfc3339(secondsSinceEpoch: 2_000_000_000 - Int64($0))) }
-        #expect(FailingExamples.of(many) == ["apps/r999 (X)", "apps/r998 (X)", "apps/r997 (X)"])
+        #expect(FailingExamples.of(many).map(\.text) == ["apps/r999 (X)", "apps/r998 (X)", "apps/r997 (X)"])
 
         let events = ReportEvents.transitions(from: Self.report(), to: Self.report(failing: 4),
                                               failing: ["HelmRelease.helm.toolkit.fluxcd.io": names])
         #expect(events.map(\.message) == ["4 HelmRelease resources are failing (helm.toolkit.fluxcd.io/v2): "
             + "apps/old (InstallFailed), apps/mid (TestFailed), apps/new (UpgradeFailed) and 1 more"])
+        // Several failing: about the kind, not one object.
+        #expect(events.map(\.subject) == [nil])
+    }
+
+    /// Only a transition of one object is that object's event (forwarded as its, docs/monitoring.md, Routing).
+    @Test func objectTransitionsNameTheirObject() {
+        var json = fluxObject(kind: "HelmRelease", apiVersion: "helm.toolkit.fluxcd.io/v2", name: "podinfo", namespace: "apps", ready: nil)
+        json["metadata"]["uid"] = "u-podinfo"
+        json["status"]["lastAttemptedRevision"] = "6.5.0"
+        json["status"]["conditions"] = [["type": "Ready", "status": "False", "reason": "InstallFailed", "message": "m"]]
+        let example = FailingExamples.of([FluxObject(json: json, kind: "HelmRelease")])
+        let podinfo = EventSubject(apiVersion: "helm.toolkit.fluxcd.io/v2", kind: "HelmRelease", namespace: "apps", name: "podinfo",
+                                   uid: "u-podinfo", revision: "6.5.0")
+        #expect(example.map(\.subject) == [podinfo])
+        let one = ReportEvents.transitions(from: Self.report(), to: Self.report(failing: 1), failing: ["HelmRelease.helm.toolkit.fluxcd.io": example])
+        #expect(one == [ReportEvent(type: .warning, reason: "ReconcilersFailing",
+                                    message: "1 HelmRelease resource is failing (helm.toolkit.fluxcd.io/v2): apps/podinfo (InstallFailed)",
+                                    subject: podinfo)])
+        // One failing but none named (not read): the kind's event. Recovery: the kind's (the object may be gone).
+        #expect(ReportEvents.transitions(from: Self.report(), to: Self.report(failing: 1)).map(\.subject) == [nil])
+        #expect(ReportEvents.transitions(from: Self.report(failing: 1), to: Self.report(), failing: ["HelmRelease.helm.toolkit.fluxcd.io": example])
+            .map(\.subject) == [nil])
+
+        // The sync events are the sync Kustomization's, when it is the one the report's sync names.
+        let ks = EventSubject(apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization", namespace: "flux-system",
+                              name: "flux-system", uid: "u-ks", revision: "main@sha1:2")
+        let good = Self.report()
+        let bad = Self.report(sync: FluxSyncStatus(id: "kustomization/flux-system", ready: false, status: "build failed"))
+        #expect(ReportEvents.transitions(from: good, to: bad, syncObject: ks).map(\.subject) == [ks])
+        #expect(ReportEvents.transitions(from: bad, to: good, syncObject: ks).map(\.subject) == [ks])
+        var other = ks
+        other.name = "apps"
+        #expect(ReportEvents.transitions(from: good, to: bad, syncObject: other).map(\.subject) == [nil])
+        // Report-level events stay the report's.
+        #expect(ReportEvents.transitions(from: nil, to: bad, syncObject: ks).map(\.subject) == [nil, ks])
     }
 
     @Test func distribution() {

@@ -24,7 +24,29 @@ import Testing
         #expect(payload["reason"].string == "SyncFailed")
         #expect(payload["message"].string == "boom \"<x>\"")
         #expect(payload["timestamp"].string == "2023-11-14T22:13:20Z")
-        #expect(payload["metadata"].object?.isEmpty == true)
+        #expect(payload["metadata"] == ["event.toolkit.fluxcd.io/report": "FluxReport/flux-system/flux"])
+        #expect(Set(payload.object?.keys.map { $0 } ?? []) == ["involvedObject", "severity", "timestamp", "message", "reason", "metadata",
+                                                                "reportingController", "reportingInstance"])
+    }
+
+    /// An event about one Flux object is that object's (a standard Alert on it selects it), with metadata
+    /// under the keys notification-controller keeps: the object's group (revision, as Flux's controllers
+    /// send it and as the rate limit reads it) and the event group (the report).
+    @Test func eventAboutAFluxObjectIsThatObjects() {
+        var record = Self.record
+        record.related = ObjectReference(apiVersion: "kustomize.toolkit.fluxcd.io/v1", kind: "Kustomization",
+                                         namespace: "flux-system", name: "flux-system", uid: "u-ks")
+        record.annotations = ["revision": "main@sha1:2"]
+        let payload = NotificationForwarder.payload(record, reportingController: "flux-report-operator", reportingInstance: "pod-1")
+        #expect(payload["involvedObject"] == ["apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+                                              "namespace": "flux-system", "name": "flux-system", "uid": "u-ks"])
+        #expect(payload["metadata"] == ["kustomize.toolkit.fluxcd.io/revision": "main@sha1:2",
+                                        "event.toolkit.fluxcd.io/report": "FluxReport/flux-system/flux"])
+        #expect(payload["reportingController"].string == "flux-report-operator")
+        #expect(payload["reason"].string == "SyncFailed" && payload["severity"].string == "error")
+        // No uid known: none sent (corev1.ObjectReference omits it).
+        record.related?.uid = ""
+        #expect(NotificationForwarder.payload(record, reportingController: "c", reportingInstance: "i")[path: "involvedObject", "uid"] == nil)
     }
 
     /// A receiver in Python's http.server that writes each request's path, content type and body to files.

@@ -197,13 +197,39 @@ CASES = [
         "expect": [
             ("4m", "FluxReportOperatorDown", []),
             ("9m", "FluxReportOperatorDown", []),
-            ("12m", "FluxReportOperatorDown", [{"severity": "critical"}]),
+            ("12m", "FluxReportOperatorDown", [{"job": "flux-report-operator", "severity": "critical"}]),
         ],
     },
     {
         "name": "operator never scraped",
         "series": [series({"__name__": "up", "job": "other", "instance": "10.0.0.1:9090"}, "1x10")],
-        "expect": [("3m", "FluxReportOperatorDown", []), ("6m", "FluxReportOperatorDown", [{"severity": "critical"}])],
+        "expect": [("3m", "FluxReportOperatorDown", []),
+                   ("6m", "FluxReportOperatorDown", [{"job": "flux-report-operator", "severity": "critical"}])],
+    },
+    {
+        # One cluster's target vanishes: the same alert before and after the hour the rule looks back.
+        "name": "operator target vanished",
+        "series": [series({"__name__": "up", **POD_A}, "1x5 stale")],
+        "expect": [("4m", "FluxReportOperatorDown", []),
+                   *((t, "FluxReportOperatorDown", [{"job": "flux-report-operator", "severity": "critical"}])
+                     for t in ("12m", "70m", "90m"))],
+    },
+    {
+        # A fleet: cluster b's operator down (its leader and standby), then its target gone; a's
+        # standby down while its leader is up. Only b, by name.
+        "name": "operator down in one cluster of a fleet",
+        "series": [
+            series({"__name__": "up", **POD_A, "cluster": "a"}, "1x40"),
+            series({"__name__": "up", **POD_B, "cluster": "a"}, "0x40"),
+            series({"__name__": "up", **POD_A, "cluster": "b"}, "1x5 0x10 stale"),
+            series({"__name__": "up", **POD_B, "cluster": "b"}, "1x5 0x10 stale"),
+        ],
+        "expect": [
+            ("4m", "FluxReportOperatorDown", []),
+            ("9m", "FluxReportOperatorDown", []),
+            *((t, "FluxReportOperatorDown", [{"cluster": "b", "job": "flux-report-operator", "severity": "critical"}])
+              for t in ("12m", "30m")),
+        ],
     },
 ]
 

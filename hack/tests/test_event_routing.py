@@ -1,16 +1,20 @@
 """Routing the operator's events (--events-addr) through Flux's notification-controller.
 
 An Alert selects events by `spec.eventSources[].kind`, which the Alert CRD restricts to an enum of
-Flux kinds, then matches `involvedObject.kind` exactly. config/notification (a kustomize Component)
-adds FluxReport to that enum. Checked here:
+Flux kinds, then matches `involvedObject.kind` exactly. Transitions of one Flux object (the sync
+Kustomization failing or recovering, the one object of a kind that started failing) are posted as
+that object's, so a standard Alert selects them; the report-level events are the FluxReport's, and
+config/notification (a kustomize Component) adds FluxReport to the enum. Checked here:
 
+- the receiver below applies notification-controller's rules (an Alert whose kinds must be in the
+  CRD's enum, exact kind match, name and namespace, severity, the metadata filter, the rate limit by
+  name, namespace, kind, message and the involved object's group's revision);
 - the Component, applied to Flux v2.7.0's real Alert CRD, adds FluxReport to every version's enum
   and changes nothing else;
-- the real operator against KubeSim posts its events to a receiver that applies
-  notification-controller's rules (an Alert whose kinds must be in the patched enum, exact kind
-  match, name and namespace, severity, the metadata filter, the rate limit by name, namespace,
-  kind, message and revision), and an Alert-equivalent selector on FluxReport/flux receives them, in
-  the event API's shape (fluxcd/pkg apis/event v1beta1);
+- the real operator against KubeSim posts its events to that receiver in the event API's shape
+  (fluxcd/pkg apis/event v1beta1): an Alert on FluxReport/flux (patched enum) gets the report-level
+  events; an Alert on Kustomization/flux-system with Flux's own enum gets the sync transitions, with
+  metadata that survives the filter, rate-limited per revision;
 - a receiver that never answers does not hold up the report.
 
 Every wait polls with a deadline. Skips without the built binaries (fails in CI).
@@ -32,7 +36,7 @@ import pytest
 import yaml
 
 from conftest import CONFIG_DIR, deadline_loop, free_port, kustomize
-from test_prometheus_live import BUILD, FIXTURES, KS, Cluster, ready
+from test_prometheus_live import BUILD, FIXTURES, KS, Cluster, ready, rfc3339
 
 IN_CI = bool(os.environ.get("CI"))
 COMPONENT = CONFIG_DIR / "notification"
@@ -88,13 +92,18 @@ def test_component_adds_fluxreport_to_every_alert_version(patched_alert_crd):
     assert unpatched["spec"] == original["spec"]
 
 
+EVENT_GROUP = "event.toolkit.fluxcd.io"
+
+
 class NotificationReceiver:
     """notification-controller's event endpoint, reduced to its routing rules (api/v1beta3 Alert,
-    internal/server/event_handlers.go): the event must be a valid event API v1beta1 object; Alerts in
-    the event's namespace whose eventSources match (kind exactly, name or "*") and whose
-    eventSeverity admits it (info admits all) get it; metadata keys are kept only with the
-    `event.toolkit.fluxcd.io/` or the involved object's API group prefix; a repeat of
-    (name, namespace, kind, message, revision) within the rate-limit interval is dropped."""
+    internal/server/event_handlers.go, internal/notifier EventKey): the event must be a valid event
+    API v1beta1 object (involvedObject a corev1.ObjectReference, uid optional); Alerts in the event's
+    namespace whose eventSources match (kind exactly, name or "*") and whose eventSeverity admits it
+    (info admits all) get it; metadata keys are kept only under the `event.toolkit.fluxcd.io/` or the
+    involved object's API group prefix, less `<group>/checksum` and `<group>/digest`; a repeat of
+    (name, namespace, kind, message and the `<group>/` originRevision, revision and token) within the
+    rate-limit interval is dropped."""
 
     def __init__(self, alerts: dict[str, dict], enum: list[str], rate_limit: float = 300):
         for name, alert in alerts.items():
@@ -128,19 +137,40 @@ class NotificationReceiver:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
+    @staticmethod
+    def group(event: dict) -> str:
+        api_version = event["involvedObject"]["apiVersion"]
+        return api_version.split("/")[0] if "/" in api_version else ""
+
+    @classmethod
+    def kept_metadata(cls, event: dict) -> dict[str, str]:
+        group = cls.group(event)
+        excluded = {f"{group}/checksum", f"{group}/digest"}
+        return {k: v for k, v in (event.get("metadata") or {}).items()
+                if k.lower() not in excluded and (k.startswith(EVENT_GROUP + "/") or k.startswith(group + "/"))}
+
+    @classmethod
+    def rate_key(cls, event: dict) -> tuple:
+        obj, group, metadata = event["involvedObject"], cls.group(event), event.get("metadata") or {}
+        return (obj["name"], obj["namespace"], obj["kind"], event["message"],
+                *(f"{k}={metadata[f'{group}/{k}']}" for k in ("originRevision", "revision", "token") if f"{group}/{k}" in metadata))
+
     def handle(self, event: dict):
         obj = event["involvedObject"]
-        for key in ("kind", "name", "namespace", "apiVersion", "uid"):
+        for key in ("kind", "name", "namespace", "apiVersion"):
             assert isinstance(obj.get(key), str) and obj[key], f"involvedObject.{key}"
-        assert event["severity"] in ("info", "error"), "severity"
+        assert set(obj) <= {"kind", "name", "namespace", "apiVersion", "uid", "resourceVersion", "fieldPath"}, "involvedObject"
+        assert isinstance(obj.get("uid", ""), str), "involvedObject.uid"
+        assert set(event) <= {"involvedObject", "severity", "timestamp", "message", "reason", "metadata",
+                              "reportingController", "reportingInstance"}, f"unknown fields {sorted(event)}"
+        assert event["severity"] in ("trace", "info", "error"), "severity"
         assert time.strptime(event["timestamp"][:19], "%Y-%m-%dT%H:%M:%S"), "timestamp"
         for key in ("message", "reason", "reportingController"):
             assert isinstance(event.get(key), str) and event[key], key
         metadata = event.get("metadata") or {}
         assert all(isinstance(k, str) and isinstance(v, str) for k, v in metadata.items()), "metadata is a string map"
-        group = obj["apiVersion"].split("/")[0] if "/" in obj["apiVersion"] else ""
-        kept = {k: v for k, v in metadata.items() if k.startswith("event.toolkit.fluxcd.io/") or (group and k.startswith(group + "/"))}
-        key = (obj["name"], obj["namespace"], obj["kind"], event["message"], kept.get("event.toolkit.fluxcd.io/revision", ""))
+        kept = self.kept_metadata(event)
+        key = self.rate_key(event)
         now = time.monotonic()
         with self.lock:
             self.received.append(event)
@@ -158,9 +188,39 @@ class NotificationReceiver:
         with self.lock:
             return [e["reason"] for e in self.delivered[alert]]
 
+    def received_reasons(self) -> list[str]:
+        with self.lock:
+            return [e["reason"] for e in self.received]
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def test_the_receiver_applies_notification_controllers_rules():
+    """The rules above, on hand-made events (what the tests below rely on)."""
+    alerts = {"ks": {"eventSources": [{"kind": "Kustomization", "name": "flux-system", "namespace": "flux-system"}]}}
+    receiver = NotificationReceiver(alerts, ["Kustomization"], rate_limit=300)
+    try:
+        with pytest.raises(AssertionError):
+            NotificationReceiver({"r": {"eventSources": [{"kind": "FluxReport", "name": "flux"}]}}, ["Kustomization"])
+
+        def event(message="m", **metadata):
+            return {"involvedObject": {"kind": "Kustomization", "name": "flux-system", "namespace": "flux-system",
+                                       "apiVersion": "kustomize.toolkit.fluxcd.io/v1"},
+                    "severity": "error", "timestamp": "2026-01-01T00:00:00Z", "message": message, "reason": "R",
+                    "reportingController": "c", "metadata": metadata}
+        receiver.handle(event(**{"kustomize.toolkit.fluxcd.io/revision": "r1", "event.toolkit.fluxcd.io/report": "x",
+                                 "fluxcd.controlplane.io/other": "dropped", "kustomize.toolkit.fluxcd.io/digest": "dropped"}))
+        assert receiver.delivered["ks"][0]["metadata"] == {"kustomize.toolkit.fluxcd.io/revision": "r1", "event.toolkit.fluxcd.io/report": "x"}
+        receiver.handle(event(**{"kustomize.toolkit.fluxcd.io/revision": "r1"}))          # a repeat
+        receiver.handle(event(**{"event.toolkit.fluxcd.io/revision": "r2"}))              # not in the key: keyed as no revision
+        receiver.handle(event(**{"kustomize.toolkit.fluxcd.io/revision": "r2"}))          # another revision
+        receiver.handle(event("other"))
+        assert [e["metadata"].get("kustomize.toolkit.fluxcd.io/revision") for e in receiver.delivered["ks"]] == ["r1", None, "r2", None]
+        assert len(receiver.received) == 5
+    finally:
+        receiver.close()
 
 
 def require_binaries():
@@ -176,47 +236,125 @@ def report_sync_ready(cluster: Cluster):
     return ((report or {}).get("spec") or {}).get("sync", {}).get("ready") if code == 200 else None
 
 
+def unavailable_deployment() -> dict:
+    return {"observedGeneration": 1, "replicas": 1, "updatedReplicas": 1, "unavailableReplicas": 1,
+            "conditions": [{"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
+                            "message": "Deployment does not have minimum availability.", "lastTransitionTime": rfc3339()}]}
+
+
+def wait_for(receiver: NotificationReceiver, alert: str, reasons: list[str], seconds: float = 30):
+    """Until the Alert got exactly these events, in any order (each event is posted by a task of its own)."""
+    for _ in deadline_loop(seconds, f"{reasons} at the receiver for Alert {alert}", interval=0.1):
+        if sorted(receiver.reasons(alert)) == sorted(reasons):
+            return
+        assert receiver.invalid == [], receiver.invalid
+
+
 def test_an_alert_on_fluxreport_receives_the_report_events(patched_alert_crd):
+    """Report-level events (about the report or the Flux installation, not one Flux object) stay the
+    FluxReport's: only an Alert on FluxReport, which needs config/notification, selects them."""
     require_binaries()
     enum = enums(patched_alert_crd)["v1beta3"]
     alerts = {
         "report": {"eventSources": [{"kind": "FluxReport", "name": "flux"}], "eventSeverity": "info"},
         "report-errors": {"eventSources": [{"kind": "FluxReport", "name": "*"}], "eventSeverity": "error"},
-        # The sync Kustomization itself: the report's events are not attributed to it.
-        "sync-kustomization": {"eventSources": [{"kind": "Kustomization", "name": "flux-system"}]},
     }
     receiver = NotificationReceiver(alerts, enum)
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="event-routing-"))
     cluster = None
     try:
         cluster = Cluster("a", workdir, extra_args=("--events-addr", receiver.url))
-        for _ in deadline_loop(30, "ReportInitialized at the receiver", interval=0.1):
-            if "ReportInitialized" in receiver.reasons("report"):
+        wait_for(receiver, "report", ["ReportInitialized"])
+        cluster.set_status(("apps/v1", "Deployment"), "kustomize-controller", unavailable_deployment(), namespace="flux-system")
+        wait_for(receiver, "report", ["ReportInitialized", "ComponentNotReady"])
+        cluster.set_status(("apps/v1", "Deployment"), "kustomize-controller", cluster.saved["deployment"], namespace="flux-system")
+        wait_for(receiver, "report", ["ReportInitialized", "ComponentNotReady", "ComponentReady"])
+        assert receiver.reasons("report-errors") == ["ComponentNotReady"], "error-severity Alerts get exactly the Warning events"
+        down = next(e for e in receiver.delivered["report"] if e["reason"] == "ComponentNotReady")
+        assert down["involvedObject"]["kind"] == "FluxReport" and down["involvedObject"]["name"] == "flux"
+        assert down["involvedObject"]["namespace"] == "flux-system" and down["involvedObject"]["uid"]
+        assert down["involvedObject"]["apiVersion"] == "fluxcd.controlplane.io/v1"
+        assert down["severity"] == "error" and "kustomize-controller" in down["message"]
+        assert down["reportingController"] == "flux-report-operator"
+        assert down["metadata"] == {"event.toolkit.fluxcd.io/report": "FluxReport/flux-system/flux"}, "the report key survives the filter"
+    finally:
+        if cluster:
+            cluster.close()
+        receiver.close()
+
+
+def test_a_standard_alert_on_the_flux_object_receives_its_transitions():
+    """Object-level transitions are the Flux object's: an Alert with Flux's own kind enum (no
+    config/notification) on the sync Kustomization gets SyncFailed, ReconcilersFailing (it is the one
+    Kustomization failing) and SyncRecovered, with the revision and the report in metadata that
+    survives the filter; the rate limit drops a repeat of the same failure at the same revision
+    and lets it through at a new revision."""
+    require_binaries()
+    standard = enums(alert_crd([d for d in yaml.safe_load_all((FIXTURES / "notification-controller.yaml").read_text()) if d]))["v1beta3"]
+    assert "FluxReport" not in standard and "Kustomization" in standard
+    alerts = {
+        "sync": {"eventSources": [{"kind": "Kustomization", "name": "flux-system", "namespace": "flux-system"}], "eventSeverity": "info"},
+        "sync-errors": {"eventSources": [{"kind": "Kustomization", "name": "*"}], "eventSeverity": "error"},
+        "other": {"eventSources": [{"kind": "Kustomization", "name": "apps"}, {"kind": "HelmRelease", "name": "*"}]},
+    }
+    receiver = NotificationReceiver(alerts, standard)
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="event-routing-std-"))
+    cluster = None
+    try:
+        cluster = Cluster("a", workdir, extra_args=("--events-addr", receiver.url))
+        for _ in deadline_loop(30, "ReportInitialized posted", interval=0.1):
+            if "ReportInitialized" in receiver.received_reasons():
                 break
         saved = cluster.saved["sync"]
-        cluster.set_ready(KS, "flux-system", ready("False", "BuildFailed", "kustomize build failed"), namespace="flux-system")
-        for _ in deadline_loop(30, "SyncFailed at the receiver", interval=0.1):
-            if "SyncFailed" in receiver.reasons("report"):
-                break
-        cluster.set_status(KS, "flux-system", saved, namespace="flux-system")
-        for _ in deadline_loop(30, "SyncRecovered at the receiver", interval=0.1):
-            if "SyncRecovered" in receiver.reasons("report"):
-                break
-        assert receiver.invalid == []
-        assert receiver.reasons("report")[:1] == ["ReportInitialized"]
-        # The failing sync Kustomization also makes the Kustomizations failing (ReconcilersFailing).
-        assert sorted(receiver.reasons("report-errors")) == ["ReconcilersFailing", "SyncFailed"]
-        assert [e["reason"] for e in receiver.delivered["report"] if e["severity"] == "error"] == receiver.reasons("report-errors"), \
-            "error-severity Alerts get exactly the Warning events"
-        assert receiver.reasons("sync-kustomization") == []
-        failed = next(e for e in receiver.delivered["report"] if e["reason"] == "SyncFailed")
-        assert failed["involvedObject"]["kind"] == "FluxReport" and failed["involvedObject"]["name"] == "flux"
+
+        def fail(revision: str):
+            cluster.set_status(KS, "flux-system", {**saved, "lastAttemptedRevision": revision, "conditions": [
+                ready("False", "BuildFailed", "kustomize build failed")]}, namespace="flux-system")
+
+        def recover(revision: str):
+            cluster.set_status(KS, "flux-system", {**saved, "lastAttemptedRevision": revision, "lastAppliedRevision": revision},
+                               namespace="flux-system")
+
+        def posted(reason: str) -> int:
+            return receiver.received_reasons().count(reason)
+
+        fail("main@sha1:bad1")
+        wait_for(receiver, "sync", ["ReconcilersFailing", "SyncFailed"])
+        recover("main@sha1:good1")
+        wait_for(receiver, "sync", ["ReconcilersFailing", "SyncFailed", "SyncRecovered"])
+        failed = next(e for e in receiver.delivered["sync"] if e["reason"] == "SyncFailed")
+        assert failed["involvedObject"]["kind"] == "Kustomization" and failed["involvedObject"]["name"] == "flux-system"
         assert failed["involvedObject"]["namespace"] == "flux-system"
-        assert failed["involvedObject"]["apiVersion"] == "fluxcd.controlplane.io/v1"
+        assert failed["involvedObject"]["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1" and failed["involvedObject"]["uid"]
         assert failed["severity"] == "error" and "kustomization/flux-system" in failed["message"]
         assert failed["reportingController"] == "flux-report-operator"
-        # The rate limit: a repeat of the same message within the interval is not delivered twice.
-        assert len(receiver.reasons("report")) == len(set((e["reason"], e["message"]) for e in receiver.delivered["report"]))
+        assert failed["metadata"] == {"kustomize.toolkit.fluxcd.io/revision": "main@sha1:bad1",
+                                      "event.toolkit.fluxcd.io/report": "FluxReport/flux-system/flux"}
+        recovered = next(e for e in receiver.delivered["sync"] if e["reason"] == "SyncRecovered")
+        assert recovered["severity"] == "info" and recovered["metadata"]["kustomize.toolkit.fluxcd.io/revision"] == "main@sha1:good1"
+
+        # The same failure at the same revision within the interval: posted, not delivered.
+        before = posted("SyncFailed")
+        fail("main@sha1:bad1")
+        for _ in deadline_loop(30, "the repeated SyncFailed posted", interval=0.1):
+            if posted("SyncFailed") > before:
+                break
+        recover("main@sha1:good1")
+        for _ in deadline_loop(30, "the repeated SyncRecovered posted", interval=0.1):
+            if posted("SyncRecovered") >= 2:
+                break
+        assert sorted(receiver.reasons("sync")) == ["ReconcilersFailing", "SyncFailed", "SyncRecovered"]
+        # At a new revision it is a new event.
+        fail("main@sha1:bad2")
+        wait_for(receiver, "sync", ["ReconcilersFailing", "SyncFailed", "SyncRecovered", "ReconcilersFailing", "SyncFailed"])
+
+        assert receiver.invalid == []
+        assert sorted(receiver.reasons("sync-errors")) == ["ReconcilersFailing", "ReconcilersFailing", "SyncFailed", "SyncFailed"]
+        assert receiver.reasons("other") == []
+        # Report-level events reach the receiver as the FluxReport's, which this enum cannot select.
+        assert {e["involvedObject"]["kind"] for e in receiver.received if e["reason"] == "ReportInitialized"} == {"FluxReport"}
+        # ReconcilersRecovered does not name an object (the one failing may be gone rather than recovered).
+        assert {e["involvedObject"]["kind"] for e in receiver.received if e["reason"] == "ReconcilersRecovered"} <= {"FluxReport"}
     finally:
         if cluster:
             cluster.close()

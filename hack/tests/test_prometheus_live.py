@@ -606,6 +606,15 @@ def test_fleet_dashboard_shows_both_clusters(stack):
     assert len(raw) >= 3
     for expr in raw:
         assert {s["metric"]["cluster"] for s in stack.query(expr)} == {"a", "b"}, expr
+    # The cluster variable set to one cluster: only its objects, its count.
+    assert values["cluster"] == "(a|b)"
+    one = {**values, "cluster": "(b)"}
+    exprs = [substitute(e, one) for e in queries(board) if not e.startswith("label_values(")]
+    total = next(e for e in exprs if e.startswith("count(flux_resource_info{") and "ready=" not in e and "suspended=" not in e)
+    assert float(stack.query(total)[0]["value"][1]) == per_cluster["b"], (total, per_cluster)
+    for expr in exprs:
+        clusters = {s["metric"].get("cluster") for s in stack.query(expr)}
+        assert clusters <= {"b", None}, (expr, clusters)
 
 
 def test_alerts_resolve_after_recovery(stack):
@@ -627,18 +636,32 @@ def test_alerts_resolve_after_recovery(stack):
 
 
 def test_operator_down_fires_and_resolves(stack):
+    """Per cluster: one cluster's operator down fires for that cluster only (the other stays up),
+    then both; everything resolves once they are back."""
     assert stack.phase == "healthy"
-    for cluster in stack.clusters.values():
-        cluster.operator.stop()
-    want = {"FluxReportOperatorDown": {()}}
-    got: dict[str, set] = {}
-    for _ in deadline_loop(30, f"FluxReportOperatorDown to fire; firing: {got}", interval=0.25):
-        got = {k: v for k, v in stack.firing().items() if k == "FluxReportOperatorDown"}
-        if got == want:
-            break
-    for _ in deadline_loop(30, "FluxReportOperatorDown at Alertmanager", interval=0.25):
-        if "FluxReportOperatorDown" in stack.alertmanager_active():
-            break
+    jobs = {s["metric"]["job"] for s in stack.query("up")}
+    assert len(jobs) == 1, jobs
+    job = jobs.pop()
+
+    def down(*clusters: str) -> dict[str, set]:
+        return {"FluxReportOperatorDown": {(("cluster", c), ("job", job)) for c in clusters}}
+
+    def wait_firing(want: dict[str, set]):
+        got: dict[str, set] = {}
+        for _ in deadline_loop(30, f"{want} to fire; firing: {got}", interval=0.25):
+            got = {k: v for k, v in stack.firing().items() if k == "FluxReportOperatorDown"}
+            if got == want:
+                break
+        got = {}
+        for _ in deadline_loop(30, f"{want} at Alertmanager; active: {got}", interval=0.25):
+            got = {k: v for k, v in stack.alertmanager_active().items() if k == "FluxReportOperatorDown"}
+            if got == want:
+                break
+
+    stack.clusters["a"].operator.stop()
+    wait_firing(down("a"))
+    stack.clusters["b"].operator.stop()
+    wait_firing(down("a", "b"))
     for cluster in stack.clusters.values():
         cluster.start_operator()
     for _ in deadline_loop(30, "FluxReportOperatorDown to resolve", interval=0.25):
