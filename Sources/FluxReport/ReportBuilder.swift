@@ -92,7 +92,7 @@ public enum ReportBuilder {
     /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance
     /// (by name) that sets it, else the namespace's name.
     public static func syncName(namespace: String, instances: [FluxInstanceInfo]) -> String {
-        instances.sorted { $0.name < $1.name }.first?.syncName ?? namespace
+        ClusterSync.kustomizationName(namespace: namespace, instances: instances)
     }
 
     /// `Reporting finished in 272ms`: Go's rounding to milliseconds under a second, else to whole seconds.

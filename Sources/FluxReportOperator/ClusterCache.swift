@@ -41,7 +41,7 @@ public final class ClusterCache: Sendable {
         /// Kind informers by `Kind.group`, with the resource they watch.
         var kinds: [String: (crd: FluxCRD, resource: GroupVersionResource)] = [:]
         var instances: (informer: Informer<FluxInstanceInfo>, task: Task<Void, Never>)?
-        var syncKeys: Set<String> = []
+        var syncObjects: Set<ClusterSync.ObjectKey> = []
         var started = false
     }
 
@@ -151,14 +151,12 @@ public final class ClusterCache: Sendable {
     /// The FluxInstances of the namespace, when their CRD exists.
     public var instances: Informer<FluxInstanceInfo>? { state.withLock { $0.instances?.informer } }
 
-    /// Tells the cache which objects are the cluster's sync Kustomization and its source, so their
-    /// changes trigger a report (and its SyncFailed/SyncRecovered events) without waiting for the interval.
-    public func setSyncObjects(_ objects: [(kind: String, namespace: String, name: String)]) {
-        let keys = Set(objects.map { Self.syncKey(kind: $0.kind, namespace: $0.namespace, name: $0.name) })
-        state.withLock { $0.syncKeys = keys }
+    /// The objects whose changes call for a report at once (with its SyncFailed/SyncRecovered
+    /// events) instead of at the interval: the cluster sync pair (`ClusterSync.objects`), as the
+    /// report controller last found it.
+    public func watchSyncObjects(_ objects: Set<ClusterSync.ObjectKey>) {
+        state.withLock { $0.syncObjects = objects }
     }
-
-    static func syncKey(kind: String, namespace: String, name: String) -> String { "\(kind)/\(namespace)/\(name)" }
 
     // MARK: - Freshness
 
@@ -300,7 +298,8 @@ public final class ClusterCache: Sendable {
             // Only the sync pair triggers a report: other objects are counted at the interval,
             // while their metrics are live anyway.
             let object = objectEvent.object
-            if self.state.withLock({ $0.syncKeys.contains(Self.syncKey(kind: object.kind, namespace: object.namespace, name: object.name)) }) {
+            let key = ClusterSync.ObjectKey(kind: object.kind, namespace: object.namespace, name: object.name)
+            if self.state.withLock({ $0.syncObjects.contains(key) }) {
                 self.changes.publish(.sync)
             }
         }

@@ -74,6 +74,8 @@ final class ReportReconciler: Reconciler, Sendable {
         let now = Int64(Date().timeIntervalSince1970)
         let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind,
                                             signals: (now, configuration.signals)).read()
+        // The controller keeps its own trigger in step: changes to the sync pair call for a report.
+        if let sync = ClusterSync.objects(in: snapshot) { cache.watchSyncObjects(sync) }
         let handled = pending != nil && !behind.isEmpty ? nil : requested
         if let pending, !behind.isEmpty {
             logger.warning("requestedAt not handled yet: caches behind the API server", metadata: [

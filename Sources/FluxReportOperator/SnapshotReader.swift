@@ -133,15 +133,12 @@ struct SnapshotReader: Sendable {
         }
         let name = ReportBuilder.syncName(namespace: namespace, instances: instances)
         guard let kustomizations = resource(kind: "Kustomization", group: "kustomize.toolkit.fluxcd.io") else {
-            cache.setSyncObjects([])
             return (.notFound, .notFound)
         }
         let kustomization = await lookup(kustomizations, namespace: namespace, name: name) { SyncKustomization(json: $0) }
         guard case .found(let sync) = kustomization, let ref = sync.sourceRef else {
-            cache.setSyncObjects([("Kustomization", namespace, name)])
             return (kustomization, .notFound)
         }
-        cache.setSyncObjects([("Kustomization", namespace, name), (ref.kind, ref.namespace, ref.name)])
         guard let sources = resource(kind: ref.kind, group: "source.toolkit.fluxcd.io") else {
             return (kustomization, .notFound)
         }

@@ -1,0 +1,35 @@
+/// Which objects are the cluster's sync, the rule shared by the report and by whatever decides
+/// that a change calls for a report at once: the Kustomization named by the first FluxInstance
+/// (else the namespace's own name) in the operator's namespace, and the source it references.
+public enum ClusterSync {
+    /// One object by kind, namespace and name.
+    public struct ObjectKey: Sendable, Hashable {
+        public var kind: String
+        public var namespace: String
+        public var name: String
+
+        public init(kind: String, namespace: String, name: String) {
+            self.kind = kind
+            self.namespace = namespace
+            self.name = name
+        }
+    }
+
+    /// The sync Kustomization's name.
+    public static func kustomizationName(namespace: String, instances: [FluxInstanceInfo]) -> String {
+        instances.sorted { $0.name < $1.name }.first?.syncName ?? namespace
+    }
+
+    /// The sync objects a snapshot names: the Kustomization (watched even while it does not exist,
+    /// so its creation is noticed) and, once it is found, its source. nil when the FluxInstances
+    /// could not be read, which leaves the previous answer standing.
+    public static func objects(in snapshot: ReportSnapshot) -> Set<ObjectKey>? {
+        guard case .success(let instances) = snapshot.fluxInstances else { return nil }
+        let name = kustomizationName(namespace: snapshot.namespace, instances: instances)
+        var objects: Set<ObjectKey> = [ObjectKey(kind: "Kustomization", namespace: snapshot.namespace, name: name)]
+        if case .found(let sync) = snapshot.syncKustomization, let ref = sync.sourceRef {
+            objects.insert(ObjectKey(kind: ref.kind, namespace: ref.namespace, name: ref.name))
+        }
+        return objects
+    }
+}
