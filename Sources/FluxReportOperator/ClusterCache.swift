@@ -94,7 +94,7 @@ public final class ClusterCache: Sendable {
         crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
         deployments.addHandler(replay: false) { [weak self] _ in self?.changes.publish(.deployment) }
         report.addHandler(replay: false) { [weak self] event in
-            if Self.reportNeedsReconcile(event) { self?.changes.publish(.report) }
+            if Self.reportNeedsReconcile.accepts(event) { self?.changes.publish(.report) }
         }
         for informer: any AnyInformer in [crds, deployments, nodes] { watchHealth(informer) }
         await withTaskGroup(of: Void.self) { group in
@@ -211,18 +211,16 @@ public final class ClusterCache: Sendable {
     }
 
     /// The operator's own writes change the FluxReport too: only a deletion (to recreate it), a new
-    /// `requestedAt`, or a change of the interval / pause annotations calls for a report.
-    static func reportNeedsReconcile(_ event: InformerEvent<CachedReport>) -> Bool {
-        switch event {
-        case .deleted: return true
-        case .added(let report):
-            return ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt)
-        case .updated(let old, let new):
+    /// `requestedAt`, or a change of the interval / pause annotations calls for a report (a
+    /// runtime `Predicate`, as controller-runtime's `predicate.Funcs`).
+    static let reportNeedsReconcile = Predicate<CachedReport>(
+        create: { report in ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt) },
+        update: { old, new in
             if ReportAnnotations.hasPendingRequest(new.annotations, lastHandled: new.lastHandledReconcileAt) { return true }
             let keys = [ReportAnnotations.reconcileEvery, ReportAnnotations.reconcile]
             return keys.contains { old.annotations[$0] != new.annotations[$0] } || (!old.beingDeleted && new.beingDeleted)
-        }
-    }
+        },
+        delete: { _ in true })
 
     // MARK: - Kind discovery
 
