@@ -47,6 +47,8 @@ public final class LeaderElector: Sendable {
         var leading = false
         var observedRecord: JSONValue = .null
         var observedAt: ContinuousClock.Instant?
+        /// Start of the last successful acquire or renew (what the lease's renewTime says).
+        var lastRenewal: ContinuousClock.Instant?
         /// Attempts that found another holder's live lease (tests wait on it instead of sleeping).
         var deferrals = 0
     }
@@ -66,6 +68,9 @@ public final class LeaderElector: Sendable {
     }
 
     public var isLeader: Bool { state.withLock { $0.leading } }
+
+    /// Start of the last successful acquire or renew by this instance.
+    var lastRenewal: ContinuousClock.Instant? { state.withLock { $0.lastRenewal } }
 
     /// How many attempts found the lease held live by someone else.
     var deferrals: Int { state.withLock { $0.deferrals } }
@@ -94,6 +99,7 @@ public final class LeaderElector: Sendable {
                 let started = ContinuousClock.now
                 if await attempt(until: started + configuration.renewDeadline, on: executor) {
                     lastRenew = started
+                    state.withLock { $0.lastRenewal = started }
                     break
                 }
                 try? await Task.sleep(for: jittered(configuration.retryPeriod))
@@ -111,6 +117,7 @@ public final class LeaderElector: Sendable {
                 let deadline = lastRenew + configuration.renewDeadline
                 if await attempt(until: deadline, on: executor) {
                     lastRenew = started
+                    state.withLock { $0.lastRenewal = started }
                 } else if ContinuousClock.now >= deadline {
                     logger.error("failed to renew lease before the deadline; leadership lost",
                                  metadata: ["lease": "\(configuration.leaseName)"])

@@ -32,11 +32,16 @@ struct LeaderElectionTests {
         runFirst.cancel()
         await runFirst.value
         let stopped = ContinuousClock.now
+        // Whether the leader renewed right up to its stop: on a machine starved by parallel suites
+        // its lease can lapse earlier, and the standby may then rightly have taken it already.
+        let renewedUntilStop = first.lastRenewal.map { stopped - $0 < .milliseconds(500) } ?? false
         #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
-        // Not before the lease expires (it was renewed at most a retry period before the stop),
-        // and then at its next retry (bounded loosely: a loaded machine delays a retry).
         let tookOver = ContinuousClock.now - stopped
-        #expect(tookOver > Self.leaseDuration - .milliseconds(200), "took over after \(tookOver), before the lease expired")
+        if renewedUntilStop {
+            // Not before the unreleased lease expires.
+            #expect(tookOver > Self.leaseDuration - .milliseconds(600), "took over after \(tookOver), before the lease expired")
+        }
+        // Then at its next retry (bounded loosely: a loaded machine delays a retry).
         #expect(tookOver < Self.leaseDuration * 2, "took over only after \(tookOver)")
         let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
         #expect(lease[path: "spec", "holderIdentity"].string == "two")

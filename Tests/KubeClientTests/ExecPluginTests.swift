@@ -34,8 +34,9 @@ struct ExecPluginTests {
         // while the plugin waits for room in the stderr pipe.
         let script = "import sys; sys.stderr.write('x' * (1 << 20)); sys.stderr.flush(); sys.stdout.write('\(Self.credential)')"
         let config = ExecConfig(apiVersion: "client.authentication.k8s.io/v1", command: "python3", args: ["-c", script])
-        let result = await Self.credentials(config, within: .seconds(10))
-        let credentials = try #require(try result?.get(), "the plugin did not return within 10 s")
+        // A deadlock never returns; 60 s leaves room for a machine busy with parallel suites.
+        let result = await Self.credentials(config, within: .seconds(60))
+        let credentials = try #require(try result?.get(), "the plugin did not return within 60 s")
         #expect(credentials.authorization == "Bearer big-token")
     }
 

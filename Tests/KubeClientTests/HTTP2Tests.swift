@@ -34,13 +34,16 @@ import Testing
         let client = KubernetesClient(configuration: try server.configuration())
 
         // Two watches stay open while eight slow GETs (300 ms each on the server) run at once.
-        func watch() -> Task<Int, Never> {
+        // Events each watch has seen so far, so a watch is cancelled only after it has delivered.
+        let seenSoFar = LockedState<[Int: Int]>([:])
+        func watch(_ id: Int) -> Task<Int, Never> {
             Task {
                 var seen = 0
                 do {
                     for try await event in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "99")) {
                         #expect(event.type == .added)
                         seen += 1
+                        seenSoFar.withLock { $0[id] = seen }
                     }
                 } catch is CancellationError {
                 } catch {
@@ -49,8 +52,8 @@ import Testing
                 return seen
             }
         }
-        let first = watch()
-        let second = watch()
+        let first = watch(1)
+        let second = watch(2)
         let versions = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<8 { group.addTask { try await client.serverVersion().gitVersion } }
             return try await group.reduce(into: [String]()) { $0.append($1) }
@@ -68,6 +71,8 @@ import Testing
 
         // Cancelling a watch (an informer stopping) resets its stream only: the other watch and the
         // connection carry on. (libcurl sends the RST_STREAM the next time it services the connection.)
+        #expect(try await Self.waitUntil(timeout: .seconds(30)) { seenSoFar.withLock { ($0[1] ?? 0) >= 2 && ($0[2] ?? 0) >= 2 } },
+                "the watches saw too few events: \(seenSoFar.withLock { $0 })")
         first.cancel()
         #expect(await first.value >= 2, "the first watch saw too few events")
         #expect(try await Self.waitUntil { try Self.stats(server).resets == 1 }, "the server never saw the watch stream reset")
