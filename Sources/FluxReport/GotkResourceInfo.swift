@@ -42,8 +42,10 @@ public enum GotkResourceInfo {
             add("revision", status["lastAppliedRevision"].string)
             add("source_name", spec[path: "sourceRef", "name"].string)
         case "HelmRelease":
-            add("revision", status["lastAppliedRevision"].string.nonEmpty ?? latest["chartVersion"].string)
-            add("chart_name", spec[path: "chart", "spec", "chart"].string.nonEmpty ?? latest["chartName"].string)
+            // The current config reads the v2 history; objects of the older APIs (no history) get what
+            // the older config read for them.
+            add("revision", latest["chartVersion"].string.nonEmpty ?? status["lastAppliedRevision"].string)
+            add("chart_name", latest["chartName"].string.nonEmpty ?? spec[path: "chart", "spec", "chart"].string)
             add("chart_app_version", latest["appVersion"].string)
             add("chart_ref_name", spec[path: "chartRef", "name"].string)
             add("chart_source_name", spec[path: "chart", "spec", "sourceRef", "name"].string)

@@ -46,7 +46,15 @@ import Testing
                                 status: ["history": [["chartName": "podinfo", "chartVersion": "6.7.0", "appVersion": "6.7.0"]]]),
              labels: common("helm.toolkit.fluxcd.io", "HelmRelease", "v2", name: "by-ref").merging(
                 ["revision": "6.7.0", "chart_name": "podinfo", "chart_app_version": "6.7.0", "chart_ref_name": "podinfo-oci"]) { $1 }),
-        // helm-controller's v2beta1 kept lastAppliedRevision, which the config's revision reads.
+        // On the v2 API the config reads the history's latest release, whatever a leftover
+        // lastAppliedRevision or the spec's chart (since renamed) say.
+        Case(object: fluxObject(kind: "HelmRelease", apiVersion: "helm.toolkit.fluxcd.io/v2", name: "renamed",
+                                spec: ["chart": ["spec": ["chart": "podinfo", "sourceRef": ["kind": "HelmRepository", "name": "repo"]]]],
+                                status: ["lastAppliedRevision": "6.0.0",
+                                         "history": [["chartName": "podinfo-next", "chartVersion": "7.0.1", "appVersion": "7.0.1"]]]),
+             labels: common("helm.toolkit.fluxcd.io", "HelmRelease", "v2", name: "renamed").merging(
+                ["revision": "7.0.1", "chart_name": "podinfo-next", "chart_app_version": "7.0.1", "chart_source_name": "repo"]) { $1 }),
+        // helm-controller's v2beta1 kept lastAppliedRevision, which the older config's revision read.
         Case(object: fluxObject(kind: "HelmRelease", apiVersion: "helm.toolkit.fluxcd.io/v2beta1", name: "old",
                                 spec: ["chart": ["spec": ["chart": "redis", "sourceRef": ["kind": "HelmRepository", "name": "bitnami"]]]],
                                 ready: nil, status: ["lastAppliedRevision": "18.0.0"]),
