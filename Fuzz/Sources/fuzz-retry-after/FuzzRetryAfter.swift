@@ -1,5 +1,6 @@
 import FuzzSupport
 import KubeClient
+import KubeCore
 
 /// The `Retry-After` header: no crash; the delay is nil or within [0, 1 h]; decimal seconds up to
 /// the cap are taken as they are.
