@@ -15,7 +15,8 @@ public enum ClusterSync {
         }
     }
 
-    /// The sync Kustomization's name.
+    /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance by
+    /// name, else (no instance, or one without a sync) the namespace's name.
     public static func kustomizationName(namespace: String, instances: [FluxInstanceInfo]) -> String {
         instances.sorted { $0.name < $1.name }.first?.syncName ?? namespace
     }

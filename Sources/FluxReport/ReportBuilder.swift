@@ -89,12 +89,6 @@ public enum ReportBuilder {
                             syncObject: syncObject)
     }
 
-    /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance
-    /// (by name) that sets it, else the namespace's name.
-    public static func syncName(namespace: String, instances: [FluxInstanceInfo]) -> String {
-        ClusterSync.kustomizationName(namespace: namespace, instances: instances)
-    }
-
     /// `Reporting finished in 272ms`: Go's rounding to milliseconds under a second, else to whole seconds.
     public static func durationText(_ d: Duration) -> String {
         let (seconds, attos) = d.components

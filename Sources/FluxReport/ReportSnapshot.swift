@@ -76,7 +76,7 @@ public struct FluxInstanceInfo: Sendable, Equatable {
 /// Filling it, in order (the sync part depends on the instances):
 /// 1. `crds`: every CRD (filtered with `FluxCRD.isReported`), and `kindStats` keyed by `FluxCRD.groupKind`.
 /// 2. `sourceCRD`: lookup of `gitrepositories.source.toolkit.fluxcd.io` (any labels).
-/// 3. `fluxInstances`, then `ReportBuilder.syncName(namespace:instances:)` names the Kustomization to
+/// 3. `fluxInstances`, then `ClusterSync.kustomizationName(namespace:instances:)` names the Kustomization to
 ///    look up in `syncKustomization`, and `SyncKustomization.sourceRef` names `syncSource`.
 public struct ReportSnapshot: Sendable {
     /// The operator's namespace (normally `flux-system`).

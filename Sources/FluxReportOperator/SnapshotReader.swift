@@ -131,7 +131,7 @@ struct SnapshotReader: Sendable {
         guard case .success(let instances) = instances else {
             return (.failed(PartError("FluxInstance cache unavailable")), .notFound)
         }
-        let name = ReportBuilder.syncName(namespace: namespace, instances: instances)
+        let name = ClusterSync.kustomizationName(namespace: namespace, instances: instances)
         guard let kustomizations = resource(kind: "Kustomization", group: "kustomize.toolkit.fluxcd.io") else {
             return (.notFound, .notFound)
         }

@@ -19,7 +19,7 @@ import Testing
             Key(kind: "OCIRepository", namespace: "sources", name: "platform"),
         ])
         // The report names the same Kustomization.
-        #expect(ReportBuilder.syncName(namespace: "flux-system", instances: [FluxInstanceInfo(name: "a", syncName: "a-sync")]) == "a-sync")
+        #expect(ClusterSync.kustomizationName(namespace: "flux-system", instances: [FluxInstanceInfo(name: "a", syncName: "a-sync")]) == "a-sync")
 
         // Unreadable instances: no answer, so the previous one stands.
         snapshot.fluxInstances = .failure(PartError("FluxInstance cache unavailable"))

@@ -208,9 +208,9 @@ import Testing
     }
 
     @Test func syncName() {
-        #expect(ReportBuilder.syncName(namespace: "flux-system", instances: []) == "flux-system")
-        #expect(ReportBuilder.syncName(namespace: "flux-system", instances: [FluxInstanceInfo(name: "flux")]) == "flux-system")
-        #expect(ReportBuilder.syncName(namespace: "ns", instances: [FluxInstanceInfo(name: "b", syncName: "b-sync"),
+        #expect(ClusterSync.kustomizationName(namespace: "flux-system", instances: []) == "flux-system")
+        #expect(ClusterSync.kustomizationName(namespace: "flux-system", instances: [FluxInstanceInfo(name: "flux")]) == "flux-system")
+        #expect(ClusterSync.kustomizationName(namespace: "ns", instances: [FluxInstanceInfo(name: "b", syncName: "b-sync"),
                                                                       FluxInstanceInfo(name: "a", syncName: "a-sync")]) == "a-sync")
         #expect(FluxInstanceInfo(json: ["metadata": ["name": "flux"], "spec": ["sync": ["name": ""]]]).syncName == nil)
     }

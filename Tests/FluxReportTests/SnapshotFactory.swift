@@ -76,7 +76,7 @@ enum SnapshotFactory {
         let source = crds.first { $0.name == FluxKinds.distributionCRD }
         let instances = withOperator
             ? objects.filter { $0.kind == "FluxInstance" }.map(FluxInstanceInfo.init(json:)) : []
-        let syncName = ReportBuilder.syncName(namespace: "flux-system", instances: instances)
+        let syncName = ClusterSync.kustomizationName(namespace: "flux-system", instances: instances)
         let kustomization = objects.first { $0.kind == "Kustomization" && $0.name == syncName && $0.namespace == "flux-system" }
             .map(SyncKustomization.init(json:))
         var syncSource: Lookup<SyncSource> = .notFound

@@ -33,7 +33,7 @@ enum ExpectedReport {
             instances = try await api.listAll(resource, namespace: namespace).items.map(FluxInstanceInfo.init(json:))
         }
         snapshot.fluxInstances = .success(instances)
-        let syncName = ReportBuilder.syncName(namespace: namespace, instances: instances)
+        let syncName = ClusterSync.kustomizationName(namespace: namespace, instances: instances)
         if let kustomizations = reported.first(where: { $0.kind == "Kustomization" && $0.group == "kustomize.toolkit.fluxcd.io" })?.resource,
            let json = try await api.getIfExists(kustomizations, namespace: namespace, name: syncName) {
             let sync = SyncKustomization(json: json)
