@@ -38,12 +38,8 @@ actor ExecCredentialPlugin {
     }
 
     private static func run(_ config: ExecConfig) async throws -> (Credentials, Date?) {
-        try await withCheckedThrowingContinuation { continuation in
-            // Process I/O blocks, so it runs on a GCD thread rather than the cooperative pool.
-            DispatchQueue.global().async {
-                continuation.resume(with: Result { try runBlocking(config) })
-            }
-        }
+        // Process I/O blocks for up to the plugin's timeout: a thread of its own, not a pool's.
+        try await BlockingWork.run(name: "exec-plugin") { try runBlocking(config) }
     }
 
     /// An ExecCredential is a few KiB; more is not one (and is not kept in memory).

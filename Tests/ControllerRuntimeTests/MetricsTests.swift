@@ -29,7 +29,11 @@ struct MetricsTests {
     }
 
     /// Runs `promtool check metrics` on the text; returns (exit status, output).
-    static func check(_ text: String, promtool: String) throws -> (Int32, String) {
+    static func check(_ text: String, promtool: String) async throws -> (Int32, String) {
+        try await BlockingWork.run { try checkBlocking(text, promtool: promtool) }
+    }
+
+    private static func checkBlocking(_ text: String, promtool: String) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: promtool)
         process.arguments = ["check", "metrics"]
@@ -82,7 +86,7 @@ struct MetricsTests {
         #expect(!text.contains("process_resident_memory_bytes 0\n"))
     }
 
-    @Test func outputPassesPromtool() throws {
+    @Test func outputPassesPromtool() async throws {
         let text = Self.populatedRegistry().scrapeString()
         #expect(text.contains(#"rest_client_requests_total{code="200",method="GET",host="127.0.0.1:6443"} 1"#))
         #expect(text.contains(#"test_resource_info{name="obj-0",note="a \"quoted\"\\value"} 1"#))
@@ -90,18 +94,16 @@ struct MetricsTests {
             Issue.record("promtool is not installed (apt-get install prometheus); skipping the check")
             return
         }
-        let (status, output) = try Self.check(text, promtool: promtool)
+        let (status, output) = try await Self.check(text, promtool: promtool)
         #expect(status == 0, "promtool: \(output)")
     }
 
-    @Test func scrapingManyCollectorSeriesIsFast() {
+    /// Its speed is hack/bench's to measure (docs/benchmarks.md), not a timed test's.
+    @Test func scrapingManyCollectorSeriesRendersEveryOne() {
         let registry = MetricsRegistry()
         registry.register(collector: ManySeriesCollector(count: 100_000))
-        let start = ContinuousClock.now
         let bytes = registry.scrape()
-        let elapsed = ContinuousClock.now - start
         #expect(bytes.count > 5_000_000)
-        #expect(elapsed < .seconds(5))  // debug build; the release target is ≤ 500 ms
     }
 
     @Test func serversBindEphemeralPortsAndServe() async throws {
@@ -126,7 +128,7 @@ struct MetricsTests {
         #expect(status == 200)
         #expect(body.contains("controller_runtime_reconcile_total"))
         if let promtool = Self.promtool() {
-            let (code, output) = try Self.check(body, promtool: promtool)
+            let (code, output) = try await Self.check(body, promtool: promtool)
             #expect(code == 0, "promtool: \(output)")
         }
         let (notReady, notReadyStatus) = try await Self.fetch("http://127.0.0.1:\(healthPort)/readyz")

@@ -22,11 +22,7 @@ enum Kubectl {
     /// these 2-core machines) starves the simulator that has to answer it, and every test running
     /// in parallel.
     static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Swift.Result { try runBlocking(args, kubeconfig: kubeconfig, stdin: stdin, binary: binary) })
-            }.start()
-        }
+        try await BlockingWork.run { try runBlocking(args, kubeconfig: kubeconfig, stdin: stdin, binary: binary) }
     }
 
     private static func runBlocking(_ args: [String], kubeconfig: String, stdin: String?, binary: String?) throws -> Result {

@@ -8,6 +8,9 @@ import FoundationNetworking
 /// A plain-HTTP simulator and a tiny URLSession client for the tests.
 struct SimClient {
     let sim: KubeSim
+    /// A session per simulator, not `URLSession.shared`: tests running in parallel then never
+    /// queue behind each other's long watch requests in one shared connection pool.
+    let session = URLSession(configuration: .ephemeral)
 
     struct Reply {
         var code: Int
@@ -42,7 +45,7 @@ struct SimClient {
             request.httpBody = Data(body.utf8)
             request.setValue(contentType, forHTTPHeaderField: "Content-Type")
         }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
         var headers: [String: String] = [:]
         for (k, v) in http?.allHeaderFields ?? [:] { headers[String(describing: k).lowercased()] = String(describing: v) }
@@ -58,7 +61,10 @@ struct SimClient {
         try await request("PATCH", path, json: json, contentType: type)
     }
 
-    func stop() async { await sim.stop() }
+    func stop() async {
+        session.invalidateAndCancel()
+        await sim.stop()
+    }
 
     static func configMap(_ name: String, namespace: String = "default", labels: [String: String] = [:], data: [String: String] = ["k": "v"]) -> JSONValue {
         var labelsJSON: [String: JSONValue] = [:]
