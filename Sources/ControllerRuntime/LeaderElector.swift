@@ -67,7 +67,17 @@ public final class LeaderElector: Sendable {
         gauge?.set(Double(0))
     }
 
-    public var isLeader: Bool { state.withLock { $0.leading } }
+    /// Whether this instance leads now: it won the lease and its last renewal is within the renew
+    /// deadline. The deadline is checked here, at the moment of asking, so the answer is never
+    /// stale even when the elector's own step-down (and the `leadershipChanges` it publishes) runs
+    /// late on a starved machine: what it gates stops before the lease can pass to another replica.
+    public var isLeader: Bool {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            guard state.leading, let renewed = state.lastRenewal else { return false }
+            return now < renewed + configuration.renewDeadline
+        }
+    }
 
     /// Start of the last successful acquire or renew by this instance.
     var lastRenewal: ContinuousClock.Instant? { state.withLock { $0.lastRenewal } }
@@ -119,14 +129,14 @@ public final class LeaderElector: Sendable {
                     lastRenew = started
                     state.withLock { $0.lastRenewal = started }
                 } else if ContinuousClock.now >= deadline {
+                    setLeading(false)  // first: a slow log write must not delay it
                     logger.error("failed to renew lease before the deadline; leadership lost",
                                  metadata: ["lease": "\(configuration.leaseName)"])
-                    setLeading(false)
                     break
                 }
             }
         }
-        if isLeader {
+        if state.withLock({ $0.leading }) {
             // Our task is cancelled, which would abort the request: release from a fresh task.
             if configuration.releaseOnCancel { await Task(executorPreference: executor) { await self.release() }.value }
             setLeading(false)
