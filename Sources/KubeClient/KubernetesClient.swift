@@ -60,6 +60,12 @@ public final class KubernetesClient: KubeAPI {
     }
 
     public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {
+        watch(resource, namespace: namespace, options: options, buffer: WatchBuffer(limit: configuration.watchBufferLimit, engine: engine))
+    }
+
+    /// `watch` through a given buffer (tests read its high-water mark and whether its transfer ended).
+    func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions,
+               buffer: WatchBuffer) -> AsyncThrowingStream<WatchEvent, any Error> {
         var query: [(String, String)] = [("watch", "1")]
         if let v = options.labelSelector, !v.isEmpty { query.append(("labelSelector", v)) }
         if let v = options.fieldSelector, !v.isEmpty { query.append(("fieldSelector", v)) }
@@ -72,7 +78,6 @@ public final class KubernetesClient: KubeAPI {
         let fixedQuery = query
         // Pulled, not pushed: an event is decoded only when the consumer asks for it, in its task;
         // the engine thread only fills a bounded buffer (see `WatchBuffer`).
-        let buffer = WatchBuffer(limit: configuration.watchBufferLimit, engine: engine)
         let producer = Task {
             await self.runWatch(path: path, query: fixedQuery, timeout: timeout, buffer: buffer)
         }

@@ -42,6 +42,8 @@ final class WatchBuffer: Sendable {
     /// Most bytes held unread at once (tests check the bound with it).
     var highWater: Int { state.withLock { $0.highWater } }
     var isClosed: Bool { state.withLock { $0.closed } }
+    /// Whether the response ended: the engine is done with its transfer.
+    var hasEnded: Bool { state.withLock { $0.end != nil } }
 
     /// The transfer now feeding the buffer, to pause, resume and cancel.
     func attach(_ transfer: CurlTransfer) { state.withLock { $0.transfer = transfer } }

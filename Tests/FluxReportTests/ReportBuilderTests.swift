@@ -336,24 +336,20 @@ import Testing
         #expect(r.ready?.reason == "ReconciliationFailed")
     }
 
-    @Test func largeFleetIsFast() {
+    @Test func largeFleetIsCountedExactly() {
         let crd = FluxCRD(name: "kustomizations.kustomize.toolkit.fluxcd.io", group: "kustomize.toolkit.fluxcd.io", kind: "Kustomization",
                           plural: "kustomizations", storedVersions: ["v1"], labels: ["app.kubernetes.io/part-of": "flux"])
         let objects = (0..<100_000).map { i in
             FluxObject(kind: "Kustomization", name: "k\(i)", ready: i % 10 == 0 ? .false : .true, reason: "BuildFailed",
                        suspended: i % 7 == 0, artifactSize: 1024)
         }
-        let clock = ContinuousClock()
-        let start = clock.now
         let stats = KindStats(objects: objects)
         let s = ReportSnapshot(namespace: "flux-system", crds: .success([crd]), kindStats: [crd.groupKind: .success(stats)],
                                serverVersion: .success(ServerVersionInfo(gitVersion: "v1", platform: "p")))
         let r = build(s)
-        let elapsed = clock.now - start
         #expect(r.spec.reconcilers.first?.stats.running == 85_714)
         #expect(r.spec.reconcilers.first?.stats.suspended == 14_286)
         #expect(r.spec.reconcilers.first?.stats.totalSize == "97.7 MiB")
-        #expect(elapsed < .seconds(1))
         var removing = stats
         for o in objects.prefix(10) { removing.remove(o) }
         #expect(removing.total == 99_990)

@@ -226,32 +226,30 @@ let configMaps = GroupVersionResource.configMaps
         }
     }
 
+    /// Judged by this watch's own buffer and server, not by process-wide counts or wall time: in a
+    /// parallel run other tests start and end transfers meanwhile, and scheduling can lag by seconds.
     @Test func cancellingTheWatchingTaskRemovesTheTransfer() async throws {
         try await withServer { server in
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
-            let before = KubernetesClient.activeTransfers
+            let buffer = WatchBuffer(limit: 1 << 20)
             let firstEvent = OneShot<Void>()
             let task = Task {
                 var count = 0
-                for try await _ in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "hang")) {
+                for try await _ in client.watch(configMaps, namespace: "default", options: WatchOptions(resourceVersion: "hang"), buffer: buffer) {
                     count += 1
                     firstEvent.deliver(())
                 }
                 return count
             }
             await firstEvent.wait()
-            #expect(KubernetesClient.activeTransfers > before - 1)
-            let cancelledAt = ContinuousClock.now
+            #expect(!buffer.hasEnded)
             task.cancel()
             let count = try await task.value
             #expect(count == 1)
-            #expect(ContinuousClock.now - cancelledAt < .seconds(2))
-            // The server notices the closed connection on its next write (every 200 ms).
-            let deadline = ContinuousClock.now + .seconds(5)
-            while server.counter("hang-closed") == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(server.counter("hang-closed") == 1)
+            // The engine let go of the transfer, long before the server's 120 s response would end...
+            #expect(try await waitUntil(timeout: .seconds(60)) { buffer.hasEnded })
+            // ...and closed the connection: the server notices on its next write (every 200 ms).
+            #expect(try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 })
         }
     }
 
@@ -271,8 +269,9 @@ let configMaps = GroupVersionResource.configMaps
                 #expect(error.reason == .timeout)
             }
             #expect(received == 1)
-            // curl averages the speed over ~5 s, so detection lags the idle time by that much.
-            #expect(ContinuousClock.now - start < .seconds(20))
+            // curl averages the speed over ~5 s, so detection lags the idle time by that much; the
+            // server stays silent for 120 s, so ending well before that is the idle timeout's doing.
+            #expect(ContinuousClock.now - start < .seconds(60))
         }
     }
 
@@ -332,11 +331,7 @@ let configMaps = GroupVersionResource.configMaps
                 return nil
             }
             #expect(try await firstEvent()?.type == .added)
-            let deadline = ContinuousClock.now + .seconds(5)
-            while server.counter("hang-closed") == 0, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            #expect(server.counter("hang-closed") == 1)
+            #expect(try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 })
         }
     }
 
@@ -345,15 +340,13 @@ let configMaps = GroupVersionResource.configMaps
             let client = KubernetesClient(configuration: try server.configuration(.bearerToken("good-token")))
             let requests = server.counter("requests")
             let task = Task { try await client.get(configMaps, namespace: "default", name: "slow") }
-            // Cancel once the server is handling it (it answers "slow" after a delay).
-            let deadline = ContinuousClock.now + .seconds(10)
-            while server.counter("requests") == requests, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            // Cancel once the server is handling it (it answers "slow" after 60 s).
+            #expect(try await waitUntil(timeout: .seconds(30)) { server.counter("requests") > requests })
             let start = ContinuousClock.now
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
-            #expect(ContinuousClock.now - start < .seconds(2))
+            // Not the answer: cancelling aborted the transfer (the bound is loose for loaded machines).
+            #expect(ContinuousClock.now - start < .seconds(30))
         }
     }
 

@@ -19,15 +19,6 @@ import Testing
         try JSONDecoder().decode(Stats.self, from: Data(contentsOf: URL(fileURLWithPath: "\(server.state)/stats.json")))
     }
 
-    static func waitUntil(timeout: Duration = .seconds(10), _ condition: () throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if (try? condition()) == true { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return try condition()
-    }
-
     @Test func requestsAndWatchesMultiplexOverOneConnection() async throws {
         let server = try await FakeAPIServer.start(script: "h2_apiserver.py")
         defer { server.stop() }
@@ -71,11 +62,11 @@ import Testing
 
         // Cancelling a watch (an informer stopping) resets its stream only: the other watch and the
         // connection carry on. (libcurl sends the RST_STREAM the next time it services the connection.)
-        #expect(try await Self.waitUntil(timeout: .seconds(30)) { seenSoFar.withLock { ($0[1] ?? 0) >= 2 && ($0[2] ?? 0) >= 2 } },
+        #expect(try await waitUntil(timeout: .seconds(30)) { seenSoFar.withLock { ($0[1] ?? 0) >= 2 && ($0[2] ?? 0) >= 2 } },
                 "the watches saw too few events: \(seenSoFar.withLock { $0 })")
         first.cancel()
         #expect(await first.value >= 2, "the first watch saw too few events")
-        #expect(try await Self.waitUntil { try Self.stats(server).resets == 1 }, "the server never saw the watch stream reset")
+        #expect(try await waitUntil { try Self.stats(server).resets == 1 }, "the server never saw the watch stream reset")
         #expect(try await client.serverVersion().gitVersion == "v1.32.0")
         second.cancel()
         #expect(await second.value >= 2, "the second watch saw too few events")

@@ -1,4 +1,5 @@
 import Foundation
+import KubeCore
 @testable import KubeClient
 
 /// Errors of the test harness itself.
@@ -26,6 +27,17 @@ func run(_ executable: String, _ arguments: [String], cwd: String? = nil) throws
         throw HarnessError("\(executable) \(arguments.joined(separator: " ")) failed: \(String(decoding: errors, as: UTF8.self))")
     }
     return String(decoding: output, as: UTF8.self)
+}
+
+/// Polls `condition` until it holds or `timeout` passes (a bound for failures only: a passing
+/// test returns as soon as the condition holds, so the bound can be loose for loaded machines).
+func waitUntil(timeout: Duration = .seconds(30), _ condition: () throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? condition()) == true { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try condition()
 }
 
 func makeTempDirectory(_ prefix: String) throws -> String {
@@ -92,9 +104,7 @@ final class FakeAPIServer: Sendable {
     /// openssl, then waiting for the script's port line) blocks, and blocking a concurrency pool
     /// thread (two on these 2-core machines) stalls every test running in parallel.
     static func start(script: String = "fake_apiserver.py", tokens: [String] = []) async throws -> FakeAPIServer {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try FakeAPIServer(script: script, tokens: tokens) }) }.start()
-        }
+        try await BlockingWork.run { try FakeAPIServer(script: script, tokens: tokens) }
     }
 
     let port: Int
@@ -173,9 +183,7 @@ final class FakeAPIServer: Sendable {
         try? stdin.value.fileHandleForWriting.close()
         process.value.terminate()
         let process = self.process
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            Thread { process.value.waitUntilExit(); done.resume() }.start()
-        }
+        await BlockingWork.run { process.value.waitUntilExit() }
     }
 }
 

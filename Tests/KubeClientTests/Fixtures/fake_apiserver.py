@@ -135,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
         if name == "gone":
             return self.send_json(410, status(410, "Gone", "too old resource version"))
         if name == "slow":
-            time.sleep(3)
+            time.sleep(60)  # far beyond what any test waits: an answer is never what ended the wait
             return self.send_json(200, configmap("slow", 1))
         if method == "GET":
             return self.send_json(200, configmap(name, 7))
@@ -187,11 +187,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         if rv == "silent":
             self.chunk(json.dumps(events[0]).encode() + b"\n")
-            time.sleep(30)
+            time.sleep(120)
             return
         if rv == "hang":
             self.chunk(json.dumps(events[0]).encode() + b"\n")
-            deadline = time.time() + 20
+            deadline = time.time() + 120
             try:
                 while time.time() < deadline:
                     time.sleep(0.2)
