@@ -147,7 +147,7 @@ struct InformerTests {
         #expect(informer.failure?.contains("etcd unavailable") == true)
         #expect(informer.store.count == 3)
         // Once a list succeeds again, it is healthy and current.
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(5)) { informer.failure == nil && api.activeWatchers == 1 })
+        #expect(await ControllerTests.waitUntil { informer.failure == nil && api.activeWatchers == 1 })
         #expect(informer.store.count == 4)
         #expect(flips.withLock { $0 } == [true, false])
         run.cancel()

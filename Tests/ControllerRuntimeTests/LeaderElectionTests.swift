@@ -25,6 +25,12 @@ struct LeaderElectionTests {
                                     retryPeriod: .milliseconds(100), releaseOnCancel: true)
     }
 
+    /// Leadership changes as published: the current state (not leading) first, then each change,
+    /// never the same value twice in a row.
+    static func alternates(_ changes: [Bool]) -> Bool {
+        changes.first == false && zip(changes, changes.dropFirst()).allSatisfy { $0 != $1 }
+    }
+
     @Test func standbyTakesOverWhenTheLeaderStopsWithoutReleasing() async throws {
         let api = FakeKubeAPI()
         let registry = MetricsRegistry()
@@ -95,7 +101,10 @@ struct LeaderElectionTests {
         run.cancel()
         await run.value
         await listen.value
-        #expect(changes.withLock { $0 } == [false, true, false, true, false])
+        // Lost while the writes failed, regained after, released at the end. A starved machine may
+        // rightly add a loss and a regain (a renewal that missed its 2 s deadline), never a repeat.
+        let seen = changes.withLock { $0 }
+        #expect(Self.alternates(seen) && seen.count >= 5 && seen.last == false, "\(seen)")
     }
 
     /// A renewal whose requests hang (a partitioned API server) must not keep this replica leading
@@ -126,7 +135,8 @@ struct LeaderElectionTests {
         #expect(!elector.isLeader)
         #expect(lastSeenLeading < renewed + Self.renewDeadline, "still leader \(lastSeenLeading - renewed) after the last renewal")
         // The elector itself steps down (never after the 30 s of the requests) and says so.
-        #expect(await ControllerTests.waitUntil { changes.withLock { $0 } == [false, true, false] })
+        #expect(await ControllerTests.waitUntil { changes.withLock { $0.count >= 3 && $0.last == false } })
+        #expect(Self.alternates(changes.withLock { $0 }), "\(changes.withLock { $0 })")
         api.leaseLatency.withLock { $0 = nil }
         #expect(await ControllerTests.waitUntil { elector.isLeader })
         run.cancel()

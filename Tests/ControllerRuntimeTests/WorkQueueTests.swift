@@ -91,7 +91,7 @@ struct WorkQueueTests {
             for (index, delay) in fixed.enumerated().sorted(by: { $0.element < $1.element }) {
                 clock.advance(by: delay - elapsed)
                 elapsed = delay
-                let queued = await ControllerTests.waitUntil(timeout: .seconds(2)) { queue.count == 1 }
+                let queued = await ControllerTests.waitUntil { queue.count == 1 }
                 #expect(queued, "iteration \(iteration): item-\(index) not queued at its deadline \(delay) (seed \(seed))")
                 if !queued { return }
                 #expect(await queue.get() == "item-\(index)", "seed \(seed)")
