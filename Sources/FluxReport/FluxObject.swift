@@ -21,42 +21,53 @@ public enum ReadyStatus: String, Sendable, Equatable, CaseIterable {
 /// strings the report and docs/monitoring.md, Metrics reference labels need (absent values are empty strings, which cost no heap).
 /// Build it from the FULL object: `resources` counts `status.inventory.entries`, which caches drop.
 public struct FluxObject: Sendable, Equatable {
+    // Stored properties in this order on purpose: the strings, then the 8-byte scalars, then the
+    // small ones, which Swift packs into the tail of `signals` and `uidStorage` (296 bytes in all,
+    // against 320 in declaration order by meaning): the cache keeps one per object.
     public var kind: String
     public var apiVersion: String
     public var namespace: String
     public var name: String
-    public var uid: String
-    /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
-    public var labelValues: [String]
-    /// The Ready condition's status as written by the controller.
-    public var ready: ReadyStatus
     public var reason: String
     /// The Ready condition's message, kept only when Ready is False (why it fails); else "".
     public var message: String
-    /// The Ready condition's lastTransitionTime in seconds since the Unix epoch; 0 when absent or
-    /// malformed. A number, not the text: 8 bytes inline instead of a heap string per object.
-    public var readySince: Int64
-    public var suspended: Bool
     public var revision: String
     public var url: String
     public var ref: String
     public var sourceName: String
     public var path: String
+    /// FluxInstance `spec.distribution.registry`.
+    public var registry: String
+    /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
+    public var labelValues: [String]
+    /// The Ready condition's lastTransitionTime in seconds since the Unix epoch; 0 when absent or
+    /// malformed. A number, not the text: 8 bytes inline instead of a heap string per object.
+    public var readySince: Int64
     /// `status.artifact.size` in bytes (0 when absent, negative or not a number).
     public var artifactSize: Int64
+    /// ResourceSet: number of `status.inventory.entries`.
+    public var resources: Int
+    /// The object's own `gotk_resource_info` labels; nil unless projected with `gotkResourceInfo` (and for kinds it does not cover).
+    public var gotkInfo: GotkInfoLabels?
+    /// The signals' evidence (docs/monitoring.md, Signals); times are seconds since the Unix epoch, 0 when absent.
+    public var signals: SignalInputs
+    /// `metadata.uid`, a UUID kept in 16 bytes instead of a 36-byte heap string (`ObjectUID`).
+    private var uidStorage: ObjectUID
+    /// The Ready condition's status as written by the controller.
+    public var ready: ReadyStatus
+    public var suspended: Bool
+    /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
+    public var alwaysReady: Bool
+
+    /// `metadata.uid` (made from its compact form at each read: a new string for a UUID).
+    public var uid: String {
+        get { uidStorage.string }
+        set { uidStorage = ObjectUID(newValue) }
+    }
+
     /// `status.artifact.size` is clamped to 16 TiB per object, so the per-kind sums (up to half a
     /// million objects) cannot overflow `Int64`. Real artifacts are far smaller.
     public static let maxArtifactSize: Int64 = 1 << 44
-    /// FluxInstance `spec.distribution.registry`.
-    public var registry: String
-    /// ResourceSet: number of `status.inventory.entries`.
-    public var resources: Int
-    /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
-    public var alwaysReady: Bool
-    /// The signals' evidence (docs/monitoring.md, Signals); times are seconds since the Unix epoch, 0 when absent.
-    public var signals: SignalInputs
-    /// The object's own `gotk_resource_info` labels; nil unless projected with `gotkResourceInfo` (and for kinds it does not cover).
-    public var gotkInfo: GotkInfoLabels?
 
     public init(
         kind: String, apiVersion: String = "", namespace: String = "", name: String, uid: String = "",
@@ -69,7 +80,7 @@ public struct FluxObject: Sendable, Equatable {
         self.apiVersion = apiVersion
         self.namespace = namespace
         self.name = name
-        self.uid = uid
+        self.uidStorage = ObjectUID(uid)
         self.labelValues = labelValues
         self.ready = ready
         self.reason = reason
@@ -107,7 +118,7 @@ public struct FluxObject: Sendable, Equatable {
         self.apiVersion = Self.bounded(apiVersion ?? json.apiVersion ?? "")
         namespace = Self.bounded(metadata["namespace"].string ?? "")
         name = Self.bounded(metadata["name"].string ?? "")
-        uid = Self.bounded(metadata["uid"].string ?? "")
+        uidStorage = ObjectUID(Self.bounded(metadata["uid"].string ?? ""))
         if keepLabels.isEmpty {
             labelValues = []
         } else {
@@ -201,11 +212,11 @@ public struct FluxObject: Sendable, Equatable {
     /// storage (strings of more than 15 UTF-8 bytes live on the heap) and the label value array.
     public var estimatedHeapBytes: Int {
         func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
-        let strings = [kind, apiVersion, namespace, name, uid, reason, message, revision, url, ref, sourceName, path, registry,
+        let strings = [kind, apiVersion, namespace, name, reason, message, revision, url, ref, sourceName, path, registry,
                        signals.suspendedBy, signals.suspendReason]
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
         let dependencies = signals.dependencies.isEmpty ? 0 : 32 + signals.dependencies.count * 16 + signals.dependencies.reduce(0) { $0 + heap($1) }
-        return strings.reduce(0) { $0 + heap($1) } + labels + dependencies + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
+        return strings.reduce(0) { $0 + heap($1) } + uidStorage.heapBytes + labels + dependencies + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
     }
 
     /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).

@@ -19,12 +19,14 @@ public struct KindAggregate: Sendable {
     private var bestFailing: [FailingExamples.Entry]? = []
     /// Objects that can turn stale, by deadline (then namespace, name): unique, sorted.
     private var deadlines: [Deadline] = []
+    /// The kind of the objects (the aggregate holds one kind), for the stale examples' text: kept
+    /// once here rather than in each of the (up to one per object) deadline entries.
+    private var kind = ""
 
     struct Deadline: Sendable, Comparable {
         var deadline: Int64
         var namespace: String
         var name: String
-        var kind: String
 
         var isASCII: Bool { namespace.utf8.allSatisfy { $0 < 0x80 } && name.utf8.allSatisfy { $0 < 0x80 } }
 
@@ -69,7 +71,8 @@ public struct KindAggregate: Sendable {
             }
         }
         if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
-            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name, kind: object.kind)
+            if kind.isEmpty { kind = object.kind }
+            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
             deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
         }
     }
@@ -87,7 +90,7 @@ public struct KindAggregate: Sendable {
             if let best = bestFailing, best.contains(where: { $0.key == key }) { bestFailing = nil }
         }
         if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
-            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name, kind: object.kind)
+            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
             let index = Self.lowerBound(deadlines) { $0 < entry }
             if index < deadlines.count, deadlines[index] == entry { deadlines.remove(at: index) }
         }
@@ -115,7 +118,7 @@ public struct KindAggregate: Sendable {
             guard entry.isASCII else {
                 examples = []  // not ASCII: compare the texts themselves
                 for entry in deadlines[0..<summary.stale] {
-                    let text = Signals.staleExample(kind: entry.kind, namespace: entry.namespace, name: entry.name)
+                    let text = Signals.staleExample(kind: kind, namespace: entry.namespace, name: entry.name)
                     if examples.count == SignalSummary.maxExamples, let last = examples.last, text >= last { continue }
                     examples.insert(text, at: examples.firstIndex { text < $0 } ?? examples.count)
                     if examples.count > SignalSummary.maxExamples { examples.removeLast() }
@@ -128,7 +131,7 @@ public struct KindAggregate: Sendable {
             if best.count > SignalSummary.maxExamples { best.removeLast() }
         }
         if !best.isEmpty {
-            examples = best.map { Signals.staleExample(kind: $0.kind, namespace: $0.namespace, name: $0.name) }
+            examples = best.map { Signals.staleExample(kind: kind, namespace: $0.namespace, name: $0.name) }
         }
         summary.staleExamples = examples
         return summary

@@ -21,24 +21,25 @@ public enum ReconcileEvidence: String, Sendable, Equatable, CaseIterable {
 /// What the signals read from one object, projected at watch time (fixed size but for a few
 /// bounded strings; `dependencies` only for objects waiting on a dependency).
 public struct SignalInputs: Sendable, Equatable {
-    // Fixed-size fields inline; see `Rare`.
+    // Fixed-size fields inline, the 8-byte ones first so the four 1-byte ones share one word
+    // (36 bytes, against 48 with the flags between the words); see `Rare`.
     /// `spec.interval` (else the `fluxcd.controlplane.io/reconcileEvery` annotation) in whole seconds; 0 when absent or invalid.
     public var interval: Int64 = 0
     /// The latest reconcile evidence and which one it was.
     public var lastReconcile: Int64 = 0
+    /// `metadata.creationTimestamp`.
+    public var created: Int64 = 0
+    /// What few objects carry (drift time, suspension annotations, dependencies), boxed so the
+    /// projection of every other object stays one pointer larger, not a hundred bytes.
+    private var rare: Rare?
     public var evidence: ReconcileEvidence = .none
     /// Some evidence that moves on every reconcile exists (`ReconcileEvidence.isPeriodic`), so the
     /// age of `lastReconcile` alone tells whether the object is stuck.
     public var periodic = false
-    /// `metadata.creationTimestamp`.
-    public var created: Int64 = 0
     /// `status.observedGeneration` < `metadata.generation`: a spec change not reconciled yet.
     public var generationPending = false
     /// HelmRelease `Drifted` condition True.
     public var drifted = false
-    /// What few objects carry (drift time, suspension annotations, dependencies), boxed so the
-    /// projection of every other object stays one pointer larger, not a hundred bytes.
-    private var rare: Rare?
 
     private final class Rare: Sendable {
         let driftedSince: Int64
