@@ -69,7 +69,7 @@ public final class OperatorApp: Sendable {
             reportingController: ReportReconciler.fieldManager, reportingInstance: configuration.podName),
             sink: forwarder, logger: logger)
         reconciler = ReportReconciler(api: api, cache: cache, configuration: configuration, recorder: recorder,
-                                      reportMetrics: reportMetrics, logger: logger)
+                                      reportMetrics: reportMetrics, logger: logger, isLeader: isLeader)
 
         let cache = self.cache
         manager.health.addReadinessCheck("flux-caches") { cache.hasSynced }

@@ -20,6 +20,8 @@ final class ReportReconciler: Reconciler, Sendable {
     let recorder: EventRecorder?
     let reportMetrics: ReportMetrics
     let logger: Logger
+    /// Asked right before each write: `LeaderElector.isLeader` checks the renew deadline when asked.
+    let isLeader: @Sendable () -> Bool
     private let state = LockedState(State())
 
     private struct State {
@@ -29,8 +31,9 @@ final class ReportReconciler: Reconciler, Sendable {
     }
 
     init(api: any KubeAPI, cache: ClusterCache, configuration: OperatorConfiguration, recorder: EventRecorder?,
-         reportMetrics: ReportMetrics, logger: Logger) {
+         reportMetrics: ReportMetrics, logger: Logger, isLeader: @escaping @Sendable () -> Bool = { true }) {
         self.api = api
+        self.isLeader = isLeader
         self.cache = cache
         self.configuration = configuration
         self.recorder = recorder
@@ -89,6 +92,13 @@ final class ReportReconciler: Reconciler, Sendable {
         let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.spec, previousStatus: previous?.status, context: context)
         let report = FluxReportObject(namespace: namespace, spec: result.spec, status: result.status)
 
+        // A term whose step-down is running late (a starved machine) must not write: past the renew
+        // deadline the lease may already be another replica's, and two writers would flap the report.
+        guard isLeader() else {
+            // Soon again: the step-down cancels this controller, or a renewal lands and it writes.
+            logger.warning("report not written: leadership ended (renew deadline passed)")
+            return .requeueAfter(.seconds(1))
+        }
         let written = try await write(report)
         let uid = written["metadata"]["uid"].string ?? cached?.uid ?? ""
 

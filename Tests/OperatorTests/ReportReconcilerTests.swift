@@ -42,14 +42,16 @@ import Testing
     }
 
     /// Runs a cache and a reconciler over `api` until `body` returns.
-    static func withReconciler<T>(_ api: FakeKubeAPI, _ body: (ReportReconciler, ClusterCache) async throws -> T) async throws -> T {
+    static func withReconciler<T>(_ api: FakeKubeAPI, isLeader: @escaping @Sendable () -> Bool = { true },
+                                  _ body: (ReportReconciler, ClusterCache) async throws -> T) async throws -> T {
         let logger = Logger(label: "test")
         let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
         let task = Task { await cache.run() }
         defer { task.cancel() }
         await cache.waitForSync()
         let reconciler = ReportReconciler(api: api, cache: cache, configuration: OperatorConfiguration(namespace: namespace),
-                                          recorder: nil, reportMetrics: ReportMetrics(isLeader: { true }), logger: logger)
+                                          recorder: nil, reportMetrics: ReportMetrics(isLeader: { true }), logger: logger,
+                                          isLeader: isLeader)
         return try await body(reconciler, cache)
     }
 
@@ -79,6 +81,25 @@ import Testing
             await #expect(throws: KubeAPIError.self) { _ = try await reconciler.reconcile("flux") }
             #expect(Self.writtenSpec(api) == nil)
             api.setFailWrites(false)
+            _ = try await reconciler.reconcile("flux")
+            let want = try await ExpectedReport.spec(api: api, namespace: Self.namespace)
+            #expect(Self.writtenSpec(api) == want, "\(ExpectedReport.diff(got: Self.writtenSpec(api), want: want))")
+        }
+    }
+}
+
+extension ReportReconcilerTests {
+    /// A controller whose leadership ended without its cancellation having run yet writes nothing,
+    /// and writes the whole report again once leading.
+    @Test("no write once leadership ended, even before the controller is stopped")
+    func noWriteAfterLeadershipEnded() async throws {
+        let api = try await Self.cluster(seed: 7)
+        let leading = LockedState(false)
+        try await Self.withReconciler(api, isLeader: { leading.withLock { $0 } }) { reconciler, _ in
+            let result = try await reconciler.reconcile("flux")
+            #expect(result == .requeueAfter(.seconds(1)))
+            #expect(Self.writtenSpec(api) == nil)
+            leading.withLock { $0 = true }
             _ = try await reconciler.reconcile("flux")
             let want = try await ExpectedReport.spec(api: api, namespace: Self.namespace)
             #expect(Self.writtenSpec(api) == want, "\(ExpectedReport.diff(got: Self.writtenSpec(api), want: want))")
