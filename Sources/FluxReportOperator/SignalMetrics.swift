@@ -79,9 +79,15 @@ final class SignalsCollector: MetricsCollector, Sendable {
     private let tracker: SignalTracker
     private let settings: SignalSettings
     private let isLeader: @Sendable () -> Bool
+    /// `flux_resource_last_reconcile_timestamp_seconds` (one series per object, from the object
+    /// alone), kept compressed per bucket of objects. The state families depend on time (stale), the
+    /// tracker's history and other objects (blocked roots): rendered at each scrape; they hold only
+    /// the objects with a state.
+    private let series: ObjectSeriesCache
 
     init(cache: ClusterCache, tracker: SignalTracker, settings: SignalSettings, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
+        self.series = ObjectSeriesCache(cache: cache)
         self.tracker = tracker
         self.settings = settings
         self.isLeader = isLeader
@@ -99,10 +105,15 @@ final class SignalsCollector: MetricsCollector, Sendable {
         ("flux_resource_drifted_since_timestamp_seconds", "HelmRelease whose Drifted condition is True: since when."),
     ]
 
-    func chunks() -> [MetricsChunk] {
-        guard isLeader() else { return [] }
+    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
+
+    func pieces() -> [MetricsPiece] {
+        guard isLeader() else {
+            series.clear()
+            return []
+        }
         let kinds = cache.kinds.compactMap { entry in entry.informer.map { (kind: entry.crd.kind, informer: $0) } }
-        let snapshots = kinds.map { (kind: $0.kind, objects: $0.informer.store.withItems { Array($0.values) }) }
+        let snapshots = series.snapshot(kinds)
         let (history, transitionsByKind) = tracker.snapshot
         let now = tracker.now()
         let settings = self.settings
@@ -133,43 +144,37 @@ final class SignalsCollector: MetricsCollector, Sendable {
             }
         }
 
-        var chunks: [MetricsChunk] = []
-        chunks.append { MetricsText.header("flux_resource_last_reconcile_timestamp_seconds",
-                                           help: "Last observed reconcile of a Flux object, from the evidence named by the evidence label.",
-                                           type: "gauge", into: &$0) }
+        var chunks: [MetricsPiece] = []
+        chunks.append(.text { MetricsText.header("flux_resource_last_reconcile_timestamp_seconds",
+                                                 help: "Last observed reconcile of a Flux object, from the evidence named by the evidence label.",
+                                                 type: "gauge", into: &$0) })
         for snapshot in snapshots {
-            var start = 0
-            while start < snapshot.objects.count {
-                let slice = snapshot.objects[start..<min(start + FluxMetricsCollector.objectsPerChunk, snapshot.objects.count)]
-                chunks.append { buffer in
-                    for cached in slice where cached.object.signals.lastReconcile > 0 {
-                        let object = cached.object
-                        Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", object, label: "evidence",
-                                          object.signals.evidence.rawValue, value: object.signals.lastReconcile, into: &buffer)
-                    }
-                }
-                start += FluxMetricsCollector.objectsPerChunk
+            chunks += series.pieces(section: 0, snapshot) { cached, buffer, _ in
+                let object = cached.object
+                guard object.signals.lastReconcile > 0 else { return }
+                Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", object, label: "evidence",
+                                  object.signals.evidence.rawValue, value: object.signals.lastReconcile, into: &buffer)
             }
         }
         // One header per family, then its series in slices: no chunk grows beyond a slice's worth.
         for (index, state) in SignalState.allCases.enumerated() {
             let family = Self.families[index]
             let members = states.filter { $0.signals.state == state }
-            chunks.append { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) }
+            chunks.append(.text { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) })
             var start = 0
             while start < members.count {
                 let slice = members[start..<min(start + FluxMetricsCollector.objectsPerChunk, members.count)]
-                chunks.append { buffer in
+                chunks.append(.text { buffer in
                     for (cached, signals) in slice {
                         Self.appendSeries(family.name, cached.object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
                     }
-                }
+                })
                 start += FluxMetricsCollector.objectsPerChunk
             }
         }
         let stale = staleByKind
         let drifted = driftedByNamespace
-        chunks.append { buffer in
+        chunks.append(.text { buffer in
             MetricsText.header("flux_resource_stale", help: "Flux objects of a kind that are stale.", type: "gauge", into: &buffer)
             for (kind, count) in stale.sorted(by: { $0.key < $1.key }) {
                 MetricsText.sample("flux_resource_stale", labels: [("kind", kind)], value: Double(count), into: &buffer)
@@ -186,9 +191,9 @@ final class SignalsCollector: MetricsCollector, Sendable {
             for (kind, count) in stale.mapValues({ _ in UInt64(0) }).merging(transitionsByKind, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
                 MetricsText.sample("flux_resource_ready_transitions_total", labels: [("kind", kind)], value: Double(count), into: &buffer)
             }
-        }
+        })
         if settings.perObjectTransitions {
-            chunks.append { buffer in
+            chunks.append(.text { buffer in
                 MetricsText.header("flux_resource_ready_transitions",
                                    help: "Ready True/False changes of a Flux object observed since the operator started (objects with at least one).",
                                    type: "gauge", into: &buffer)
@@ -200,7 +205,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
                                           value: Int64(entry.transitions), into: &buffer)
                     }
                 }
-            }
+            })
         }
         return chunks
     }
