@@ -100,8 +100,7 @@ final class ObjectSeriesCache: Sendable {
                 for slot in 0..<Self.slots { versions[slot & (buckets - 1)] &+= epochs[slot] }
                 return (buckets, versions)
             }
-            let objects = informer.store.withItems { Array($0.values) }
-            result.append(KindSnapshot(kind: kind, key: key, buckets: buckets, versions: versions, objects: objects))
+            result.append(KindSnapshot(kind: kind, key: key, buckets: buckets, versions: versions, store: informer.store))
         }
         state.withLock { state in
             if state.buckets.keys.contains(where: { !kindsNow.contains($0) }) {
@@ -141,46 +140,57 @@ final class ObjectSeriesCache: Sendable {
     var cachedBytes: Int { state.withLock { $0.segments.values.reduce(0) { $0 + $1.segment.bytes.count } } }
 }
 
-/// One kind's objects at a scrape, grouped by bucket on first use (in namespace/name byte order
-/// within a bucket, so a bucket's text depends only on its objects).
+/// One kind's objects at a scrape: snapshotted on first use (a scrape whose buckets are all cached
+/// never copies the kind's 100,000 pointers), after the versions were read; grouped by bucket on
+/// first use, in namespace/name byte order within a bucket, so a bucket's text depends only on its
+/// objects.
 final class KindSnapshot: Sendable {
     let kind: String
     /// The kind, made unique among the scrape's kinds.
     let key: String
     let buckets: Int
     let versions: [UInt64]
-    /// In the store's order.
-    let objects: [CachedFluxObject]
-    private let grouped = LockedState<[[CachedFluxObject]]?>(nil)
+    private let store: Store<CachedFluxObject>
+    private let taken = LockedState<(all: [CachedFluxObject]?, grouped: [[CachedFluxObject]]?)>((nil, nil))
 
-    init(kind: String, key: String, buckets: Int, versions: [UInt64], objects: [CachedFluxObject]) {
+    init(kind: String, key: String, buckets: Int, versions: [UInt64], store: Store<CachedFluxObject>) {
         self.kind = kind
         self.key = key
         self.buckets = buckets
         self.versions = versions
-        self.objects = objects
+        self.store = store
     }
 
-    var count: Int { objects.count }
+    /// Every object, in the store's order (taken once per scrape).
+    var objects: [CachedFluxObject] {
+        taken.withLock { taken in
+            if let all = taken.all { return all }
+            let all = store.withItems { Array($0.values) }
+            taken.all = all
+            return all
+        }
+    }
 
     func objects(in bucket: Int) -> [CachedFluxObject] {
-        grouped.withLock { grouped in
-            if grouped == nil {
+        let all = objects
+        return taken.withLock { taken in
+            if taken.grouped == nil {
                 var groups = [[CachedFluxObject]](repeating: [], count: buckets)
-                for cached in objects {
-                    let object = cached.object
-                    groups[ObjectSeriesCache.slot(namespace: object.namespace, name: object.name) & (buckets - 1)].append(cached)
+                // Fields read through the box: a copy of the projection would retain its every string.
+                for cached in all {
+                    groups[ObjectSeriesCache.slot(namespace: cached.object.namespace, name: cached.object.name) & (buckets - 1)].append(cached)
                 }
                 for index in groups.indices {
                     groups[index].sort { a, b in
-                        let (x, y) = (a.object, b.object)
-                        if x.namespace != y.namespace { return x.namespace.utf8.lexicographicallyPrecedes(y.namespace.utf8) }
-                        return x.name.utf8.lexicographicallyPrecedes(y.name.utf8)
+                        if a.object.namespace != b.object.namespace {
+                            return a.object.namespace.utf8.lexicographicallyPrecedes(b.object.namespace.utf8)
+                        }
+                        return a.object.name.utf8.lexicographicallyPrecedes(b.object.name.utf8)
                     }
                 }
-                grouped = groups
+                taken.grouped = groups
             }
-            return grouped?[bucket] ?? []
+            return taken.grouped?[bucket] ?? []
         }
     }
 }
