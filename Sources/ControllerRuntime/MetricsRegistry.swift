@@ -53,7 +53,8 @@ public struct ScrapeEncoder {
     }
 
     /// Text renders into `buffer` until it holds at least 64 KiB, which is then sent (or compressed,
-    /// and sent once zlib has released at least 16 KiB).
+    /// and sent once at least 256 KiB are ready: cached segments are a few KiB each, and one write
+    /// per segment would cost more than the splicing).
     public mutating func add(_ piece: MetricsPiece) throws(Gzip.Failure) -> [UInt8]? {
         switch piece {
         case .compressed(let segment, _) where splicer != nil:
@@ -63,7 +64,7 @@ public struct ScrapeEncoder {
             piece.text(&buffer)
             if buffer.count >= 64 * 1024 { try flushText() }
         }
-        guard output.count >= 16 * 1024 else { return nil }
+        guard output.count >= 256 * 1024 else { return nil }
         defer { output.removeAll(keepingCapacity: true) }
         return output
     }
