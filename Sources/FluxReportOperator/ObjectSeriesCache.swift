@@ -26,10 +26,13 @@ final class ObjectSeriesCache: Sendable {
         var segment: DeflateSegment
     }
 
+    /// With the bucket count: a scrape that began before the kind's count changed must not take a
+    /// segment of the new layout whose version happens to be equal.
     private struct SegmentKey: Hashable {
         var section: Int
         var kind: String
         var bucket: Int
+        var buckets: Int
     }
 
     private struct State {
@@ -120,7 +123,7 @@ final class ObjectSeriesCache: Sendable {
                 var scratch: [UInt8] = []
                 for cached in snapshot.objects(in: bucket) { render(cached, &buffer, &scratch) }
             }
-            let key = SegmentKey(section: section, kind: snapshot.key, bucket: bucket)
+            let key = SegmentKey(section: section, kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
             let version = snapshot.versions[bucket]
             return .compressed(segment: { [self] () throws(Gzip.Failure) -> DeflateSegment in
                 if let entry = state.withLock({ $0.segments[key] }), entry.version == version { return entry.segment }

@@ -123,6 +123,57 @@ import Testing
         #expect(checks == 160)
     }
 
+    /// A kind grown past 4 × 128 objects per bucket is split into more buckets, and shrunk below a
+    /// quarter of that, merged again (`ObjectSeriesCache.snapshot`); the random test's fleet stays in
+    /// one bucket per kind. Scrapes must equal fresh ones across both changes and the churn between.
+    @Test("re-bucketing when a kind grows and shrinks (seed printed on failure)")
+    func rebucketing() async throws {
+        let seed = ProcessInfo.processInfo.environment["METRICS_CACHE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("MetricsCacheModelTests.rebucketing seed \(seed)")
+        var rng = SplitMix64(seed: seed)
+        let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
+        let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: ["step"], logger: Logger(label: "test"))
+        let collector = FluxMetricsCollector(cache: cache, objectLabels: ObjectLabelSelection(keys: ["step"]), gotk: true, isLeader: { true })
+        cache.objectEvents.addHandler { collector.objectEvent($0) }
+        let registry = MetricsRegistry()
+        registry.register(collector: collector)
+        let task = Task { await cache.run() }
+        defer { task.cancel() }
+        await cache.waitForSync()
+        guard let resource = Self.servedResources(api).first(where: { $0.kind == "Kustomization" }),
+              let template = api.objects(resource).values.first else {
+            Issue.record("no Kustomization in the fleet, seed \(seed)")
+            return
+        }
+        var names: [String] = []
+        func create(_ count: Int, step: Int) async throws {
+            for index in 0..<count {
+                var copy = template
+                copy["metadata"]["name"] = .string("grow-\(step)-\(index)")
+                copy["metadata"]["resourceVersion"] = nil
+                copy["metadata"]["labels"]["step"] = .string("\(step)")
+                _ = try await api.create(resource, namespace: template.namespace, object: copy, options: WriteOptions())
+                names.append("grow-\(step)-\(index)")
+            }
+        }
+        let phases: [(String, Int)] = [("grow", 700), ("shrink", -640), ("grow", 350), ("churn", 0)]
+        for (step, (phase, count)) in phases.enumerated() {
+            if count > 0 { try await create(count, step: step) }
+            if count < 0 {
+                names.shuffle(using: &rng)
+                for name in names.suffix(-count) { try await api.delete(resource, namespace: template.namespace, name: name) }
+                names.removeLast(-count)
+            }
+            if phase == "churn", let name = names.randomElement(using: &rng),
+               var object = api.objects(resource)["\(template.namespace ?? "")/\(name)"] {
+                object["metadata"]["labels"]["step"] = .string("churned")
+                _ = try await api.update(resource, namespace: template.namespace, object: object, subresource: nil, options: WriteOptions())
+            }
+            try await Self.awaitConverged(api, cache, step: step, seed: seed)
+            guard try await Self.compare(registry, isLeader: true, step: step, action: phase, seed: seed) else { return }
+        }
+    }
+
     static func timestamp(_ seconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(seconds)))
