@@ -55,37 +55,19 @@ extension RuntimeHTTPServer {
             // whole body (tens of MB with 100,000 series), and collectors release locks between chunks.
             // gzip-compressed as it streams when the scraper accepts it (Prometheus always does).
             let gzip = Gzip.accepted(by: request.headers[values: .acceptEncoding].joined(separator: ","))
-            let chunks = registry.scrapeChunks()
+            let pieces = registry.scrapePieces()
             var headers: HTTPFields = [.contentType: "text/plain; version=0.0.4; charset=utf-8", .vary: "Accept-Encoding"]
             if gzip { headers[.contentEncoding] = "gzip" }
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
-                    let compressor = gzip ? try GzipCompressor() : nil
-                    var compressed: [UInt8] = []
-                    // Chunks render into `buffer` until it holds at least 64 KiB, which is then sent
-                    // (or compressed, and sent once zlib has released at least 16 KiB).
-                    var buffer: [UInt8] = []
-                    buffer.reserveCapacity(128 * 1024)
-                    func send(final: Bool) async throws {
-                        guard let compressor else {
-                            if !buffer.isEmpty { try await writer.write(ByteBuffer(bytes: buffer)) }
-                            buffer.removeAll(keepingCapacity: true)
-                            return
-                        }
-                        try compressor.compress(buffer, into: &compressed)
-                        buffer.removeAll(keepingCapacity: true)
-                        if final { try compressor.finish(into: &compressed) }
-                        if compressed.count >= 16 * 1024 || (final && !compressed.isEmpty) {
-                            try await writer.write(ByteBuffer(bytes: compressed))
-                            compressed.removeAll(keepingCapacity: true)
-                        }
+                    // Pieces a collector keeps compressed are spliced into the gzip stream as they are.
+                    var encoder = try ScrapeEncoder(gzip: gzip)
+                    for piece in pieces {
+                        if let bytes = try encoder.add(piece) { try await writer.write(ByteBuffer(bytes: bytes)) }
                     }
-                    for chunk in chunks {
-                        chunk(&buffer)
-                        if buffer.count >= 64 * 1024 { try await send(final: false) }
-                    }
-                    try await send(final: true)
+                    let rest = try encoder.finish()
+                    if !rest.isEmpty { try await writer.write(ByteBuffer(bytes: rest)) }
                     try await writer.finish(nil)
                 })
         }

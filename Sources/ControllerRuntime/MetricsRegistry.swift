@@ -13,6 +13,10 @@ public protocol MetricsCollector: Sendable {
     /// streams each step's bytes before rendering the next, so a scrape of 100,000 series never holds
     /// the whole body, and a collector can release its locks between steps.
     func chunks() -> [MetricsChunk]
+
+    /// The same output again, where a collector may hand over pieces it keeps compressed
+    /// (`MetricsPiece.compressed`): a gzip scrape then splices them in instead of compressing again.
+    func pieces() -> [MetricsPiece]
 }
 
 /// One step of a streamed scrape: appends the next bytes of the exposition.
@@ -20,6 +24,63 @@ public typealias MetricsChunk = @Sendable (inout [UInt8]) -> Void
 
 extension MetricsCollector {
     public func chunks() -> [MetricsChunk] { [{ self.collect(into: &$0) }] }
+    public func pieces() -> [MetricsPiece] { chunks().map { .text($0) } }
+}
+
+/// One step of a scrape: text, or text that also exists as a raw deflate segment.
+public enum MetricsPiece: Sendable {
+    case text(MetricsChunk)
+    /// `segment` returns the text compressed (cached or made now); `text` appends the same text.
+    case compressed(segment: @Sendable () throws(Gzip.Failure) -> DeflateSegment, text: MetricsChunk)
+
+    public var text: MetricsChunk {
+        switch self {
+        case .text(let chunk), .compressed(_, let chunk): return chunk
+        }
+    }
+}
+
+/// Turns a scrape's pieces into the response body, plain or gzip, a few tens of KiB at a time:
+/// `add` returns bytes ready to send (or nothing yet), `finish` the rest.
+public struct ScrapeEncoder {
+    private let splicer: GzipSplicer?
+    private var buffer: [UInt8] = []
+    private var output: [UInt8] = []
+
+    public init(gzip: Bool) throws(Gzip.Failure) {
+        splicer = gzip ? try GzipSplicer() : nil
+        buffer.reserveCapacity(128 * 1024)
+    }
+
+    /// Text renders into `buffer` until it holds at least 64 KiB, which is then sent (or compressed,
+    /// and sent once at least 256 KiB are ready: cached segments are a few KiB each, and one write
+    /// per segment would cost more than the splicing).
+    public mutating func add(_ piece: MetricsPiece) throws(Gzip.Failure) -> [UInt8]? {
+        switch piece {
+        case .compressed(let segment, _) where splicer != nil:
+            try flushText()
+            try splicer?.segment(try segment(), into: &output)
+        default:
+            piece.text(&buffer)
+            if buffer.count >= 64 * 1024 { try flushText() }
+        }
+        guard output.count >= 256 * 1024 else { return nil }
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+
+    public mutating func finish() throws(Gzip.Failure) -> [UInt8] {
+        try flushText()
+        try splicer?.finish(into: &output)
+        defer { output.removeAll() }
+        return output
+    }
+
+    private mutating func flushText() throws(Gzip.Failure) {
+        guard !buffer.isEmpty else { return }
+        if let splicer { try splicer.text(buffer, into: &output) } else { output.append(contentsOf: buffer) }
+        buffer.removeAll(keepingCapacity: true)
+    }
 }
 
 /// The process-wide metrics registry: swift-prometheus families plus custom collectors.
@@ -96,13 +157,27 @@ public final class MetricsRegistry: Sendable {
     }
 
     /// The exposition as steps, in order: registered families, then each collector's chunks.
-    public func scrapeChunks() -> [MetricsChunk] {
+    public func scrapeChunks() -> [MetricsChunk] { scrapePieces().map(\.text) }
+
+    /// The exposition as pieces, some of them kept compressed by their collector.
+    public func scrapePieces() -> [MetricsPiece] {
         let prometheus = self.prometheus
-        var chunks: [MetricsChunk] = [{ prometheus.emit(into: &$0) }]
+        var pieces: [MetricsPiece] = [.text({ prometheus.emit(into: &$0) })]
         for entry in collectors.withLock({ $0 }) {
-            chunks.append(contentsOf: entry.collector.chunks())
+            pieces.append(contentsOf: entry.collector.pieces())
         }
-        return chunks
+        return pieces
+    }
+
+    /// The gzip body the metrics server sends (cached segments spliced in).
+    public func scrapeGzip() throws(Gzip.Failure) -> [UInt8] {
+        var encoder = try ScrapeEncoder(gzip: true)
+        var body: [UInt8] = []
+        for piece in scrapePieces() {
+            if let bytes = try encoder.add(piece) { body.append(contentsOf: bytes) }
+        }
+        body.append(contentsOf: try encoder.finish())
+        return body
     }
 
     public func scrapeString() -> String { String(decoding: scrape(), as: UTF8.self) }

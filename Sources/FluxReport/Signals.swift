@@ -240,6 +240,9 @@ public enum Signals {
     /// True when nothing shows progress for `factor` × the object's interval (docs/monitoring.md, Staleness):
     /// periodic evidence older than that; or, for evidence that moves only on change, Ready Unknown
     /// (in progress, or never reconciled since creation) or a spec change not picked up, for that long.
+    /// Inlinable (as `staleDeadline`): a scrape asks for every object, and inlined the check reads a
+    /// few fields of a cached projection instead of copying it.
+    @inlinable
     public static func isStale(_ object: FluxObject, now: Int64, factor: Int64) -> Bool {
         staleDeadline(object, factor: factor).map { now > $0 } ?? false
     }
@@ -247,6 +250,7 @@ public enum Signals {
     /// The instant after which the object is stale (`isStale` ⇔ `now > deadline`), or nil when it
     /// cannot turn stale with its current state. Exact: `now - t > budget` with `t > 0` is
     /// `now > t + budget`, and when `t + budget` overflows no `now` is that late.
+    @inlinable
     public static func staleDeadline(_ object: FluxObject, factor: Int64) -> Int64? {
         let s = object.signals
         guard !object.suspended, s.interval > 0, factor > 0 else { return nil }

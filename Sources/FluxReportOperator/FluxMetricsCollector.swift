@@ -16,10 +16,16 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     /// Deleted objects keep `gotk_reconcile_condition{status="Deleted"} 1` for a while, as Flux did.
     private let deleted: LockedState<DeletedObjects>
     private let deletedRetention: TimeInterval
+    /// The per-object series, kept compressed per bucket of objects.
+    private let series: ObjectSeriesCache
+    /// Injectable so tests control the Deleted series' retention.
+    private let now: @Sendable () -> Date
 
     init(cache: ClusterCache, objectLabels: ObjectLabelSelection, gotk: Bool, deletedRetention: TimeInterval = 600,
-         deletedLimit: Int = 10_000, isLeader: @escaping @Sendable () -> Bool) {
+         deletedLimit: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
+        self.series = ObjectSeriesCache(cache: cache)
+        self.now = now
         self.selection = objectLabels
         self.gotk = gotk
         self.deletedRetention = deletedRetention
@@ -32,10 +38,11 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         guard gotk else { return }
         let object = event.object
         let key = "\(object.kind)/\(object.namespace)/\(object.name)"
+        let time = now()
         deleted.withLock { deleted in
             switch event {
             case .deleted:
-                deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: Date()))
+                deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: time))
             case .added, .updated:
                 deleted.remove(key)
             }
@@ -46,55 +53,52 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         for chunk in chunks() { chunk(&buffer) }
     }
 
-    /// Objects per chunk: bounds the memory of a scrape in flight (a chunk is rendered, then sent).
+    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
+
+    /// Objects per chunk of the collectors that render every object at each scrape: bounds the
+    /// memory of a scrape in flight (a chunk is rendered, then sent).
     static let objectsPerChunk = 1000
 
-    /// Chunks of at most `objectsPerChunk` objects. Each kind's objects are snapshotted first — an
-    /// array of pointers to immutable boxes, taken under the store's lock for a moment — so rendering
-    /// holds no lock at all, and watch events and reports are never held up by a scrape.
-    func chunks() -> [MetricsChunk] {
-        guard isLeader() else { return [] }
-        let snapshots: [(kind: String, objects: [CachedFluxObject])] = cache.kinds.compactMap { entry in
-            guard let informer = entry.informer else { return nil }
-            return (informer.resource.kind, informer.store.withItems { Array($0.values) })
-        }
-        let selection = self.selection
-        var chunks: [MetricsChunk] = []
-        /// `render` gets the object, the output and a scratch buffer reused across the chunk (for
-        /// a label prefix written several times), so rendering allocates nothing per object.
-        func sliced(_ objects: [CachedFluxObject], _ render: @escaping @Sendable (CachedFluxObject, inout [UInt8], inout [UInt8]) -> Void) {
-            var start = 0
-            while start < objects.count {
-                let slice = objects[start..<min(start + Self.objectsPerChunk, objects.count)]
-                chunks.append { buffer in
-                    var scratch: [UInt8] = []
-                    scratch.reserveCapacity(512)
-                    for cached in slice { render(cached, &buffer, &scratch) }
-                }
-                start += Self.objectsPerChunk
-            }
-        }
-        for family in FluxMetricFamily.allCases {
-            chunks.append { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) }
-            for snapshot in snapshots where FluxMetricFamily(kind: snapshot.kind) == family {
-                sliced(snapshot.objects) { cached, buffer, _ in Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer) }
-            }
-        }
-        guard gotk else { return chunks }
+    /// Sections of `series` (segment keys).
+    private enum Section: Int { case info, condition, suspend }
 
-        chunks.append {
+    /// Per family, a header, then per kind one piece per bucket of objects (`ObjectSeriesCache`):
+    /// a gzip scrape splices the buckets' cached segments, re-rendering only buckets whose objects
+    /// changed. Each kind's objects are snapshotted first — pointers to immutable boxes, taken under
+    /// the store's lock for a moment — so rendering holds no lock, and watch events and reports are
+    /// never held up by a scrape. The Deleted series depend on time: rendered at each scrape.
+    func pieces() -> [MetricsPiece] {
+        guard isLeader() else {
+            series.clear()
+            return []
+        }
+        let snapshots = series.snapshot(cache.kinds.compactMap { entry in entry.informer.map { (entry.crd.kind, $0) } })
+        let selection = self.selection
+        let series = self.series
+        var pieces: [MetricsPiece] = []
+        for family in FluxMetricFamily.allCases {
+            pieces.append(.text { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) })
+            for snapshot in snapshots where FluxMetricFamily(kind: snapshot.kind) == family {
+                pieces += series.pieces(section: Section.info.rawValue, snapshot) { cached, buffer, _ in
+                    Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer)
+                }
+            }
+        }
+        guard gotk else { return pieces }
+
+        pieces.append(.text {
             MetricsText.header("gotk_reconcile_condition", help: "The current condition status of a GitOps Toolkit resource reconciliation.",
                                type: "gauge", into: &$0)
-        }
+        })
         for snapshot in snapshots {
-            sliced(snapshot.objects) { cached, buffer, scratch in
+            pieces += series.pieces(section: Section.condition.rawValue, snapshot) { cached, buffer, scratch in
                 let object = cached.object
                 Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
                                      current: GotkConditionStatus(object.metricReady), into: &buffer, scratch: &scratch)
             }
         }
-        chunks.append { [self] buffer in
-            let cutoff = Date().addingTimeInterval(-deletedRetention)
+        pieces.append(.text { [self] buffer in
+            let cutoff = now().addingTimeInterval(-deletedRetention)
             let gone = deleted.withLock { deleted -> [DeletedObject] in
                 deleted.expire(before: cutoff)
                 return deleted.current
@@ -104,12 +108,14 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
                 Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace, current: .deleted,
                                      into: &buffer, scratch: &scratch)
             }
-        }
-        chunks.append { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) }
+        })
+        pieces.append(.text { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) })
         for snapshot in snapshots {
-            sliced(snapshot.objects) { cached, buffer, _ in Self.appendSuspendStatus(cached.object, into: &buffer) }
+            pieces += series.pieces(section: Section.suspend.rawValue, snapshot) { cached, buffer, _ in
+                Self.appendSuspendStatus(cached.object, into: &buffer)
+            }
         }
-        return chunks
+        return pieces
     }
 
     /// `<family>{uid="…",kind="…",…} 1`, written straight into the buffer.

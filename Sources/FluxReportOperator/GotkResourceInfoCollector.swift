@@ -4,14 +4,16 @@ import FluxReport
 /// `gotk_resource_info` at scrape time from the informer caches (`--metrics-gotk-resource-info`):
 /// the series kube-state-metrics produces with flux2-monitoring-example's custom-resource-state
 /// config, live, without kube-state-metrics (labels: `GotkResourceInfo`). Leader only, like the
-/// other Flux object series; rendered in chunks of `FluxMetricsCollector.objectsPerChunk` objects,
+/// other Flux object series; rendered per bucket of objects and kept compressed (`ObjectSeriesCache`),
 /// each kind's objects snapshotted without holding the store's lock while rendering.
 final class GotkResourceInfoCollector: MetricsCollector, Sendable {
     private let cache: ClusterCache
     private let isLeader: @Sendable () -> Bool
+    private let series: ObjectSeriesCache
 
     init(cache: ClusterCache, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
+        self.series = ObjectSeriesCache(cache: cache)
         self.isLeader = isLeader
     }
 
@@ -19,26 +21,24 @@ final class GotkResourceInfoCollector: MetricsCollector, Sendable {
         for chunk in chunks() { chunk(&buffer) }
     }
 
-    func chunks() -> [MetricsChunk] {
-        guard isLeader() else { return [] }
-        let snapshots: [[CachedFluxObject]] = cache.kinds.compactMap { entry in
-            guard let informer = entry.informer, GotkResourceInfo.kinds.contains(informer.resource.kind) else { return nil }
-            return informer.store.withItems { Array($0.values) }
+    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
+
+    func pieces() -> [MetricsPiece] {
+        guard isLeader() else {
+            series.clear()
+            return []
         }
-        var chunks: [MetricsChunk] = [{ MetricsText.header(GotkResourceInfo.metricName, help: GotkResourceInfo.help, type: "gauge", into: &$0) }]
-        for objects in snapshots {
-            var start = 0
-            while start < objects.count {
-                let slice = objects[start..<min(start + FluxMetricsCollector.objectsPerChunk, objects.count)]
-                chunks.append { buffer in
-                    for cached in slice {
-                        guard let own = cached.object.gotkInfo else { continue }
-                        MetricsText.sample(GotkResourceInfo.metricName, labels: GotkResourceInfo.labels(cached.object, own), value: 1, into: &buffer)
-                    }
-                }
-                start += FluxMetricsCollector.objectsPerChunk
+        let snapshots = series.snapshot(cache.kinds.compactMap { entry in
+            guard let informer = entry.informer, GotkResourceInfo.kinds.contains(entry.crd.kind) else { return nil }
+            return (entry.crd.kind, informer)
+        })
+        var pieces: [MetricsPiece] = [.text { MetricsText.header(GotkResourceInfo.metricName, help: GotkResourceInfo.help, type: "gauge", into: &$0) }]
+        for snapshot in snapshots {
+            pieces += series.pieces(section: 0, snapshot) { cached, buffer, _ in
+                guard let own = cached.object.gotkInfo else { return }
+                MetricsText.sample(GotkResourceInfo.metricName, labels: GotkResourceInfo.labels(cached.object, own), value: 1, into: &buffer)
             }
         }
-        return chunks
+        return pieces
     }
 }

@@ -36,6 +36,12 @@ final class SignalTracker: Sendable {
         object.uid.isEmpty ? DependencyRoots.key(kind: object.kind, namespace: object.namespace, name: object.name) : object.uid
     }
 
+    /// `key(_:)` read through the box (a scrape looks up every object with a state).
+    static func key(_ cached: CachedFluxObject) -> String {
+        cached.object.uid.isEmpty
+            ? DependencyRoots.key(kind: cached.object.kind, namespace: cached.object.namespace, name: cached.object.name) : cached.object.uid
+    }
+
     func objectEvent(_ event: InformerEvent<FluxObject>) {
         let time = now()
         switch event {
@@ -79,9 +85,15 @@ final class SignalsCollector: MetricsCollector, Sendable {
     private let tracker: SignalTracker
     private let settings: SignalSettings
     private let isLeader: @Sendable () -> Bool
+    /// `flux_resource_last_reconcile_timestamp_seconds` (one series per object, from the object
+    /// alone), kept compressed per bucket of objects. The state families depend on time (stale), the
+    /// tracker's history and other objects (blocked roots): rendered at each scrape; they hold only
+    /// the objects with a state.
+    private let series: ObjectSeriesCache
 
     init(cache: ClusterCache, tracker: SignalTracker, settings: SignalSettings, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
+        self.series = ObjectSeriesCache(cache: cache)
         self.tracker = tracker
         self.settings = settings
         self.isLeader = isLeader
@@ -99,10 +111,15 @@ final class SignalsCollector: MetricsCollector, Sendable {
         ("flux_resource_drifted_since_timestamp_seconds", "HelmRelease whose Drifted condition is True: since when."),
     ]
 
-    func chunks() -> [MetricsChunk] {
-        guard isLeader() else { return [] }
+    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
+
+    func pieces() -> [MetricsPiece] {
+        guard isLeader() else {
+            series.clear()
+            return []
+        }
         let kinds = cache.kinds.compactMap { entry in entry.informer.map { (kind: entry.crd.kind, informer: $0) } }
-        let snapshots = kinds.map { (kind: $0.kind, objects: $0.informer.store.withItems { Array($0.values) }) }
+        let snapshots = series.snapshot(kinds)
         let (history, transitionsByKind) = tracker.snapshot
         let now = tracker.now()
         let settings = self.settings
@@ -114,62 +131,58 @@ final class SignalsCollector: MetricsCollector, Sendable {
             return informerByKind[String(key[..<slash])]?.store.get(String(key[key.index(after: slash)...]))?.object
         }
 
-        // One pass: the few objects with a state, the per-kind and per-namespace counts.
+        // One pass: the few objects with a state (by state), the per-kind and per-namespace counts.
         // The box, not a copy of the projection: a scrape holds one pointer per object with a state.
-        var states: [(cached: CachedFluxObject, signals: ObjectSignals)] = []
+        var states = [[(cached: CachedFluxObject, signals: ObjectSignals)]](repeating: [], count: SignalState.allCases.count)
         var staleByKind: [String: Int] = [:]
         var driftedByNamespace: [String: Int] = [:]
         for snapshot in snapshots {
             staleByKind[snapshot.kind] = 0
             for cached in snapshot.objects {
-                let object = cached.object
-                let entry = history.isEmpty ? nil : history[SignalTracker.key(object)]
-                let blocked = object.ready == .false && object.reason == DependencyRoots.dependencyNotReady && !object.suspended
-                let roots = blocked ? resolver.roots(of: object) : []
-                let signals = Signals.evaluate(object, history: entry, now: now, factor: settings.staleFactor, roots: roots)
-                if signals.stale { staleByKind[snapshot.kind, default: 0] += 1 }
-                if object.signals.drifted { driftedByNamespace[object.namespace, default: 0] += 1 }
-                if signals.state != nil { states.append((cached, signals)) }
+                // Most objects have no state: decided from a few fields, without copying the
+                // projection or looking its history up (a scrape visits every object).
+                let screen = Self.screen(cached, now: now, factor: settings.staleFactor)
+                if screen.stale { staleByKind[snapshot.kind, default: 0] += 1 }
+                if screen.drifted { driftedByNamespace[cached.object.namespace, default: 0] += 1 }
+                guard screen.mayHaveState else { continue }
+                let entry = history.isEmpty ? nil : history[SignalTracker.key(cached)]
+                let blocked = cached.object.ready == .false && cached.object.reason == DependencyRoots.dependencyNotReady && !cached.object.suspended
+                let roots = blocked ? resolver.roots(of: cached.object) : []
+                let signals = Signals.evaluate(cached.object, history: entry, now: now, factor: settings.staleFactor, roots: roots)
+                if let state = signals.state, let index = SignalState.allCases.firstIndex(of: state) { states[index].append((cached, signals)) }
             }
         }
 
-        var chunks: [MetricsChunk] = []
-        chunks.append { MetricsText.header("flux_resource_last_reconcile_timestamp_seconds",
-                                           help: "Last observed reconcile of a Flux object, from the evidence named by the evidence label.",
-                                           type: "gauge", into: &$0) }
+        var chunks: [MetricsPiece] = []
+        chunks.append(.text { MetricsText.header("flux_resource_last_reconcile_timestamp_seconds",
+                                                 help: "Last observed reconcile of a Flux object, from the evidence named by the evidence label.",
+                                                 type: "gauge", into: &$0) })
         for snapshot in snapshots {
-            var start = 0
-            while start < snapshot.objects.count {
-                let slice = snapshot.objects[start..<min(start + FluxMetricsCollector.objectsPerChunk, snapshot.objects.count)]
-                chunks.append { buffer in
-                    for cached in slice where cached.object.signals.lastReconcile > 0 {
-                        let object = cached.object
-                        Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", object, label: "evidence",
-                                          object.signals.evidence.rawValue, value: object.signals.lastReconcile, into: &buffer)
-                    }
-                }
-                start += FluxMetricsCollector.objectsPerChunk
+            chunks += series.pieces(section: 0, snapshot) { cached, buffer, _ in
+                guard cached.object.signals.lastReconcile > 0 else { return }
+                Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", cached, label: "evidence",
+                                  cached.object.signals.evidence.rawValue, value: cached.object.signals.lastReconcile, into: &buffer)
             }
         }
         // One header per family, then its series in slices: no chunk grows beyond a slice's worth.
         for (index, state) in SignalState.allCases.enumerated() {
             let family = Self.families[index]
-            let members = states.filter { $0.signals.state == state }
-            chunks.append { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) }
+            let members = states[index]
+            chunks.append(.text { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) })
             var start = 0
             while start < members.count {
                 let slice = members[start..<min(start + FluxMetricsCollector.objectsPerChunk, members.count)]
-                chunks.append { buffer in
+                chunks.append(.text { buffer in
                     for (cached, signals) in slice {
-                        Self.appendSeries(family.name, cached.object, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
+                        Self.appendSeries(family.name, cached, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
                     }
-                }
+                })
                 start += FluxMetricsCollector.objectsPerChunk
             }
         }
         let stale = staleByKind
         let drifted = driftedByNamespace
-        chunks.append { buffer in
+        chunks.append(.text { buffer in
             MetricsText.header("flux_resource_stale", help: "Flux objects of a kind that are stale.", type: "gauge", into: &buffer)
             for (kind, count) in stale.sorted(by: { $0.key < $1.key }) {
                 MetricsText.sample("flux_resource_stale", labels: [("kind", kind)], value: Double(count), into: &buffer)
@@ -186,23 +199,31 @@ final class SignalsCollector: MetricsCollector, Sendable {
             for (kind, count) in stale.mapValues({ _ in UInt64(0) }).merging(transitionsByKind, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
                 MetricsText.sample("flux_resource_ready_transitions_total", labels: [("kind", kind)], value: Double(count), into: &buffer)
             }
-        }
+        })
         if settings.perObjectTransitions {
-            chunks.append { buffer in
+            chunks.append(.text { buffer in
                 MetricsText.header("flux_resource_ready_transitions",
                                    help: "Ready True/False changes of a Flux object observed since the operator started (objects with at least one).",
                                    type: "gauge", into: &buffer)
                 for snapshot in snapshots {
                     for cached in snapshot.objects {
-                        guard let entry = history[SignalTracker.key(cached.object)], entry.transitions > 0 else { continue }
-                        Self.appendSeries("flux_resource_ready_transitions", cached.object,
+                        guard let entry = history[SignalTracker.key(cached)], entry.transitions > 0 else { continue }
+                        Self.appendSeries("flux_resource_ready_transitions", cached,
                                           extra: [("last_failure_reason", entry.lastFailureReason)],
                                           value: Int64(entry.transitions), into: &buffer)
                     }
                 }
-            }
+            })
         }
         return chunks
+    }
+
+    /// Whether the object is stale and drifted, and whether `Signals.evaluate` can give it a state:
+    /// suspended, Ready False (failing or blocked), stale or drifted — the conditions of its branches.
+    static func screen(_ cached: CachedFluxObject, now: Int64, factor: Int64) -> (stale: Bool, drifted: Bool, mayHaveState: Bool) {
+        let stale = Signals.isStale(cached.object, now: now, factor: factor)
+        let drifted = cached.object.signals.drifted
+        return (stale, drifted, stale || drifted || cached.object.suspended || cached.object.ready == .false)
     }
 
     static func labels(_ state: SignalState, _ signals: ObjectSignals) -> [(String, String)] {
@@ -220,7 +241,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
 
     /// `<name>{kind="…",name="…",exported_namespace="…",<label>="…"} <value>` with no array per series
     /// (the every-object family).
-    static func appendSeries(_ name: String, _ object: FluxObject, label: String, _ text: String, value: Int64, into buffer: inout [UInt8]) {
+    static func appendSeries(_ name: String, _ object: CachedFluxObject, label: String, _ text: String, value: Int64, into buffer: inout [UInt8]) {
         appendPrefix(name, object, into: &buffer)
         buffer.append(contentsOf: "\",".utf8)
         buffer.append(contentsOf: label.utf8)
@@ -232,7 +253,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
     }
 
     /// `<name>{kind="…",name="…",exported_namespace="…",<extra>} <value>`.
-    static func appendSeries(_ name: String, _ object: FluxObject, extra: [(String, String)], value: Int64, into buffer: inout [UInt8]) {
+    static func appendSeries(_ name: String, _ object: CachedFluxObject, extra: [(String, String)], value: Int64, into buffer: inout [UInt8]) {
         appendPrefix(name, object, into: &buffer)
         for (label, text) in extra {
             buffer.append(contentsOf: "\",\(label)=\"".utf8)
@@ -242,13 +263,14 @@ final class SignalsCollector: MetricsCollector, Sendable {
     }
 
     /// `<name>{kind="…",name="…",exported_namespace="…` (the value still open).
-    private static func appendPrefix(_ name: String, _ object: FluxObject, into buffer: inout [UInt8]) {
+    /// The box, not the projection: fields read through it, no copy of the whole object per series.
+    private static func appendPrefix(_ name: String, _ cached: CachedFluxObject, into buffer: inout [UInt8]) {
         buffer.append(contentsOf: name.utf8)
         buffer.append(contentsOf: "{kind=\"".utf8)
-        MetricsText.appendEscapedLabel(object.kind, into: &buffer)
+        MetricsText.appendEscapedLabel(cached.object.kind, into: &buffer)
         buffer.append(contentsOf: "\",name=\"".utf8)
-        MetricsText.appendEscapedLabel(object.name, into: &buffer)
+        MetricsText.appendEscapedLabel(cached.object.name, into: &buffer)
         buffer.append(contentsOf: "\",exported_namespace=\"".utf8)
-        MetricsText.appendEscapedLabel(object.namespace, into: &buffer)
+        MetricsText.appendEscapedLabel(cached.object.namespace, into: &buffer)
     }
 }

@@ -50,6 +50,31 @@ struct GzipTests {
         return Array(bytes.prefix(size))
     }
 
+    /// A gzip stream spliced from text compressed on the fly and segments compressed earlier (the
+    /// cached scrape) inflates to the pieces' text in order, with the trailer's CRC and length
+    /// checked by zlib; empty pieces and runs of segments or of texts included.
+    @Test func splicedSegmentsInflateToTheText() throws {
+        var random = TestRandom()
+        print("GzipTests.splicedSegmentsInflateToTheText: \(random)")
+        for round in 0..<30 {
+            var pieces: [Gzip.SplicePiece] = []
+            var expected: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...12, using: &random) {
+                var text = Self.sample(&random)
+                if text.count > 200_000 { text = Array(text.prefix(200_000)) }
+                expected += text
+                pieces.append(Bool.random(using: &random) ? .text(text) : .segment(try DeflateSegment.compress(text)))
+            }
+            let spliced = try Gzip.splice(pieces)
+            #expect(try Self.gunzip(spliced) == expected, "round \(round), \(pieces.count) pieces, \(random)")
+            #expect(try Gzip.decompress(spliced) == expected, "round \(round), \(random)")
+        }
+        // A segment's bytes alone are not a stream: the splicer adds the frame and the final block.
+        let segment = try DeflateSegment.compress(Array("abc\n".utf8))
+        #expect(segment.length == 4 && !segment.bytes.isEmpty)
+        #expect(try Self.gunzip(Gzip.splice([.segment(segment), .segment(segment)])) == Array("abc\nabc\n".utf8))
+    }
+
     @Test func streamedPiecesInflateToTheInput() throws {
         var random = TestRandom()
         print("GzipTests.streamedPiecesInflateToTheInput: \(random)")
