@@ -59,6 +59,9 @@ public struct FluxObject: Sendable, Equatable {
     /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
     public var alwaysReady: Bool
 
+    /// `metadata.uid` in its compact form: hashing and comparing it allocates nothing.
+    public var objectUID: ObjectUID { uidStorage }
+
     /// `metadata.uid` (made from its compact form at each read: a new string for a UUID).
     public var uid: String {
         get { uidStorage.string }

@@ -30,6 +30,12 @@ public struct ObjectUID: Sendable, Hashable {
         return text.utf8.count + 32
     }
 
+    /// Whether there is no uid (an object the API server never stored, as in some tests).
+    public var isEmpty: Bool {
+        if case .text(let text) = storage { return text.isEmpty }
+        return false
+    }
+
     /// Whether the 16-byte form is used (for tests).
     public var isCompact: Bool {
         if case .uuid = storage { return true }

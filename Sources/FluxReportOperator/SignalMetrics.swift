@@ -21,7 +21,7 @@ public struct SignalSettings: Sendable, Hashable {
 /// with it, so the table is bounded by the live objects and empty for a healthy fleet.
 final class SignalTracker: Sendable {
     private struct State {
-        var entries: [String: SignalHistory] = [:]
+        var entries: [Key: SignalHistory] = [:]
         /// Ready True ↔ False changes per kind since the process started (a counter: never decreases).
         var transitionsByKind: [String: UInt64] = [:]
     }
@@ -31,16 +31,27 @@ final class SignalTracker: Sendable {
 
     init(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) { self.now = now }
 
-    /// The uid (shares the object's string: no allocation), else kind/namespace/name.
-    static func key(_ object: FluxObject) -> String {
-        object.uid.isEmpty ? DependencyRoots.key(kind: object.kind, namespace: object.namespace, name: object.name) : object.uid
+    /// An entry's key: the object's uid in its compact form (a lookup allocates nothing, and a scrape
+    /// looks up every object with a state), else kind/namespace/name for an object without a uid.
+    struct Key: Hashable, Sendable {
+        let uid: ObjectUID
+        let path: String
+
+        init(uid: String) {
+            self.uid = ObjectUID(uid)
+            path = ""
+        }
+
+        init(_ object: FluxObject) {
+            uid = object.objectUID
+            path = uid.isEmpty ? DependencyRoots.key(kind: object.kind, namespace: object.namespace, name: object.name) : ""
+        }
     }
 
-    /// `key(_:)` read through the box (a scrape looks up every object with a state).
-    static func key(_ cached: CachedFluxObject) -> String {
-        cached.object.uid.isEmpty
-            ? DependencyRoots.key(kind: cached.object.kind, namespace: cached.object.namespace, name: cached.object.name) : cached.object.uid
-    }
+    static func key(_ object: FluxObject) -> Key { Key(object) }
+
+    /// `key(_:)` read through the box.
+    static func key(_ cached: CachedFluxObject) -> Key { Key(cached.object) }
 
     func objectEvent(_ event: InformerEvent<FluxObject>) {
         let time = now()
@@ -72,7 +83,7 @@ final class SignalTracker: Sendable {
     }
 
     /// A copy of the table (copy-on-write: cheap while no event mutates it meanwhile).
-    var snapshot: (entries: [String: SignalHistory], transitionsByKind: [String: UInt64]) {
+    var snapshot: (entries: [Key: SignalHistory], transitionsByKind: [String: UInt64]) {
         state.withLock { ($0.entries, $0.transitionsByKind) }
     }
 }

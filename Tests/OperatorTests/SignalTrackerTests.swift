@@ -27,7 +27,7 @@ import Testing
         tracker.objectEvent(.added(paused))
         clock.advance(500)
         tracker.objectEvent(.updated(old: paused, new: paused))
-        #expect(tracker.snapshot.entries["uid-paused"]?.suspendedSince == 1_000)
+        #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-paused")]?.suspendedSince == 1_000)
 
         let healthy = Self.object("flappy", ready: .true)
         let failing = Self.object("flappy", ready: .false)
@@ -38,8 +38,8 @@ import Testing
             clock.advance(60)
             tracker.objectEvent(.updated(old: failing, new: healthy))
         }
-        #expect(tracker.snapshot.entries["uid-flappy"]?.transitions == 6)
-        #expect(tracker.snapshot.entries["uid-flappy"]?.lastFailureReason == "BuildFailed")
+        #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-flappy")]?.transitions == 6)
+        #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-flappy")]?.lastFailureReason == "BuildFailed")
         #expect(tracker.snapshot.transitionsByKind["Kustomization"] == 6)
 
         tracker.objectEvent(.deleted(healthy))
