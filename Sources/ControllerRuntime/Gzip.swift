@@ -47,72 +47,24 @@ public enum Gzip {
 /// A streaming gzip compressor: feed input in pieces with `compress`, then `finish` once.
 /// Not shareable between tasks (it owns a zlib stream); use one per response.
 public final class GzipCompressor {
-    private let stream: UnsafeMutablePointer<z_stream>
-    private let scratch: UnsafeMutablePointer<UInt8>
-    private static let scratchSize = 64 * 1024
+    private let deflater: Deflater
     private var finished = false
 
-    public init(level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        scratch = .allocate(capacity: Self.scratchSize)
-        let code = czlib_deflate_init_gzip(stream, max(0, min(9, level)))
-        if code != Z_OK {
-            stream.deallocate()
-            scratch.deallocate()
-            throw Gzip.Failure(code: code)
-        }
-    }
-
-    deinit {
-        deflateEnd(stream)
-        stream.deallocate()
-        scratch.deallocate()
-    }
+    public init(level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) { deflater = try Deflater(level: level, gzip: true) }
 
     /// Compresses `input`, appending whatever compressed bytes zlib releases to `output`
     /// (often none: it buffers up to its window).
     public func compress(_ input: [UInt8], into output: inout [UInt8]) throws(Gzip.Failure) {
         guard !input.isEmpty else { return }
         precondition(!finished, "GzipCompressor used after finish")
-        // zlib counts in UInt32: feed at most 1 GiB per call.
-        var start = 0
-        while start < input.count {
-            let end = start + min(input.count - start, 1 << 30)
-            let result: Int32 = input[start..<end].withUnsafeBufferPointer { piece in
-                stream.pointee.next_in = UnsafeMutablePointer(mutating: piece.baseAddress)
-                stream.pointee.avail_in = UInt32(piece.count)
-                let code = drain(flush: Z_NO_FLUSH, into: &output)
-                stream.pointee.next_in = nil
-                return code
-            }
-            if result != Z_OK && result != Z_BUF_ERROR { throw Gzip.Failure(code: result) }
-            start = end
-        }
+        try deflater.deflate(input, flush: Z_NO_FLUSH, into: &output)
     }
 
     /// Ends the stream: appends the remaining compressed bytes and the gzip trailer.
     public func finish(into output: inout [UInt8]) throws(Gzip.Failure) {
         guard !finished else { return }
         finished = true
-        stream.pointee.next_in = nil
-        stream.pointee.avail_in = 0
-        let code = drain(flush: Z_FINISH, into: &output)
-        if code != Z_STREAM_END { throw Gzip.Failure(code: code) }
-    }
-
-    /// Runs `deflate` until it needs more input (or, with `Z_FINISH`, until the stream ends).
-    private func drain(flush: Int32, into output: inout [UInt8]) -> Int32 {
-        while true {
-            stream.pointee.next_out = scratch
-            stream.pointee.avail_out = UInt32(Self.scratchSize)
-            let code = deflate(stream, flush)
-            let produced = Self.scratchSize - Int(stream.pointee.avail_out)
-            if produced > 0 { output.append(contentsOf: UnsafeBufferPointer(start: scratch, count: produced)) }
-            if code == Z_STREAM_ERROR || code == Z_STREAM_END { return code }
-            // Output space left over means zlib has consumed all the input it can for now.
-            if stream.pointee.avail_out != 0 { return code }
-        }
+        try deflater.deflate([], flush: Z_FINISH, into: &output)
     }
 }
 
@@ -136,7 +88,7 @@ public struct DeflateSegment: Sendable, Equatable {
     /// `text` compressed on its own (an empty text is an empty segment).
     public static func compress(_ text: [UInt8], level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) -> DeflateSegment {
         guard !text.isEmpty else { return DeflateSegment(bytes: [], crc: 0, length: 0) }
-        let deflater = try RawDeflater(level: level)
+        let deflater = try Deflater(level: level, gzip: false)
         var out: [UInt8] = []
         try deflater.deflate(text, flush: Z_SYNC_FLUSH, into: &out)
         return DeflateSegment(bytes: out, crc: Gzip.crc32(text, 0), length: text.count)
@@ -213,17 +165,18 @@ extension Gzip {
 }
 
 
-/// A raw deflate stream (no gzip framing).
-final class RawDeflater {
+/// One zlib deflate stream, gzip-framed (`GzipCompressor`) or raw (`DeflateSegment`, `GzipSplicer`).
+final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
     private let scratch: UnsafeMutablePointer<UInt8>
     private static let scratchSize = 64 * 1024
 
-    init(level: Int32) throws(Gzip.Failure) {
+    init(level: Int32, gzip: Bool) throws(Gzip.Failure) {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         scratch = .allocate(capacity: Self.scratchSize)
-        let code = czlib_deflate_init_raw(stream, max(0, min(9, level)))
+        let level = max(0, min(9, level))
+        let code = gzip ? czlib_deflate_init_gzip(stream, level) : czlib_deflate_init_raw(stream, level)
         if code != Z_OK {
             stream.deallocate()
             scratch.deallocate()
@@ -273,14 +226,14 @@ final class RawDeflater {
 /// Before a segment, the on-the-fly stream is flushed with `Z_FULL_FLUSH`: its later blocks then
 /// refer to nothing before the segment (whose bytes the inflater's window holds instead of its own).
 public final class GzipSplicer {
-    private let fresh: RawDeflater
+    private let fresh: Deflater
     private var crc: UInt32 = 0
     private var length: UInt64 = 0
     private var started = false
     private var pending = false
     private var finished = false
 
-    public init(level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) { fresh = try RawDeflater(level: level) }
+    public init(level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) { fresh = try Deflater(level: level, gzip: false) }
 
     private func start(into output: inout [UInt8]) {
         guard !started else { return }
