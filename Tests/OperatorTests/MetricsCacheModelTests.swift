@@ -23,10 +23,16 @@ import Testing
         init(start: Int64) { clock = LockedState(start) }
     }
 
+    /// `METRICS_CACHE_SEED` if set (a replay), else a random seed; printed either way.
+    static func seed(_ test: String) -> UInt64 {
+        let seed = ProcessInfo.processInfo.environment["METRICS_CACHE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("MetricsCacheModelTests.\(test) seed \(seed) (METRICS_CACHE_SEED=\(seed) replays it)")
+        return seed
+    }
+
     @Test("gzip scrapes from cached buckets equal scrapes rendered from scratch (seed printed on failure)")
     func cachedScrapesMatchFreshOnes() async throws {
-        let seed = ProcessInfo.processInfo.environment["METRICS_CACHE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        print("MetricsCacheModelTests seed \(seed) (METRICS_CACHE_SEED=\(seed) replays it)")
+        let seed = Self.seed("cachedScrapesMatchFreshOnes")
         var rng = SplitMix64(seed: seed)
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let world = World(start: Int64(Date().timeIntervalSince1970))
@@ -128,8 +134,7 @@ import Testing
     /// one bucket per kind. Scrapes must equal fresh ones across both changes and the churn between.
     @Test("re-bucketing when a kind grows and shrinks (seed printed on failure)")
     func rebucketing() async throws {
-        let seed = ProcessInfo.processInfo.environment["METRICS_CACHE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        print("MetricsCacheModelTests.rebucketing seed \(seed)")
+        let seed = Self.seed("rebucketing")
         var rng = SplitMix64(seed: seed)
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: ["step"], logger: Logger(label: "test"))
