@@ -22,6 +22,17 @@ public struct KindAggregate: Sendable {
     /// The kind of the objects (the aggregate holds one kind), for the stale examples' text: kept
     /// once here rather than in each of the (up to one per object) deadline entries.
     private var kind = ""
+    /// The stale examples of the last read, kept in step by `add`/`remove`, so that the next read
+    /// (the clock having moved forward) only looks at the entries that turned stale since: a
+    /// report costs O(log objects + newly stale), not O(stale objects). Nil when one of the
+    /// examples went away, so the next best must be searched for.
+    private var staleMemo: StaleMemo?
+
+    /// The best `SignalSummary.maxExamples` entries (in example order) of those with a deadline before `asOf`.
+    struct StaleMemo: Sendable {
+        var asOf: Int64
+        var best: [Deadline]
+    }
 
     struct Deadline: Sendable, Comparable {
         var deadline: Int64
@@ -74,6 +85,11 @@ public struct KindAggregate: Sendable {
             if kind.isEmpty { kind = object.kind }
             let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
             deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
+            if var memo = staleMemo, deadline < memo.asOf {
+                staleMemo = nil  // not left shared while `offer` changes it
+                offer(entry, to: &memo.best)
+                staleMemo = memo
+            }
         }
     }
 
@@ -93,6 +109,7 @@ public struct KindAggregate: Sendable {
             let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
             let index = Self.lowerBound(deadlines) { $0 < entry }
             if index < deadlines.count, deadlines[index] == entry { deadlines.remove(at: index) }
+            if let memo = staleMemo, deadline < memo.asOf, memo.best.contains(entry) { staleMemo = nil }
         }
     }
 
@@ -104,37 +121,39 @@ public struct KindAggregate: Sendable {
         return best.map(\.example)
     }
 
-    /// `SignalSummary(objects:now:factor:)` of the objects: O(log objects + stale objects).
-    public func signals(now: Int64) -> SignalSummary {
+    /// `SignalSummary(objects:now:factor:)` of the objects: O(log objects + objects turned stale
+    /// since the last read) when the clock moved forward, O(log objects + stale objects) otherwise.
+    public mutating func signals(now: Int64) -> SignalSummary {
         var summary = counts
         // Stale ⇔ now > deadline: the entries before the first deadline ≥ now.
         summary.stale = Self.lowerBound(deadlines) { $0.deadline < now }
-        // The first few `Kind namespace/name` texts in String order. All entries share the kind, so
-        // that is the order of `namespace/name`; for ASCII (what the API server allows in names) it
-        // is byte order, compared here without building a string per stale object.
         var best: [Deadline] = []
-        var examples: [String] = []
-        for entry in deadlines[0..<summary.stale] {
-            guard entry.isASCII else {
-                examples = []  // not ASCII: compare the texts themselves
-                for entry in deadlines[0..<summary.stale] {
-                    let text = Signals.staleExample(kind: kind, namespace: entry.namespace, name: entry.name)
-                    if examples.count == SignalSummary.maxExamples, let last = examples.last, text >= last { continue }
-                    examples.insert(text, at: examples.firstIndex { text < $0 } ?? examples.count)
-                    if examples.count > SignalSummary.maxExamples { examples.removeLast() }
-                }
-                best = []
-                break
-            }
-            if best.count == SignalSummary.maxExamples, let last = best.last, !Self.precedes(entry, last) { continue }
-            best.insert(entry, at: best.firstIndex { Self.precedes(entry, $0) } ?? best.count)
-            if best.count > SignalSummary.maxExamples { best.removeLast() }
+        var from = 0
+        if let memo = staleMemo, memo.asOf <= now {
+            best = memo.best
+            from = Self.lowerBound(deadlines) { $0.deadline < memo.asOf }
         }
-        if !best.isEmpty {
-            examples = best.map { Signals.staleExample(kind: kind, namespace: $0.namespace, name: $0.name) }
-        }
-        summary.staleExamples = examples
+        staleMemo = nil
+        for entry in deadlines[from..<summary.stale] { offer(entry, to: &best) }
+        staleMemo = StaleMemo(asOf: now, best: best)
+        summary.staleExamples = best.map { Signals.staleExample(kind: kind, namespace: $0.namespace, name: $0.name) }
         return summary
+    }
+
+    /// Puts `entry` among the first `SignalSummary.maxExamples` of `best` (sorted in example order).
+    private func offer(_ entry: Deadline, to best: inout [Deadline]) {
+        if best.count == SignalSummary.maxExamples, let last = best.last, !examplePrecedes(entry, last) { return }
+        best.insert(entry, at: best.firstIndex { examplePrecedes(entry, $0) } ?? best.count)
+        if best.count > SignalSummary.maxExamples { best.removeLast() }
+    }
+
+    /// Example order: String order of the `Kind namespace/name` texts. All entries share the kind,
+    /// so for ASCII (what the API server allows in names) it is the byte order of `namespace/name`,
+    /// compared without building the texts.
+    private func examplePrecedes(_ a: Deadline, _ b: Deadline) -> Bool {
+        if a.isASCII && b.isASCII { return Self.precedes(a, b) }
+        return Signals.staleExample(kind: kind, namespace: a.namespace, name: a.name)
+            < Signals.staleExample(kind: kind, namespace: b.namespace, name: b.name)
     }
 
     /// Whether `a`'s `namespace/name` sorts before `b`'s, by bytes (String order for ASCII).

@@ -62,6 +62,47 @@ struct KindAggregateTests {
         }
     }
 
+    /// A report reads the signals with the clock moving forward (the aggregate keeps the stale
+    /// examples of the last read and looks only at what turned stale since), with objects added,
+    /// updated and removed between reads, examples among them; now and then the clock goes back.
+    /// Every read equals the from-scratch summary.
+    @Test func readsAsTheClockMovesEqualFromScratch() {
+        let seed = SignalsTests.seed()
+        print("KindAggregateTests.readsAsTheClockMovesEqualFromScratch: seed \(seed) (replay with TEST_SEED=\(seed))")
+        var rng = SplitMix64(seed: seed)
+        let now: Int64 = 1_800_000_000
+        for factor: Int64 in [3, 1] {
+            var model: [String: FluxObject] = [:]
+            var aggregate = KindAggregate(staleFactor: factor)
+            // Few names, so the examples themselves are often updated or removed.
+            let names = (0..<Int(rng.next() % 40) + 2).map { "obj-\($0)" }
+            var clock = now - 25_000
+            for step in 0..<800 {
+                for _ in 0..<Int(rng.next() % 4) {
+                    let name = names[Int(rng.next() % UInt64(names.count))]
+                    var object = Self.randomObject(name: name, &rng, now: now)
+                    if rng.next() % 10 == 0 { object.namespace = "n\u{e9}" }  // String order, not bytes
+                    let key = "\(object.namespace)/\(object.name)"
+                    if let old = model[key] {
+                        aggregate.remove(old)
+                        model[key] = nil
+                        if rng.next() % 3 == 0 { continue }  // a deletion
+                    }
+                    aggregate.add(object)
+                    model[key] = object
+                }
+                switch rng.next() % 20 {
+                case 0: clock -= Int64(rng.next() % 5_000)  // back: read from scratch
+                case 1: break  // the same instant twice
+                default: clock += Int64(rng.next() % 600)
+                }
+                let expected = SignalSummary(objects: Array(model.values), now: clock, factor: factor)
+                #expect(aggregate.signals(now: clock) == expected,
+                        "seed \(seed) (TEST_SEED), factor \(factor), step \(step), clock now\(clock - now), \(model.count) objects")
+            }
+        }
+    }
+
     /// The order of a state's events does not matter: a shuffled replay gives the same reads.
     @Test func orderOfAdditionsDoesNotMatter() {
         let seed = SignalsTests.seed()
@@ -97,7 +138,7 @@ struct KindAggregateTests {
             object.signals.lastReconcile = now - 10_000
             objects.append(object)
         }
-        let aggregate = KindAggregate(objects: objects, staleFactor: 3)
+        var aggregate = KindAggregate(objects: objects, staleFactor: 3)
         #expect(aggregate.signals(now: now) == SignalSummary(objects: objects, now: now, factor: 3), "seed \(seed)")
         #expect(aggregate.signals(now: now).stale == names.count, "seed \(seed)")
     }
