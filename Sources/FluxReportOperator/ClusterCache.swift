@@ -216,7 +216,14 @@ public final class ClusterCache: Sendable {
     static let reportNeedsReconcile = Predicate<CachedReport>(
         create: { report in ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt) },
         update: { old, new in
-            if ReportAnnotations.hasPendingRequest(new.annotations, lastHandled: new.lastHandledReconcileAt) { return true }
+            // A request still pending with the same value (the operator's own spec write lands
+            // before the status write that marks it handled) was asked for by the event that
+            // brought it: a second report would answer it twice.
+            if ReportAnnotations.hasPendingRequest(new.annotations, lastHandled: new.lastHandledReconcileAt),
+               !ReportAnnotations.hasPendingRequest(old.annotations, lastHandled: old.lastHandledReconcileAt)
+                || ReportAnnotations.requestedAt(old.annotations) != ReportAnnotations.requestedAt(new.annotations) {
+                return true
+            }
             let keys = [ReportAnnotations.reconcileEvery, ReportAnnotations.reconcile]
             return keys.contains { old.annotations[$0] != new.annotations[$0] } || (!old.beingDeleted && new.beingDeleted)
         },

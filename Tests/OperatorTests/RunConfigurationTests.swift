@@ -127,6 +127,11 @@ import Testing
         #expect(ClusterCache.reportNeedsReconcile.accepts(.added(report([ReportAnnotations.requestedAt: "2"], handled: "1"))))
         #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([:]), new: report([ReportAnnotations.reconcileEvery: "2s"]))))
         #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.reconcile: "disabled"]), new: report([:]))))
+        // A new value while another is still pending, and an old value pending again (lastHandled rolled back).
+        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]),
+                                                                   new: report([ReportAnnotations.requestedAt: "2"]))))
+        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"], handled: "1"),
+                                                                   new: report([ReportAnnotations.requestedAt: "1"], handled: "0"))))
     }
 
     @Test func ownWritesDoNotTrigger() {
@@ -135,5 +140,9 @@ import Testing
         #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]), new: handled)))
         #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: handled, new: handled)))
         #expect(!ClusterCache.reportNeedsReconcile.accepts(.added(report([:]))))
+        // The spec write of the report that handles a request lands before its status write: the
+        // request is still pending, but it is the one already being answered (one report per request).
+        let pending = report([ReportAnnotations.requestedAt: "1"], handled: "0")
+        #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: pending, new: pending)))
     }
 }
