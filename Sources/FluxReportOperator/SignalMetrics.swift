@@ -24,6 +24,10 @@ final class SignalTracker: Sendable {
         var entries: [Key: SignalHistory] = [:]
         /// Ready True ↔ False changes per kind since the process started (a counter: never decreases).
         var transitionsByKind: [String: UInt64] = [:]
+        /// Per kind, per `ObjectSeriesCache` slot: bumped with every history change of an object
+        /// of the slot, under the same lock, so a reader that takes the epochs and the entries
+        /// together never sees an epoch newer than the history it read (`SignalStateCache`).
+        var epochs: [String: [UInt64]] = [:]
     }
     private let state = LockedState(State())
     /// Seconds since the Unix epoch; injectable so tests control time.
@@ -57,7 +61,10 @@ final class SignalTracker: Sendable {
         let time = now()
         switch event {
         case .deleted(let object):
-            state.withLock { _ = $0.entries.removeValue(forKey: Self.key(object)) }
+            state.withLock { state in
+                _ = state.entries.removeValue(forKey: Self.key(object))
+                Self.bump(&state, object)
+            }
         case .added(let object):
             observe(object, first: true, now: time)
         case .updated(_, let object):
@@ -79,12 +86,18 @@ final class SignalTracker: Sendable {
             } else {
                 state.entries[key] = history
             }
+            Self.bump(&state, object)
         }
     }
 
+    private static func bump(_ state: inout State, _ object: FluxObject) {
+        let slot = ObjectSeriesCache.slot(namespace: object.namespace, name: object.name)
+        state.epochs[object.kind, default: [UInt64](repeating: 0, count: ObjectSeriesCache.slots)][slot] &+= 1
+    }
+
     /// A copy of the table (copy-on-write: cheap while no event mutates it meanwhile).
-    var snapshot: (entries: [Key: SignalHistory], transitionsByKind: [String: UInt64]) {
-        state.withLock { ($0.entries, $0.transitionsByKind) }
+    var snapshot: (entries: [Key: SignalHistory], transitionsByKind: [String: UInt64], epochs: [String: [UInt64]]) {
+        state.withLock { ($0.entries, $0.transitionsByKind, $0.epochs) }
     }
 }
 
@@ -97,10 +110,12 @@ final class SignalsCollector: MetricsCollector, Sendable {
     private let settings: SignalSettings
     private let isLeader: @Sendable () -> Bool
     /// `flux_resource_last_reconcile_timestamp_seconds` (one series per object, from the object
-    /// alone), kept compressed per bucket of objects. The state families depend on time (stale), the
-    /// tracker's history and other objects (blocked roots): rendered at each scrape; they hold only
-    /// the objects with a state.
+    /// alone), kept compressed per bucket of objects.
     private let series: ObjectSeriesCache
+    /// The state families and the stale and drifted counts, per bucket of the same layout: they also
+    /// depend on the tracker's history and the clock (`SignalStateCache`). `blocked` series are
+    /// rendered at each scrape (their roots depend on other objects), from the kept member lists.
+    private let states = SignalStateCache()
 
     init(cache: ClusterCache, tracker: SignalTracker, settings: SignalSettings, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
@@ -127,41 +142,46 @@ final class SignalsCollector: MetricsCollector, Sendable {
     func pieces() -> [MetricsPiece] {
         guard isLeader() else {
             series.clear()
+            states.clear()
             return []
         }
         let kinds = cache.kinds.compactMap { entry in entry.informer.map { (kind: entry.crd.kind, informer: $0) } }
+        // Versions first, then the history with its epochs, then (lazily) the objects: whatever
+        // is read is at least as new as the versions it is kept under.
         let snapshots = series.snapshot(kinds)
-        let (history, transitionsByKind) = tracker.snapshot
+        let (history, transitionsByKind, epochs) = tracker.snapshot
         let now = tracker.now()
         let settings = self.settings
         var informerByKind: [String: Informer<CachedFluxObject>] = [:]
         for entry in kinds where informerByKind[entry.kind] == nil { informerByKind[entry.kind] = entry.informer }
-        var resolver = DependencyRoots { key in
-            // Kind/namespace/name → the kind's store, keyed namespace/name.
-            guard let slash = key.firstIndex(of: "/") else { return nil }
-            return informerByKind[String(key[..<slash])]?.store.get(String(key[key.index(after: slash)...]))?.object
-        }
+        let scrape = Scrape(snapshots: snapshots, history: history, now: now, settings: settings, informerByKind: informerByKind)
 
-        // One pass: the few objects with a state (by state), the per-kind and per-namespace counts.
-        // The box, not a copy of the projection: a scrape holds one pointer per object with a state.
-        var states = [[(cached: CachedFluxObject, signals: ObjectSignals)]](repeating: [], count: SignalState.allCases.count)
-        var staleByKind: [String: Int] = [:]
-        var driftedByNamespace: [String: Int] = [:]
-        for snapshot in snapshots {
-            staleByKind[snapshot.kind] = 0
-            for cached in snapshot.objects {
-                // Most objects have no state: decided from a few fields, without copying the
-                // projection or looking its history up (a scrape visits every object).
-                let screen = Self.screen(cached, now: now, factor: settings.staleFactor)
-                if screen.stale { staleByKind[snapshot.kind, default: 0] += 1 }
-                if screen.drifted { driftedByNamespace[cached.object.namespace, default: 0] += 1 }
-                guard screen.mayHaveState else { continue }
-                let entry = history.isEmpty ? nil : history[SignalTracker.key(cached)]
-                let blocked = cached.object.ready == .false && cached.object.reason == DependencyRoots.dependencyNotReady && !cached.object.suspended
-                let roots = blocked ? resolver.roots(of: cached.object) : []
-                let signals = Signals.evaluate(cached.object, history: entry, now: now, factor: settings.staleFactor, roots: roots)
-                if let state = signals.state, let index = SignalState.allCases.firstIndex(of: state) { states[index].append((cached, signals)) }
-            }
+        // Each bucket's signals: kept while they hold, else computed now (and kept).
+        var kept: [SignalStateCache.Key: SignalStateCache.Entry] = [:]
+        var current: [[SignalStateCache.Entry?]] = []
+        for (index, snapshot) in snapshots.enumerated() {
+            let historyEpochs = epochs[snapshot.kind] ?? []
+            current.append((0..<snapshot.buckets).map { bucket in
+                let key = SignalStateCache.Key(kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
+                var historyVersion: UInt64 = 0
+                for slot in stride(from: bucket, to: historyEpochs.count, by: snapshot.buckets) { historyVersion &+= historyEpochs[slot] }
+                let objectsVersion = snapshot.versions[bucket]
+                if let entry = states.entry(key, objectsVersion: objectsVersion, historyVersion: historyVersion, now: now) {
+                    kept[key] = entry
+                    return entry
+                }
+                let signals = scrape.fresh(index, bucket)
+                // zlib cannot start (out of memory): this scrape compresses the text as it goes.
+                guard let segments = try? signals.texts.map({ text throws(Gzip.Failure) in try DeflateSegment.compress(text) }) else { return nil }
+                let entry = SignalStateCache.Entry(objectsVersion: objectsVersion, historyVersion: historyVersion, computedAt: now,
+                                                   signals: signals, segments: segments)
+                kept[key] = entry
+                return entry
+            })
+        }
+        states.replace(with: kept)
+        let signals = current.enumerated().map { index, buckets in
+            buckets.enumerated().map { bucket, entry in entry?.signals ?? scrape.fresh(index, bucket) }
         }
 
         var chunks: [MetricsPiece] = []
@@ -175,58 +195,144 @@ final class SignalsCollector: MetricsCollector, Sendable {
                                   cached.object.signals.evidence.rawValue, value: cached.object.signals.lastReconcile, into: &buffer)
             }
         }
-        // One header per family, then its series in slices: no chunk grows beyond a slice's worth.
-        for (index, state) in SignalState.allCases.enumerated() {
-            let family = Self.families[index]
-            let members = states[index]
-            chunks.append(.text { MetricsText.header(family.name, help: family.help, type: "gauge", into: &$0) })
-            var start = 0
-            while start < members.count {
-                let slice = members[start..<min(start + FluxMetricsCollector.objectsPerChunk, members.count)]
-                chunks.append(.text { buffer in
-                    for (cached, signals) in slice {
-                        Self.appendSeries(family.name, cached, extra: Self.labels(state, signals), value: signals.since, into: &buffer)
+        // Every piece has the text computed from scratch (what a plain scrape sends) and, for a
+        // gzip scrape, the kept bucket's segment: the two must agree (MetricsCacheModelTests).
+        func bucketPieces(_ family: Int) -> [MetricsPiece] {
+            var pieces: [MetricsPiece] = []
+            for (index, snapshot) in snapshots.enumerated() {
+                for bucket in 0..<snapshot.buckets {
+                    let text: MetricsChunk = { $0 += scrape.fresh(index, bucket).texts[family] }
+                    if let segment = current[index][bucket]?.segments[family] {
+                        pieces.append(.compressed(segment: { segment }, text: text))
+                    } else {
+                        pieces.append(.text(text))
                     }
-                })
-                start += FluxMetricsCollector.objectsPerChunk
+                }
             }
+            return pieces
         }
-        let stale = staleByKind
-        let drifted = driftedByNamespace
-        chunks.append(.text { buffer in
-            MetricsText.header("flux_resource_stale", help: "Flux objects of a kind that are stale.", type: "gauge", into: &buffer)
-            for (kind, count) in stale.sorted(by: { $0.key < $1.key }) {
-                MetricsText.sample("flux_resource_stale", labels: [("kind", kind)], value: Double(count), into: &buffer)
+        for state in SignalState.allCases {
+            let name = Self.familyName(state)
+            let help = Self.families.first { $0.name == name }?.help ?? ""
+            chunks.append(.text { MetricsText.header(name, help: help, type: "gauge", into: &$0) })
+            if let family = BucketSignals.keptStates.firstIndex(of: state) {
+                chunks += bucketPieces(family)
+                continue
             }
-            MetricsText.header("flux_resource_drifted", help: "HelmReleases whose Drifted condition is True, per namespace.",
-                               type: "gauge", into: &buffer)
-            for (namespace, count) in drifted.sorted(by: { $0.key < $1.key }) {
-                MetricsText.sample("flux_resource_drifted", labels: [("exported_namespace", namespace)], value: Double(count), into: &buffer)
-            }
-            MetricsText.header("flux_resource_ready_transitions_total",
-                               help: "Ready True/False changes of a kind's objects observed since the operator started.",
-                               type: "counter", into: &buffer)
-            // 0 for every watched kind from the start (as flux_resource_stale): rate() and increase() see the first flip.
-            for (kind, count) in stale.mapValues({ _ in UInt64(0) }).merging(transitionsByKind, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
-                MetricsText.sample("flux_resource_ready_transitions_total", labels: [("kind", kind)], value: Double(count), into: &buffer)
-            }
-        })
+            // Blocked: the roots depend on other objects, resolved at each scrape.
+            chunks.append(Self.compressed(
+                kept: { buffer in scrape.renderBlocked(signals.flatMap { $0.flatMap(\.blocked) }, into: &buffer) },
+                fresh: { buffer in scrape.renderBlocked(scrape.allFresh.flatMap { $0.flatMap(\.blocked) }, into: &buffer) }))
+        }
+        chunks.append(Self.compressed(kept: { Self.renderCounts(signals, snapshots, transitionsByKind, into: &$0) },
+                                      fresh: { Self.renderCounts(scrape.allFresh, snapshots, transitionsByKind, into: &$0) }))
         if settings.perObjectTransitions {
             chunks.append(.text { buffer in
                 MetricsText.header("flux_resource_ready_transitions",
                                    help: "Ready True/False changes of a Flux object observed since the operator started (objects with at least one).",
                                    type: "gauge", into: &buffer)
-                for snapshot in snapshots {
-                    for cached in snapshot.objects {
-                        guard let entry = history[SignalTracker.key(cached)], entry.transitions > 0 else { continue }
-                        Self.appendSeries("flux_resource_ready_transitions", cached,
-                                          extra: [("last_failure_reason", entry.lastFailureReason)],
-                                          value: Int64(entry.transitions), into: &buffer)
-                    }
-                }
             })
+            chunks += bucketPieces(BucketSignals.transitionsIndex)
         }
         return chunks
+    }
+
+    /// One scrape's view: the snapshots, the history and the clock it read, each bucket's signals
+    /// computed from them at most once (`fresh`), and the dependency roots resolved at most once.
+    private final class Scrape: Sendable {
+        let snapshots: [KindSnapshot]
+        let history: [SignalTracker.Key: SignalHistory]
+        let now: Int64
+        let settings: SignalSettings
+        let informerByKind: [String: Informer<CachedFluxObject>]
+        private let computed = LockedState<[Int: BucketSignals]>([:])
+        private let resolver: LockedState<DependencyRoots>
+
+        init(snapshots: [KindSnapshot], history: [SignalTracker.Key: SignalHistory], now: Int64, settings: SignalSettings,
+             informerByKind: [String: Informer<CachedFluxObject>]) {
+            self.snapshots = snapshots
+            self.history = history
+            self.now = now
+            self.settings = settings
+            self.informerByKind = informerByKind
+            resolver = LockedState(DependencyRoots { key in
+                // Kind/namespace/name → the kind's store, keyed namespace/name.
+                guard let slash = key.firstIndex(of: "/") else { return nil }
+                return informerByKind[String(key[..<slash])]?.store.get(String(key[key.index(after: slash)...]))?.object
+            })
+        }
+
+        /// Every bucket's signals computed from scratch, by snapshot.
+        var allFresh: [[BucketSignals]] {
+            snapshots.indices.map { index in (0..<snapshots[index].buckets).map { fresh(index, $0) } }
+        }
+
+        /// The bucket's signals computed from this scrape's objects, history and clock.
+        func fresh(_ snapshot: Int, _ bucket: Int) -> BucketSignals {
+            let id = snapshot << 16 | bucket  // buckets ≤ ObjectSeriesCache.slots
+            if let known = computed.withLock({ $0[id] }) { return known }
+            let signals = BucketSignals(objects: snapshots[snapshot].objects(in: bucket), history: history, now: now, settings: settings)
+            computed.withLock { $0[id] = signals }
+            return signals
+        }
+
+        func renderBlocked(_ objects: [CachedFluxObject], into buffer: inout [UInt8]) {
+            let name = SignalsCollector.familyName(.blocked)
+            for cached in objects {
+                let roots = resolver.withLock { $0.roots(of: cached.object) }
+                let entry = history.isEmpty ? nil : history[SignalTracker.key(cached)]
+                let signals = Signals.evaluate(cached.object, history: entry, now: now, factor: settings.staleFactor, roots: roots)
+                guard signals.state == .blocked else { continue }
+                SignalsCollector.appendSeries(name, cached, extra: SignalsCollector.labels(.blocked, signals), value: signals.since, into: &buffer)
+            }
+        }
+    }
+
+    /// A piece whose gzip form is `kept` compressed at the scrape and whose plain form is `fresh`
+    /// (from scratch): both render the same text unless a kept bucket is wrong.
+    static func compressed(kept: @escaping MetricsChunk, fresh: @escaping MetricsChunk) -> MetricsPiece {
+        .compressed(segment: { () throws(Gzip.Failure) -> DeflateSegment in
+            var buffer: [UInt8] = []
+            kept(&buffer)
+            return try DeflateSegment.compress(buffer)
+        }, text: fresh)
+    }
+
+    /// `flux_resource_stale` per kind, `flux_resource_drifted` per namespace and the transitions counter per kind.
+    static func renderCounts(_ signals: [[BucketSignals]], _ snapshots: [KindSnapshot], _ transitionsByKind: [String: UInt64],
+                             into buffer: inout [UInt8]) {
+        var stale: [String: Int] = [:]
+        var drifted: [String: Int] = [:]
+        for (index, snapshot) in snapshots.enumerated() {
+            stale[snapshot.kind, default: 0] += 0
+            for bucket in signals[index] {
+                stale[snapshot.kind, default: 0] += bucket.stale
+                drifted.merge(bucket.drifted, uniquingKeysWith: +)
+            }
+        }
+        MetricsText.header("flux_resource_stale", help: "Flux objects of a kind that are stale.", type: "gauge", into: &buffer)
+        for (kind, count) in stale.sorted(by: { $0.key < $1.key }) {
+            MetricsText.sample("flux_resource_stale", labels: [("kind", kind)], value: Double(count), into: &buffer)
+        }
+        MetricsText.header("flux_resource_drifted", help: "HelmReleases whose Drifted condition is True, per namespace.",
+                           type: "gauge", into: &buffer)
+        for (namespace, count) in drifted.sorted(by: { $0.key < $1.key }) {
+            MetricsText.sample("flux_resource_drifted", labels: [("exported_namespace", namespace)], value: Double(count), into: &buffer)
+        }
+        MetricsText.header("flux_resource_ready_transitions_total",
+                           help: "Ready True/False changes of a kind's objects observed since the operator started.",
+                           type: "counter", into: &buffer)
+        // 0 for every watched kind from the start (as flux_resource_stale): rate() and increase() see the first flip.
+        for (kind, count) in stale.mapValues({ _ in UInt64(0) }).merging(transitionsByKind, uniquingKeysWith: { $1 }).sorted(by: { $0.key < $1.key }) {
+            MetricsText.sample("flux_resource_ready_transitions_total", labels: [("kind", kind)], value: Double(count), into: &buffer)
+        }
+    }
+
+    static func familyName(_ state: SignalState) -> String { families[SignalState.allCases.firstIndex(of: state) ?? 0].name }
+
+    /// Ready False waiting on a dependency (`DependencyNotReady`), not suspended: `Signals.evaluate`'s `blocked` branch.
+    static func isBlocked(_ cached: CachedFluxObject) -> Bool {
+        cached.object.ready == .false && cached.object.reason == DependencyRoots.dependencyNotReady && !cached.object.suspended
     }
 
     /// Whether the object is stale and drifted, and whether `Signals.evaluate` can give it a state:
