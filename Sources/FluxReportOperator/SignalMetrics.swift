@@ -170,9 +170,10 @@ final class SignalsCollector: MetricsCollector, Sendable {
                     kept[key] = entry
                     return entry
                 }
-                let signals = scrape.fresh(index, bucket)
+                var signals = scrape.fresh(index, bucket)
                 // zlib cannot start (out of memory): this scrape compresses the text as it goes.
                 guard let segments = try? signals.texts.map({ text throws(Gzip.Failure) in try DeflateSegment.compress(text) }) else { return nil }
+                signals.texts = []  // kept compressed only
                 let entry = SignalStateCache.Entry(objectsVersion: objectsVersion, historyVersion: historyVersion, computedAt: now,
                                                    signals: signals, segments: segments)
                 kept[key] = entry

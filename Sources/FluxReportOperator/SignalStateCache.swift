@@ -11,7 +11,8 @@ struct BucketSignals: Sendable {
     static let keptStates: [SignalState] = SignalState.allCases.filter { $0 != .blocked }
     static var transitionsIndex: Int { keptStates.count }
 
-    /// Text per kept family (`keptStates`, then `flux_resource_ready_transitions` when enabled).
+    /// Text per kept family (`keptStates`, then `flux_resource_ready_transitions` when enabled);
+    /// emptied in a `SignalStateCache.Entry`, which keeps it compressed.
     var texts: [[UInt8]]
     /// Objects in the `blocked` state, in bucket order (their roots are resolved when rendered).
     var blocked: [CachedFluxObject] = []
