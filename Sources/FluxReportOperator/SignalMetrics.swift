@@ -170,7 +170,9 @@ final class SignalsCollector: MetricsCollector, Sendable {
                     kept[key] = entry
                     return entry
                 }
-                var signals = scrape.fresh(index, bucket)
+                // Not `scrape.fresh`, which would hold the text until the scrape ends: only a plain
+                // scrape needs it (and computes it again).
+                var signals = BucketSignals(objects: snapshot.objects(in: bucket), history: history, now: now, settings: settings)
                 // zlib cannot start (out of memory): this scrape compresses the text as it goes.
                 guard let segments = try? signals.texts.map({ text throws(Gzip.Failure) in try DeflateSegment.compress(text) }) else { return nil }
                 signals.texts = []  // kept compressed only
@@ -202,7 +204,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
             var pieces: [MetricsPiece] = []
             for (index, snapshot) in snapshots.enumerated() {
                 for bucket in 0..<snapshot.buckets {
-                    let text: MetricsChunk = { $0 += scrape.fresh(index, bucket).texts[family] }
+                    let text: MetricsChunk = { $0 += scrape.freshText(index, bucket, family) }
                     if let segment = current[index][bucket]?.segments[family] {
                         pieces.append(.compressed(segment: { segment }, text: text))
                     } else {
@@ -268,13 +270,21 @@ final class SignalsCollector: MetricsCollector, Sendable {
             snapshots.indices.map { index in (0..<snapshots[index].buckets).map { fresh(index, $0) } }
         }
 
-        /// The bucket's signals computed from this scrape's objects, history and clock.
+        /// The bucket's signals computed from this scrape's objects, history and clock, without
+        /// their texts (`freshText`).
         func fresh(_ snapshot: Int, _ bucket: Int) -> BucketSignals {
             let id = snapshot << 16 | bucket  // buckets ≤ ObjectSeriesCache.slots
             if let known = computed.withLock({ $0[id] }) { return known }
-            let signals = BucketSignals(objects: snapshots[snapshot].objects(in: bucket), history: history, now: now, settings: settings)
+            var signals = BucketSignals(objects: snapshots[snapshot].objects(in: bucket), history: history, now: now, settings: settings)
+            signals.texts = []
             computed.withLock { $0[id] = signals }
             return signals
+        }
+
+        /// One family's text of the bucket, computed now: kept for the whole scrape, every bucket's
+        /// texts would add megabytes to a plain scrape's peak, for one computation per family.
+        func freshText(_ snapshot: Int, _ bucket: Int, _ family: Int) -> [UInt8] {
+            BucketSignals(objects: snapshots[snapshot].objects(in: bucket), history: history, now: now, settings: settings).texts[family]
         }
 
         func renderBlocked(_ objects: [CachedFluxObject], into buffer: inout [UInt8]) {
