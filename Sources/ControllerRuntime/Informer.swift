@@ -24,7 +24,7 @@ public final class Informer<Object: Sendable>: Sendable {
     public convenience init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
                             logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
         self.init(api: api, resource: resource, options: options, logger: logger, transform: transform,
-                               listTransform: { transform($0.value) })
+                  listTransform: { transform($0.value) })
     }
 
     /// With a `listTransform` for LIST items read from the page's document (`Watcher`).

@@ -85,7 +85,7 @@ public final class Watcher<Object: Sendable>: Sendable {
     public convenience init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
                             logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
         self.init(api: api, resource: resource, options: options, logger: logger, transform: transform,
-                               listTransform: { transform($0.value) })
+                  listTransform: { transform($0.value) })
     }
 
     /// With a `listTransform` for LIST items that reads the page's document directly; it must
