@@ -8,6 +8,7 @@ let settings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 /// Target name → the root package's modules it exercises.
 let fuzzTargets: [(String, [String])] = [
     ("fuzz-json", ["KubeCore"]),
+    ("fuzz-json-document", ["KubeCore", "FluxReport"]),
     ("fuzz-watch", ["KubeCore", "KubeClient"]),
     ("fuzz-duration", ["FluxReport"]),
     ("fuzz-kubeconfig", ["KubeClient"]),

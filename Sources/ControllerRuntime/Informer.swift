@@ -21,11 +21,20 @@ public final class Informer<Object: Sendable>: Sendable {
     /// Watch failures in a row (with no event in between) before the cache counts as failing.
     public static var watchFailureThreshold: Int { Watcher<Object>.watchFailureThreshold }
 
+    public convenience init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
+                            logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
+        self.init(api: api, resource: resource, options: options, logger: logger, transform: transform,
+                  listTransform: { transform($0.value) })
+    }
+
+    /// With a `listTransform` for LIST items read from the page's document (`Watcher`).
     public init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
-                logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
+                logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?,
+                listTransform: @escaping @Sendable (JSONNode) -> Object?) {
         self.resource = resource
         self.watcher = Watcher(api: api, resource: resource, options: options,
-                               logger: logger ?? Logger(label: "informer.\(resource)"), transform: transform)
+                               logger: logger ?? Logger(label: "informer.\(resource)"), transform: transform,
+                               listTransform: listTransform)
         self.reflector = Reflector()
     }
 

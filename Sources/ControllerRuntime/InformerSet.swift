@@ -19,11 +19,14 @@ public final class InformerSet: Sendable {
     }
 
     /// Starts an informer for the resource, or returns the running one (whose type must match).
+    /// `listTransform` reads LIST items from the page's document (`Watcher`); nil materializes them for `transform`.
     public func start<Object: Sendable>(_ resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
+                                        listTransform: (@Sendable (JSONNode) -> Object?)? = nil,
                                         transform: @escaping @Sendable (JSONValue) -> Object?) -> Informer<Object>? {
         entries.withLock { entries in
             if let existing = entries[resource] { return existing.informer as? Informer<Object> }
-            let informer = Informer<Object>(api: api, resource: resource, options: options, logger: logger, transform: transform)
+            let informer = Informer<Object>(api: api, resource: resource, options: options, logger: logger, transform: transform,
+                                            listTransform: listTransform ?? { transform($0.value) })
             let task = Task { await informer.run() }
             entries[resource] = Entry(informer: informer, task: task)
             return informer

@@ -44,6 +44,8 @@ public final class Watcher<Object: Sendable>: Sendable {
     private let api: any KubeAPI
     private let options: WatcherOptions
     private let transform: @Sendable (JSONValue) -> Object?
+    /// The same transform for the items of LIST pages, read from the page's document.
+    private let listTransform: @Sendable (JSONNode) -> Object?
     private let logger: Logger
 
     private let freshness = LockedState(Freshness())
@@ -80,12 +82,22 @@ public final class Watcher<Object: Sendable>: Sendable {
     /// single dropped watch that resumes at once is routine, not a failure.
     public static var watchFailureThreshold: Int { 3 }
 
+    public convenience init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
+                            logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
+        self.init(api: api, resource: resource, options: options, logger: logger, transform: transform,
+                  listTransform: { transform($0.value) })
+    }
+
+    /// With a `listTransform` for LIST items that reads the page's document directly; it must
+    /// give what `transform` gives for the same object.
     public init(api: any KubeAPI, resource: GroupVersionResource, options: WatcherOptions = WatcherOptions(),
-                logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?) {
+                logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?,
+                listTransform: @escaping @Sendable (JSONNode) -> Object?) {
         self.api = api
         self.resource = resource
         self.options = options
         self.transform = transform
+        self.listTransform = listTransform
         self.logger = logger ?? Logger(label: "watcher.\(resource)")
     }
 
@@ -335,11 +347,21 @@ public final class Watcher<Object: Sendable>: Sendable {
         repeat {
             try Task.checkCancellation()
             lists.add(1, ordering: .relaxed)
-            let page = try await api.list(resource, namespace: options.namespace, options: listOptions)
-            for item in page.items {
-                if let object = transform(item) {
-                    sink(.initApply(key: item.objectKey, object: object))
-                    count += 1
+            let page = try await api.listPage(resource, namespace: options.namespace, options: listOptions)
+            switch page.items {
+            case .nodes(let items):
+                for item in items {
+                    if let object = listTransform(item) {
+                        sink(.initApply(key: item.objectKey, object: object))
+                        count += 1
+                    }
+                }
+            case .values(let items):
+                for item in items {
+                    if let object = transform(item) {
+                        sink(.initApply(key: item.objectKey, object: object))
+                        count += 1
+                    }
                 }
             }
             resourceVersion = page.resourceVersion

@@ -110,6 +110,16 @@ public struct FluxObject: Sendable, Equatable {
     ///   - keepLabels: object label keys to keep for `--metrics-object-labels`, in the caller's order.
     ///   - gotkResourceInfo: also keep the labels of `gotk_resource_info` (`--metrics-gotk-resource-info`).
     public init(json: JSONValue, kind: String, apiVersion: String? = nil, keepLabels: [String] = [], gotkResourceInfo: Bool = false) {
+        self.init(reading: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo)
+    }
+
+    /// The same projection read lazily from a parsed document (LIST pages: no `JSONValue` tree per object).
+    public init(json: JSONNode, kind: String, apiVersion: String? = nil, keepLabels: [String] = [], gotkResourceInfo: Bool = false) {
+        self.init(reading: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo)
+    }
+
+    /// The one projection, specialized for each `JSONReadable` by the two entry points above.
+    init<JSON: JSONReadable>(reading json: JSON, kind: String, apiVersion: String?, keepLabels: [String], gotkResourceInfo: Bool) {
         let metadata = json["metadata"]
         let spec = json["spec"]
         let status = json["status"]
@@ -178,7 +188,7 @@ public struct FluxObject: Sendable, Equatable {
         url = Self.bounded(url)
         ref = Self.bounded(ref)
         sourceName = Self.bounded(sourceName)
-        resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].array?.count ?? 0) : 0
+        resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].elementCount ?? 0) : 0
         alwaysReady = kind == "Alert" || kind == "Provider"
             || (kind == "HelmRepository" && spec["type"].string == "oci")
         signals = SignalInputs(json: json, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)

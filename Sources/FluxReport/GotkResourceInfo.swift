@@ -23,7 +23,7 @@ public enum GotkResourceInfo {
     /// The labels of `json` that come from the object (every label but KSM's `customresource_*`,
     /// `name` and `exported_namespace`, which the projection holds already), in the config's order,
     /// empty values left out; nil for a kind the config does not cover.
-    public static func objectLabels(_ json: JSONValue, kind: String) -> [(String, String)]? {
+    public static func objectLabels<JSON: JSONReadable>(_ json: JSON, kind: String) -> [(String, String)]? {
         guard kinds.contains(kind) else { return nil }
         let spec = json["spec"]
         let status = json["status"]
@@ -36,7 +36,7 @@ public enum GotkResourceInfo {
         add("suspended", spec["suspend"].bool.map { $0 ? "true" : "false" })
         let artifactRevision = status[path: "artifact", "revision"].string
         // The HelmRelease v2 API keeps the release history instead of lastAppliedRevision.
-        let latest = status["history"].array?.first ?? .null
+        let latest = status["history"].firstElement
         switch kind {
         case "Kustomization":
             add("revision", status["lastAppliedRevision"].string)
@@ -44,9 +44,9 @@ public enum GotkResourceInfo {
         case "HelmRelease":
             // The current config reads the v2 history; objects of the older APIs (no history) get what
             // the older config read for them.
-            add("revision", latest["chartVersion"].string.nonEmpty ?? status["lastAppliedRevision"].string)
-            add("chart_name", latest["chartName"].string.nonEmpty ?? spec[path: "chart", "spec", "chart"].string)
-            add("chart_app_version", latest["appVersion"].string)
+            add("revision", latest?["chartVersion"].string.nonEmpty ?? status["lastAppliedRevision"].string)
+            add("chart_name", latest?["chartName"].string.nonEmpty ?? spec[path: "chart", "spec", "chart"].string)
+            add("chart_app_version", latest?["appVersion"].string)
             add("chart_ref_name", spec[path: "chartRef", "name"].string)
             add("chart_source_name", spec[path: "chart", "spec", "sourceRef", "name"].string)
         case "GitRepository", "HelmRepository", "OCIRepository":

@@ -84,7 +84,7 @@ public struct SignalInputs: Sendable, Equatable {
 
     public init() {}
 
-    public init(json: JSONValue, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?) {
+    public init<JSON: JSONReadable>(json: JSON, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?) {
         let metadata = json["metadata"]
         let spec = json["spec"]
         let status = json["status"]
@@ -103,7 +103,7 @@ public struct SignalInputs: Sendable, Equatable {
         consider(status[path: "artifact", "lastUpdateTime"].string.flatMap(Timestamp.parseRFC3339), .artifact)
         consider(status["lastHandledReconcileAt"].string.flatMap(Timestamp.parseRFC3339), .request)
         consider(status[path: "lastScanResult", "scanTime"].string.flatMap(Timestamp.parseRFC3339), .scan)
-        if let history = status["history"].array {
+        if let history = status["history"].elements {
             // At most a handful of snapshots in practice; a hostile list is read only so far.
             for entry in history.prefix(16) { consider(entry["lastReconciled"].string.flatMap(Timestamp.parseRFC3339), .history) }
         }
@@ -116,23 +116,22 @@ public struct SignalInputs: Sendable, Equatable {
             drifted = true
             driftedSince = Timestamp.parseRFC3339(drift.lastTransitionTime) ?? 0
         }
-        let map = annotations.object ?? [:]
-        let by = map[SignalAnnotations.suspendedBy]?.string.flatMap { $0.isEmpty ? nil : $0 }
-            ?? map[SignalAnnotations.weaveSuspendedBy]?.string ?? ""
+        let by = annotations[SignalAnnotations.suspendedBy].string.flatMap { $0.isEmpty ? nil : $0 }
+            ?? annotations[SignalAnnotations.weaveSuspendedBy].string ?? ""
         let suspendedBy = FluxObject.bounded(by, to: 256)
-        let suspendReason = FluxObject.bounded(map[SignalAnnotations.suspendedReason]?.string ?? "", to: 256)
-        let suspendedAt = map[SignalAnnotations.suspendedAt]?.string.flatMap(Timestamp.parseRFC3339) ?? 0
+        let suspendReason = FluxObject.bounded(annotations[SignalAnnotations.suspendedReason].string ?? "", to: 256)
+        let suspendedAt = annotations[SignalAnnotations.suspendedAt].string.flatMap(Timestamp.parseRFC3339) ?? 0
         var dependencies: [String] = []
 
         if ready == .false, reason == DependencyRoots.dependencyNotReady {
             let namespace = metadata["namespace"].string ?? ""
             var keys: [String] = []
-            for entry in (spec["dependsOn"].array ?? []).prefix(Self.maxDependencies) {
+            for entry in (spec["dependsOn"].elements.map { Array($0.prefix(Self.maxDependencies)) } ?? []) {
                 guard let name = entry["name"].string, !name.isEmpty else { continue }
                 let ns = entry["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
                 keys.append(DependencyRoots.key(kind: kind, namespace: ns, name: name))
             }
-            let ref: JSONValue
+            let ref: JSON
             switch kind {
             case "HelmRelease": ref = spec[path: "chart", "spec", "sourceRef"].isNull ? spec["chartRef"] : spec[path: "chart", "spec", "sourceRef"]
             default: ref = spec["sourceRef"]

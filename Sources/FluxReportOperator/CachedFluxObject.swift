@@ -15,7 +15,17 @@ public final class CachedFluxObject: Sendable {
     /// Projects an object and shares the copies of its low-cardinality strings with other objects.
     static func project(_ json: JSONValue, kind: String, apiVersion: String?, keepLabels: [String], gotkResourceInfo: Bool = false,
                         interner: StringInterner) -> CachedFluxObject {
-        var object = FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo)
+        intern(FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo), interner)
+    }
+
+    /// The same for an item of a LIST page.
+    static func project(_ json: JSONNode, kind: String, apiVersion: String?, keepLabels: [String], gotkResourceInfo: Bool = false,
+                        interner: StringInterner) -> CachedFluxObject {
+        intern(FluxObject(json: json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo), interner)
+    }
+
+    private static func intern(_ projected: FluxObject, _ interner: StringInterner) -> CachedFluxObject {
+        var object = projected
         object.namespace = interner.intern(object.namespace)
         object.reason = interner.intern(object.reason)
         object.ref = interner.intern(object.ref)

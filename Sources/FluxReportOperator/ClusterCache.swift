@@ -281,7 +281,9 @@ public final class ClusterCache: Sendable {
         let apiVersion = crd.apiVersion
         let (keepLabels, gotkResourceInfo) = (self.keepLabels, self.gotkResourceInfo)
         let interner = self.interner
-        let informer: Informer<CachedFluxObject>? = informers.start(resource) { json in
+        let informer: Informer<CachedFluxObject>? = informers.start(resource, listTransform: { node in
+            CachedFluxObject.project(node, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo, interner: interner)
+        }) { json in
             CachedFluxObject.project(json, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo, interner: interner)
         }
         guard let informer else { return }

@@ -43,6 +43,35 @@ public final class KubernetesClient: KubeAPI {
     }
 
     public func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
+        let json = try await requestJSON("GET", resource.collectionPath(namespace: namespace), query: listQuery(options))
+        guard let items = json["items"].array ?? (json["items"].isNull ? [] : nil) else {
+            throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
+        }
+        let continueToken = json[path: "metadata", "continue"].string
+        return ObjectList(items: items, resourceVersion: json[path: "metadata", "resourceVersion"].string ?? "",
+                          continueToken: continueToken?.isEmpty == true ? nil : continueToken)
+    }
+
+    /// `list` without a `JSONValue` per item: the page is parsed once into a `JSONDocument`.
+    public func listPage(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectListPage {
+        let path = resource.collectionPath(namespace: namespace)
+        let bytes = try await perform("GET", path, query: listQuery(options))
+        let root: JSONNode
+        do {
+            root = try JSONDocument(bytes: bytes).root
+        } catch {
+            throw KubeAPIError(reason: .decoding, code: 200, message: "GET \(path): \(error)")
+        }
+        let itemsNode = root["items"]
+        guard let items = itemsNode.elements.map(Array.init) ?? (itemsNode.isNull ? [] : nil) else {
+            throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
+        }
+        let continueToken = root[path: "metadata", "continue"].string
+        return ObjectListPage(items: .nodes(items), resourceVersion: root[path: "metadata", "resourceVersion"].string ?? "",
+                              continueToken: continueToken?.isEmpty == true ? nil : continueToken)
+    }
+
+    private func listQuery(_ options: ListOptions) -> [(String, String)] {
         var query: [(String, String)] = []
         if let v = options.labelSelector, !v.isEmpty { query.append(("labelSelector", v)) }
         if let v = options.fieldSelector, !v.isEmpty { query.append(("fieldSelector", v)) }
@@ -50,13 +79,7 @@ public final class KubernetesClient: KubeAPI {
         if let v = options.continueToken, !v.isEmpty { query.append(("continue", v)) }
         if let v = options.resourceVersion { query.append(("resourceVersion", v)) }
         if let v = options.resourceVersionMatch, !v.isEmpty { query.append(("resourceVersionMatch", v)) }
-        let json = try await requestJSON("GET", resource.collectionPath(namespace: namespace), query: query)
-        guard let items = json["items"].array ?? (json["items"].isNull ? [] : nil) else {
-            throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
-        }
-        let continueToken = json[path: "metadata", "continue"].string
-        return ObjectList(items: items, resourceVersion: json[path: "metadata", "resourceVersion"].string ?? "",
-                          continueToken: continueToken?.isEmpty == true ? nil : continueToken)
+        return query
     }
 
     public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {

@@ -9,6 +9,10 @@ public protocol KubeAPI: Sendable {
     /// One page of a LIST (`limit`/`continue` in `options`). `listAll` follows `continue` tokens.
     func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList
 
+    /// The same page, its items read lazily from one parsed document where the conformer can
+    /// (informers' LISTs: no `JSONValue` tree per object). The default returns `list`'s items.
+    func listPage(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectListPage
+
     /// A WATCH stream. Each line becomes a `WatchEvent`; an `ERROR` event is thrown as a `KubeAPIError`
     /// decoded from its `metav1.Status` (e.g. reason `.gone` for 410) and ends the stream.
     /// The stream ends normally when the server closes it (e.g. `timeoutSeconds`); cancelling the
@@ -48,6 +52,11 @@ extension KubeAPI {
             options.continueToken = page.continueToken
         } while options.continueToken?.isEmpty == false
         return all
+    }
+
+    public func listPage(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectListPage {
+        let page = try await list(resource, namespace: namespace, options: options)
+        return ObjectListPage(items: .values(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken)
     }
 
     /// GET that returns nil instead of throwing on 404.
@@ -150,6 +159,27 @@ public struct ObjectList: Sendable, Hashable {
     public var continueToken: String?
 
     public init(items: [JSONValue], resourceVersion: String, continueToken: String?) {
+        self.items = items
+        self.resourceVersion = resourceVersion
+        self.continueToken = continueToken
+    }
+}
+
+/// One page of a LIST as `listPage` returns it.
+public struct ObjectListPage: Sendable {
+    public enum Items: Sendable {
+        /// Nodes of the page's parsed document (`KubernetesClient`).
+        case nodes([JSONNode])
+        /// Trees, from a `KubeAPI` that has them already (the default `listPage`, in-memory fakes).
+        case values([JSONValue])
+    }
+
+    public var items: Items
+    public var resourceVersion: String
+    /// Non-nil and non-empty when more pages follow.
+    public var continueToken: String?
+
+    public init(items: Items, resourceVersion: String, continueToken: String?) {
         self.items = items
         self.resourceVersion = resourceVersion
         self.continueToken = continueToken

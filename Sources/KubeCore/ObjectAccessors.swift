@@ -1,26 +1,27 @@
-/// Convenience accessors for the parts of an unstructured object every layer reads.
-extension JSONValue {
-    public var metadata: JSONValue { self["metadata"] }
-    public var name: String { self[path: "metadata", "name"].string ?? "" }
-    public var namespace: String? { self[path: "metadata", "namespace"].string }
-    public var uid: String { self[path: "metadata", "uid"].string ?? "" }
-    public var resourceVersion: String? { self[path: "metadata", "resourceVersion"].string }
-    public var generation: Int64? { self[path: "metadata", "generation"].int }
-    public var labels: [String: String] { self[path: "metadata", "labels"].stringMap }
-    public var annotations: [String: String] { self[path: "metadata", "annotations"].stringMap }
-    public var kind: String? { self["kind"].string }
-    public var apiVersion: String? { self["apiVersion"].string }
-    public var isBeingDeleted: Bool { !self[path: "metadata", "deletionTimestamp"].isNull }
+/// Convenience accessors for the parts of an unstructured object every layer reads, for the tree
+/// and for lazy document nodes alike (inlinable: specialized in the modules that read objects).
+extension JSONReadable {
+    @inlinable public var metadata: Self { self["metadata"] }
+    @inlinable public var name: String { self[path: "metadata", "name"].string ?? "" }
+    @inlinable public var namespace: String? { self[path: "metadata", "namespace"].string }
+    @inlinable public var uid: String { self[path: "metadata", "uid"].string ?? "" }
+    @inlinable public var resourceVersion: String? { self[path: "metadata", "resourceVersion"].string }
+    @inlinable public var generation: Int64? { self[path: "metadata", "generation"].int }
+    @inlinable public var labels: [String: String] { self[path: "metadata", "labels"].stringMap }
+    @inlinable public var annotations: [String: String] { self[path: "metadata", "annotations"].stringMap }
+    @inlinable public var kind: String? { self["kind"].string }
+    @inlinable public var apiVersion: String? { self["apiVersion"].string }
+    @inlinable public var isBeingDeleted: Bool { !self[path: "metadata", "deletionTimestamp"].isNull }
 
     /// `namespace/name`, or `name` for cluster-scoped objects: the store key informers use.
-    public var objectKey: String {
+    @inlinable public var objectKey: String {
         if let namespace, !namespace.isEmpty { return "\(namespace)/\(name)" }
         return name
     }
 
     /// The condition of the given type from `status.conditions`, if well-formed.
-    public func condition(_ type: String) -> Condition? {
-        guard let conditions = self[path: "status", "conditions"].array else { return nil }
+    @inlinable public func condition(_ type: String) -> Condition? {
+        guard let conditions = self[path: "status", "conditions"].elements else { return nil }
         for c in conditions where c["type"].string == type { return Condition(json: c) }
         return nil
     }
@@ -44,7 +45,7 @@ public struct Condition: Sendable, Hashable, Codable {
         self.observedGeneration = observedGeneration
     }
 
-    public init(json: JSONValue) {
+    @inlinable public init(json: some JSONReadable) {
         type = json["type"].string ?? ""
         status = json["status"].string ?? ""
         reason = json["reason"].string ?? ""

@@ -84,6 +84,37 @@ struct KubeSimIntegrationTests {
         await sim.stop()
     }
 
+    /// The client's lazily parsed LIST pages hold the same items, resourceVersion and continue
+    /// tokens as its `JSONValue` pages (issue #14), odd strings included.
+    @Test func listPagesMatchListsOverHTTP() async throws {
+        let (sim, client) = try await Self.start()
+        for i in 0..<120 {
+            var object = Self.configMap("cm\(i)", i)
+            object["data"]["text"] = .string(["é\u{0301}", "quote\" back\\ tab\t", "😀/\u{1}", ""][i % 4] + String(i))
+            object["metadata"]["labels"] = ["k": .string("v\(i % 3)")]
+            _ = try await client.create(.configMaps, namespace: "default", object: object, options: WriteOptions())
+        }
+        var options = ListOptions(limit: 50)
+        var pages = 0
+        repeat {
+            let list = try await client.list(.configMaps, namespace: "default", options: options)
+            let page = try await client.listPage(.configMaps, namespace: "default", options: options)
+            guard case .nodes(let nodes) = page.items else {
+                Issue.record("KubernetesClient.listPage returned trees")
+                break
+            }
+            #expect(nodes.map(\.value) == list.items)
+            #expect(nodes.map(\.objectKey) == list.items.map(\.objectKey))
+            #expect(nodes.map(\.labels) == list.items.map(\.labels))
+            #expect(page.resourceVersion == list.resourceVersion)
+            #expect(page.continueToken == list.continueToken)
+            options.continueToken = page.continueToken
+            pages += 1
+        } while options.continueToken != nil && pages < 10
+        #expect(pages == 3)
+        await sim.stop()
+    }
+
     @Test func leaderFailoverOverHTTP() async throws {
         let (sim, client) = try await Self.start()
         let first = LeaderElector(api: client, configuration: LeaderElectionTests.config("one", release: false))
