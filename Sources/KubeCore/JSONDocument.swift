@@ -76,6 +76,47 @@ public final class JSONDocument: Sendable {
         }
     }
 
+    /// The value token of the object's member `key` (the object's token at `object`, its tokens
+    /// before `extent`), or -1. Every member is compared: for duplicate keys the last one wins, as
+    /// in the dictionary `JSONValue` builds. The key's bytes and the buffers are taken once: this
+    /// is the projection's inner loop (~40 lookups per object).
+    func member(_ key: String, of object: Int, extent: Int) -> Int {
+        var contiguous = key  // withUTF8 may make a native copy; `key` stays readable inside
+        return contiguous.withUTF8 { keyBytes in
+            var keyIsASCII = true
+            for byte in keyBytes where byte >= 0x80 { keyIsASCII = false; break }
+            return tokens.withUnsafeBufferPointer { tokens in
+                bytes.withUnsafeBufferPointer { buffer in
+                    var found = -1
+                    var member = object + 1
+                    while member < extent {
+                        let token = tokens[member]
+                        let same: Bool
+                        if token.info & Token.plainASCII != 0 {
+                            let start = token.start + 1
+                            let length = token.extent - 1 - start
+                            if length == keyBytes.count {
+                                var equal = true
+                                for offset in 0..<length where buffer[start + offset] != keyBytes[offset] { equal = false; break }
+                                // Equal bytes are equal Strings; unequal ones are unequal Strings
+                                // when both are ASCII (canonical equivalence needs non-ASCII).
+                                same = equal || (!keyIsASCII && self.key(at: member, equals: key, keyIsASCII: false))
+                            } else {
+                                same = !keyIsASCII && self.key(at: member, equals: key, keyIsASCII: false)
+                            }
+                        } else {
+                            same = self.key(at: member, equals: key, keyIsASCII: keyIsASCII)
+                        }
+                        if same { found = member + 1 }
+                        let value = tokens[member + 1]
+                        member = value.kind == .array || value.kind == .object ? value.extent : member + 2
+                    }
+                    return found
+                }
+            }
+        }
+    }
+
     /// Whether the key token at `index` reads as `key` (Swift String equality, as the dictionary
     /// keys of `JSONValue` compare: canonical equivalence, so the bytes alone decide only for ASCII).
     func key(at index: Int, equals key: String, keyIsASCII: Bool) -> Bool {

@@ -16,16 +16,7 @@ public struct JSONNode: JSONReadable {
 
     public subscript(key: String) -> JSONNode {
         guard let token, token.kind == .object else { return absent }
-        var keyIsASCII = true
-        for byte in key.utf8 where byte >= 0x80 { keyIsASCII = false; break }
-        // Every member is compared: for duplicate keys the last one wins, as in the dictionary.
-        var found = -1
-        var member = index + 1
-        while member < token.extent {
-            if document.key(at: member, equals: key, keyIsASCII: keyIsASCII) { found = member + 1 }
-            member = document.next(after: member + 1)
-        }
-        return JSONNode(document: document, index: found)
+        return JSONNode(document: document, index: document.member(key, of: index, extent: token.extent))
     }
 
     public var isNull: Bool { token.map { $0.kind == .null } ?? true }
