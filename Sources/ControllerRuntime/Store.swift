@@ -47,7 +47,7 @@ public final class Store<Object: Sendable>: Sendable {
     public func setIndex(_ index: some StoreIndex<Object>) {
         state.withLock { state in
             var index = index
-            for object in state.items.values { index.add(object) }
+            index.rebuild(from: state.items.values)
             state.index = index
         }
     }
@@ -89,8 +89,7 @@ public final class Store<Object: Sendable>: Sendable {
             state.items = new
             if var index = state.index {
                 state.index = nil
-                index.reset()
-                for object in new.values { index.add(object) }
+                index.rebuild(from: new.values)
                 state.index = index
             }
             return old
@@ -106,4 +105,14 @@ public protocol StoreIndex<Object>: Sendable {
     mutating func remove(_ object: Object)
     /// Back to the state of an empty store.
     mutating func reset()
+    /// The index of exactly `objects` (a relist swaps in the whole store): by default `reset`, then
+    /// `add` one by one; an index with a cheaper bulk build (sort once) says so here.
+    mutating func rebuild(from objects: some Collection<Object>)
+}
+
+extension StoreIndex {
+    public mutating func rebuild(from objects: some Collection<Object>) {
+        reset()
+        for object in objects { add(object) }
+    }
 }

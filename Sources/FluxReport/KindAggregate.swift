@@ -49,9 +49,12 @@ public struct KindAggregate: Sendable {
         self.staleFactor = staleFactor
     }
 
+    /// The aggregate of `objects`, built in O(n log n): the deadlines are sorted once at the end
+    /// rather than inserted in order one by one (O(n) each).
     public init(objects: some Sequence<FluxObject>, staleFactor: Int64) {
         self.init(staleFactor: staleFactor)
-        for object in objects { add(object) }
+        for object in objects { add(object, keepingOrder: false) }
+        deadlines.sort()
     }
 
     public func adding(_ object: FluxObject) -> KindAggregate {
@@ -67,6 +70,11 @@ public struct KindAggregate: Sendable {
     }
 
     public mutating func add(_ object: FluxObject) {
+        add(object, keepingOrder: true)
+    }
+
+    /// `keepingOrder: false` appends the object's deadline unsorted (the caller sorts them after).
+    private mutating func add(_ object: FluxObject, keepingOrder: Bool) {
         stats.add(object)
         counts.objects += 1
         if object.suspended { counts.suspended += 1 }
@@ -84,7 +92,11 @@ public struct KindAggregate: Sendable {
         if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
             if kind.isEmpty { kind = object.kind }
             let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
-            deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
+            if keepingOrder {
+                deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
+            } else {
+                deadlines.append(entry)
+            }
             if var memo = staleMemo, deadline < memo.asOf {
                 staleMemo = nil  // not left shared while `offer` changes it
                 offer(entry, to: &memo.best)

@@ -117,6 +117,18 @@ struct KindAggregateTests {
         #expect(a.stats == b.stats, "seed \(seed)")
         #expect(a.failingExamples() == b.failingExamples(), "seed \(seed)")
         #expect(a.signals(now: now) == b.signals(now: now), "seed \(seed)")
+        // The bulk build (deadlines sorted once) reads as the object-by-object one, then keeps
+        // reading the same as both go on.
+        var c = KindAggregate(staleFactor: 3)
+        for object in shuffled { c.add(object) }
+        for at in [now - 10_000, now, now + 500, now + 10_000_000] {
+            #expect(b.signals(now: at) == c.signals(now: at), "seed \(seed), now \(at)")
+        }
+        for object in shuffled.prefix(100) {
+            b.remove(object)
+            c.remove(object)
+        }
+        #expect(b.signals(now: now + 10_000_000) == c.signals(now: now + 10_000_000), "seed \(seed)")
         #expect(a.signals(now: now).stale > 0, "seed \(seed): the generator makes stale objects")
     }
 
