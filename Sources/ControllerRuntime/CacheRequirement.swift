@@ -10,8 +10,9 @@ public enum CacheRequirement: Sendable, Equatable {
     /// Reflects every change the API server accepted before a request was observed at `instant`,
     /// the request's object having `resourceVersion`. Holds when the cache has applied a
     /// resourceVersion at least as new (resourceVersions are etcd revisions, comparable as
-    /// integers when both parse), or completed a LIST that started after `instant`, or has been
-    /// watching without interruption since before `instant` (then only the watch's own delivery
-    /// latency separates it from the server).
+    /// integers when both parse), or completed a LIST that started after `instant`, or its running
+    /// watch was accepted by the server before `instant`. In that last case only the delivery of
+    /// events the server has already sent separates it from the server; a watch sent but not yet
+    /// answered does not count (a slow server replays the changes it missed only when it answers).
     case asOf(ContinuousClock.Instant, resourceVersion: String?)
 }

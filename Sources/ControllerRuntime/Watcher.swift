@@ -51,8 +51,12 @@ public final class Watcher<Object: Sendable>: Sendable {
     private let freshness = LockedState(Freshness())
     /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
     private struct Freshness {
-        /// When the running watch was started after the last interruption; nil while listing or backing off.
+        /// When the server accepted the running watch; nil while listing, backing off, between two
+        /// watches, and while a watch waits for the server's answer (a slow server replays what
+        /// the watch missed only when it answers).
         var upSince: ContinuousClock.Instant?
+        /// The number of the watch now running: the acceptance of one already ended is ignored.
+        var currentWatch: Int?
         /// Events were or may have been missed (error, 410), and no watch has run since.
         var disrupted = false
         /// Start of the last LIST that completed: its snapshot has every change accepted before.
@@ -66,6 +70,9 @@ public final class Watcher<Object: Sendable>: Sendable {
     private let watches = Atomic<Int>(0)
     private let lastRV = LockedState<String>("")
     private let health = LockedState(Health())
+    /// Health changes in order, delivered to the handlers by one task: a recovery is announced when
+    /// the server accepts the watch, on the HTTP engine's thread, which must not run handlers.
+    private let notices: AsyncStream<Bool>.Continuation
 
     /// Why a cache fed by this watcher may be stale: the LIST it needs keeps failing, or the watch
     /// failed several times in a row without delivering anything.
@@ -99,7 +106,16 @@ public final class Watcher<Object: Sendable>: Sendable {
         self.transform = transform
         self.listTransform = listTransform
         self.logger = logger ?? Logger(label: "watcher.\(resource)")
+        let (stream, continuation) = AsyncStream<Bool>.makeStream(bufferingPolicy: .unbounded)
+        notices = continuation
+        Task { [health] in
+            for await failing in stream {
+                for handler in health.withLock({ $0.handlers }) { handler(failing) }
+            }
+        }
     }
+
+    deinit { notices.finish() }
 
     // MARK: state
 
@@ -123,19 +139,20 @@ public final class Watcher<Object: Sendable>: Sendable {
     public var lastError: String? { health.withLock { $0.lastError } }
 
     /// Calls `handler` each time `failure` turns non-nil (true) or back to nil (false), and (false)
-    /// each time the watch runs again after an error or a relist, on the watcher's task: a reader
-    /// that reports cache health learns of a recovery at once instead of at its next retry.
+    /// each time the server accepts a watch again after an error or a relist, in order, on a task
+    /// of the watcher's own: a reader that reports cache health learns of a recovery at once
+    /// instead of at its next retry.
     public func onHealthChange(_ handler: @escaping @Sendable (_ failing: Bool) -> Void) {
         health.withLock { $0.handlers.append(handler) }
     }
 
-    /// A watch is running: what has been handed on is not known to be behind.
+    /// The server accepted the running watch: what has been handed on is not known to be behind.
     public var isWatching: Bool { freshness.withLock { $0.upSince != nil } }
 
     /// Whether what has been handed on meets `requirement` (for `.asOf`: the applied
     /// resourceVersion is at least the wanted one, or a LIST started after the instant completed,
-    /// or a watch has run without interruption since before it). Says nothing of an initial sync:
-    /// that is the reader's to know.
+    /// or the running watch was accepted by the server before it). Says nothing of an initial
+    /// sync: that is the reader's to know.
     public func covers(_ requirement: CacheRequirement) -> Bool {
         switch requirement {
         case .live:
@@ -196,17 +213,18 @@ public final class Watcher<Object: Sendable>: Sendable {
                     listing = false
                     recordHealthy()
                 }
-                markUp()
                 let started = ContinuousClock.now
                 let from = resourceVersion ?? ""
                 resourceVersion = try await interruptible { try await self.watch(from: from, sink) }
-                // A normal end (server timeout): resume at once, unless the server keeps closing
-                // immediately, which would otherwise become a hot loop.
+                // A normal end (server timeout): the cache follows the server again only once the
+                // next watch is accepted (it replays what this gap misses).
+                markDown(disrupted: false)
+                // Resume at once, unless the server keeps closing immediately, which would
+                // otherwise become a hot loop.
                 if ContinuousClock.now - started < .seconds(1) {
                     // Its own short backoff: the error backoff may have grown to half a minute,
                     // and no watch runs while this waits.
                     let delay = quickEnds.next()
-                    markDown(disrupted: false)  // no watch runs meanwhile; the resume replays what it misses
                     try await interruptible { try await Task.sleep(for: delay) }
                 }
             } catch is CancellationError {
@@ -240,10 +258,11 @@ public final class Watcher<Object: Sendable>: Sendable {
         }
     }
 
-    /// A watch is about to run; after an interruption, that is a recovery health handlers hear of.
-    private func markUp() {
+    /// The server accepted watch `number` (on the HTTP engine's thread: only the lock is taken);
+    /// after an interruption, that is a recovery health handlers hear of.
+    private func markAccepted(_ number: Int) {
         let recovered = freshness.withLock { f -> Bool in
-            guard f.upSince == nil else { return false }
+            guard f.currentWatch == number, f.upSince == nil else { return false }
             f.upSince = .now
             defer { f.disrupted = false }
             return f.disrupted
@@ -251,17 +270,18 @@ public final class Watcher<Object: Sendable>: Sendable {
         if recovered { notifyHealth(failing: false) }
     }
 
-    /// The stream stops following the server (listing, backing off); `disrupted` when events may be missed.
+    /// The stream stops following the server (listing, backing off, between watches); `disrupted`
+    /// when events may be missed.
     private func markDown(disrupted: Bool) {
         freshness.withLock { f in
             f.upSince = nil
+            f.currentWatch = nil
             if disrupted { f.disrupted = true }
         }
     }
 
     private func notifyHealth(failing: Bool) {
-        let handlers = health.withLock { $0.handlers }
-        for handler in handlers { handler(failing) }
+        notices.yield(failing)
     }
 
     private func recordFailure(_ error: any Error, listing: Bool) {
@@ -285,15 +305,15 @@ public final class Watcher<Object: Sendable>: Sendable {
     }
 
     private func updateHealth(_ change: (inout Health) -> Void) {
-        let flipped = health.withLock { h -> (failing: Bool, handlers: [@Sendable (Bool) -> Void])? in
+        let flipped = health.withLock { h -> Bool? in
             let wasFailing = h.isFailing
             change(&h)
-            return h.isFailing == wasFailing ? nil : (h.isFailing, h.handlers)
+            return h.isFailing == wasFailing ? nil : h.isFailing
         }
-        guard let flipped else { return }
+        guard let failing = flipped else { return }
         // A failing watcher that recovers is announced here; the watch's return need not repeat it.
-        if !flipped.failing { freshness.withLock { $0.disrupted = false } }
-        for handler in flipped.handlers { handler(flipped.failing) }
+        if !failing { freshness.withLock { $0.disrupted = false } }
+        notifyHealth(failing: failing)
     }
 
     /// Runs `body` in a child task that `requestRelist` may cancel; cancelling the watcher cancels it too.
@@ -383,9 +403,12 @@ public final class Watcher<Object: Sendable>: Sendable {
         let timeout = Int.random(in: options.watchTimeoutSeconds)
         let watchOptions = WatchOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
                                         resourceVersion: resourceVersion, allowWatchBookmarks: true, timeoutSeconds: timeout)
-        watches.add(1, ordering: .relaxed)
+        let number = watches.add(1, ordering: .relaxed).newValue
+        freshness.withLock { $0.currentWatch = number }
+        let events = api.watch(resource, namespace: options.namespace, options: watchOptions,
+                               accepted: { [weak self] in self?.markAccepted(number) })
         do {
-            for try await event in api.watch(resource, namespace: options.namespace, options: watchOptions) {
+            for try await event in events {
                 try Task.checkCancellation()
                 recordHealthy()
                 switch event.type {

@@ -22,6 +22,8 @@ struct TransferResult: Sendable {
 /// Receives the body of a 2xx streamed response chunk by chunk, on the engine thread.
 protocol StreamSink: AnyObject {
     func receive(_ chunk: UnsafeBufferPointer<UInt8>) -> StreamAction
+    /// A response's headers ended (each response of the transfer: a retried 401 has its own).
+    func headersEnded(status: Int)
 }
 
 /// One easy handle and everything it needs while the engine drives it.
@@ -171,7 +173,16 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     fileprivate func header(_ line: UnsafeBufferPointer<UInt8>) {
-        // Header lines arrive one per call; only Retry-After matters to us.
+        // Header lines arrive one per call, the blank line ending each response's headers; only
+        // Retry-After and, for a stream, the end of the headers (the server has answered) matter.
+        if line.count <= 2, line.allSatisfy({ $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\n") }) {
+            if let sink {
+                var code = 0
+                _ = ccurl_easy_getinfo_long(easy, CURLINFO_RESPONSE_CODE, &code)
+                sink.headersEnded(status: code)
+            }
+            return
+        }
         guard line.count > 12 else { return }
         let text = String(decoding: line, as: UTF8.self)
         if text.lowercased().hasPrefix("retry-after:") {

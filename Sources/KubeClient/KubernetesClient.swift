@@ -83,7 +83,13 @@ public final class KubernetesClient: KubeAPI {
     }
 
     public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {
-        watch(resource, namespace: namespace, options: options, buffer: WatchBuffer(limit: configuration.watchBufferLimit, engine: engine))
+        watch(resource, namespace: namespace, options: options, accepted: {})
+    }
+
+    public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions,
+                      accepted: @escaping @Sendable () -> Void) -> AsyncThrowingStream<WatchEvent, any Error> {
+        watch(resource, namespace: namespace, options: options,
+              buffer: WatchBuffer(limit: configuration.watchBufferLimit, engine: engine, accepted: accepted))
     }
 
     /// `watch` through a given buffer (tests read its high-water mark and whether its transfer ended).

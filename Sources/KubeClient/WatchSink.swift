@@ -28,15 +28,19 @@ final class WatchBuffer: Sendable {
         var waiter: CheckedContinuation<Void, Never>?
         var transfer: CurlTransfer?
         var highWater = 0
+        var accepted = false
     }
 
     let limit: Int
     private let engine: CurlEngine
     private let state = LockedState(State())
+    private let onAccepted: (@Sendable () -> Void)?
 
-    init(limit: Int, engine: CurlEngine = .shared) {
+    /// `accepted` is called once, on the engine thread, when a 2xx response's headers have arrived.
+    init(limit: Int, engine: CurlEngine = .shared, accepted: (@Sendable () -> Void)? = nil) {
         self.limit = max(1, limit)
         self.engine = engine
+        onAccepted = accepted
     }
 
     /// Most bytes held unread at once (tests check the bound with it).
@@ -49,6 +53,17 @@ final class WatchBuffer: Sendable {
     func attach(_ transfer: CurlTransfer) { state.withLock { $0.transfer = transfer } }
 
     // MARK: engine thread
+
+    /// The response's headers have all arrived (a 401 retried with new credentials ends its own
+    /// headers first: only a 2xx answer is an acceptance).
+    func headersEnded(status: Int) {
+        guard (200..<300).contains(status), let onAccepted else { return }
+        let first = state.withLock { state -> Bool in
+            defer { state.accepted = true }
+            return !state.accepted && !state.closed
+        }
+        if first { onAccepted() }
+    }
 
     func offer(_ chunk: UnsafeBufferPointer<UInt8>) -> StreamAction {
         let (action, waiter): (StreamAction, CheckedContinuation<Void, Never>?) = state.withLock { state in
@@ -158,6 +173,7 @@ final class WatchSink: StreamSink, Sendable {
     let buffer: WatchBuffer
     init(buffer: WatchBuffer) { self.buffer = buffer }
     func receive(_ chunk: UnsafeBufferPointer<UInt8>) -> StreamAction { buffer.offer(chunk) }
+    func headersEnded(status: Int) { buffer.headersEnded(status: status) }
 }
 
 /// The consumer side of a watch: decodes the buffered bytes into `WatchEvent`s, one per line, in the

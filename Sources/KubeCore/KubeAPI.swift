@@ -19,6 +19,14 @@ public protocol KubeAPI: Sendable {
     /// consuming task (or dropping the iterator) aborts the transfer.
     func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error>
 
+    /// The same stream, calling `accepted` once when the server has accepted the watch (answered 2xx,
+    /// before its first event): from then on it owes every change after `options.resourceVersion`.
+    /// A cache fed by a watch that was sent but not yet answered can be behind by any amount (a slow
+    /// server replays what it missed only when it answers). The default, for conformers that
+    /// cannot tell, calls `accepted` as the stream is made.
+    func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions,
+               accepted: @escaping @Sendable () -> Void) -> AsyncThrowingStream<WatchEvent, any Error>
+
     func create(_ resource: GroupVersionResource, namespace: String?, object: JSONValue, options: WriteOptions) async throws -> JSONValue
 
     /// PUT the object (optimistic concurrency through `metadata.resourceVersion`); `subresource` e.g. `status`.
@@ -39,6 +47,13 @@ public protocol KubeAPI: Sendable {
 }
 
 extension KubeAPI {
+    public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions,
+                      accepted: @escaping @Sendable () -> Void) -> AsyncThrowingStream<WatchEvent, any Error> {
+        let stream = watch(resource, namespace: namespace, options: options)
+        accepted()
+        return stream
+    }
+
     /// Lists every page, following `continue` tokens. The returned `resourceVersion` is the last page's.
     public func listAll(_ resource: GroupVersionResource, namespace: String?, options: ListOptions = ListOptions()) async throws -> ObjectList {
         var options = options

@@ -148,6 +148,12 @@ public final class FakeKubeAPI: KubeAPI {
     }
 
     public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions) -> AsyncThrowingStream<WatchEvent, any Error> {
+        watch(resource, namespace: namespace, options: options, accepted: {})
+    }
+
+    /// Accepted at once (the history it replays is already in the stream), unless the resume point is compacted.
+    public func watch(_ resource: GroupVersionResource, namespace: String?, options: WatchOptions,
+                      accepted: @escaping @Sendable () -> Void) -> AsyncThrowingStream<WatchEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<WatchEvent, any Error>.makeStream()
         let id: Int? = state.withLock { state in
             state.watchCalls += 1
@@ -169,6 +175,7 @@ public final class FakeKubeAPI: KubeAPI {
             continuation.onTermination = { [weak self] _ in
                 _ = self?.state.withLock { $0.watchers.removeValue(forKey: id) }
             }
+            accepted()
         }
         return stream
     }

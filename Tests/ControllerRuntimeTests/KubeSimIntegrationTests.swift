@@ -84,6 +84,40 @@ struct KubeSimIntegrationTests {
         await sim.stop()
     }
 
+    /// A watch sent but not yet answered does not make the cache current. The chaos test found it
+    /// (seed 3043512233): a slow server answered a resumed watch only after a `requestedAt` came,
+    /// the watch had counted as running since it was sent, and the report computed meanwhile
+    /// missed a suspend. Until the server accepts the watch, the cache covers neither the request
+    /// nor `.live`; the relist the reconciler then asks for brings the change.
+    @Test func unansweredWatchCoversNoRequest() async throws {
+        let (sim, client) = try await Self.start()
+        _ = try await client.create(.configMaps, namespace: "default", object: Self.configMap("a", 1), options: WriteOptions())
+        let informer = Informer<Slim>(api: client, resource: .configMaps, options: WatcherOptions(namespace: "default"),
+                                      transform: Self.slim)
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        #expect(await ControllerTests.waitUntil { informer.isLive })
+        // From now on every watch waits 3 s for the server's answer; the running one is dropped.
+        sim.injectFault(Fault(path: "/api/v1/namespaces/default/configmaps", verb: "watch", delayMilliseconds: 3000))
+        let watches = sim.requestCount(verb: "watch")
+        _ = sim.dropWatches()
+        #expect(await ControllerTests.waitUntil { sim.requestCount(verb: "watch") > watches })
+        // A change the resumed watch will replay only once answered; then a request.
+        _ = try await client.patch(.configMaps, namespace: "default", name: "a", patch: .merge(["data": ["value": "2"]]),
+                                   subresource: nil, options: WriteOptions())
+        let instant = ContinuousClock.now
+        #expect(informer.store.get("default/a")?.value == 1, "the delayed watch delivered early: the test proves nothing")
+        #expect(!informer.satisfies(.asOf(instant, resourceVersion: nil)), "an unanswered watch covered a request")
+        #expect(!informer.isLive, "an unanswered watch counted as live")
+        informer.requestRelist(after: instant)
+        #expect(await ControllerTests.waitUntil(timeout: .seconds(20)) { informer.satisfies(.asOf(instant, resourceVersion: nil)) })
+        #expect(informer.store.get("default/a")?.value == 2, "covered a request without the change made before it")
+        sim.clearFaults()
+        run.cancel()
+        await run.value
+        await sim.stop()
+    }
+
     /// The client's lazily parsed LIST pages hold the same items, resourceVersion and continue
     /// tokens as its `JSONValue` pages (issue #14), odd strings included.
     @Test func listPagesMatchListsOverHTTP() async throws {

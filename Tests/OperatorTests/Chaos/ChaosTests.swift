@@ -58,6 +58,36 @@ extension EndToEnd {
             }
         }
 
+        /// The sequence behind the chaos failure of seed 3043512233, made deterministic: watches are
+        /// dropped, the resumed HelmRelease watch waits 3 s for the server's answer, a HelmRelease is
+        /// suspended meanwhile and a `requestedAt` set at once. The report marked as handling it must
+        /// count the suspend (it did not while a watch counted as running from when it was sent).
+        @Test("a requestedAt while a resumed watch waits for a slow server: the report has the change made before it",
+              .timeLimit(.minutes(3)))
+        func requestDuringUnansweredWatch() async throws {
+            let fleet = E2EEnvironment.fleet(seed: 31, objects: 60)
+            try await E2EEnvironment.with(fleet: fleet) { env in
+                let app = try Self.startOperator(env)
+                let run = Task { try await app.manager.run() }
+                defer { run.cancel() }
+                try await env.waitForCorrectReport(timeout: .seconds(60))
+                env.sim.injectFault(Fault(path: "/apis/helm.toolkit.fluxcd.io", verb: "watch", delayMilliseconds: 3000))
+                let helmWatches = { env.sim.requestCounts().filter { $0.verb == "watch" && $0.resource.hasPrefix("helmreleases.") }
+                    .reduce(0) { $0 + $1.count } }
+                let before = helmWatches()
+                _ = env.sim.dropWatches()
+                try await waitUntil("the HelmRelease watch was sent again", timeout: .seconds(10), interval: .milliseconds(5)) {
+                    helmWatches() > before
+                }
+                try await FaultsE2ETests.suspendSomeHelmRelease(env)
+                env.sim.clearFaults()  // the watch already waiting still waits
+                try await Self.checkQuietPoint(env: env, app: app, request: "unanswered-watch",
+                                               context: "dropped watches; the resumed HelmRelease watch answered after 3 s")
+                run.cancel()
+                _ = try? await run.value
+            }
+        }
+
         static func startOperator(_ env: E2EEnvironment) throws -> OperatorApp {
             var logger = Logger(label: "chaos-operator")
             logger.logLevel = ProcessInfo.processInfo.environment["CHAOS_LOG"].flatMap { Logger.Level(rawValue: $0) } ?? .error
