@@ -13,13 +13,23 @@ import KubeCore
 /// values in the order they were published.
 public final class Broadcaster<Value: Sendable>: Sendable {
     private struct Subscriber {
+        var id: Int
         var stream: AsyncStream<Value>.Continuation?
         var handler: (@Sendable (Value) -> Void)?
+        var batchHandler: (@Sendable ([Value]) -> Void)?
     }
 
     private struct State {
         var nextID = 0
-        var subscribers: [Int: Subscriber] = [:]
+        /// In subscription order. `publish` takes the array with one retain (a subscription made
+        /// meanwhile copies it) instead of copying a dictionary's values for every value.
+        var subscribers: [Subscriber] = []
+
+        mutating func add(_ subscriber: (Int) -> Subscriber) -> Int {
+            nextID += 1
+            subscribers.append(subscriber(nextID))
+            return nextID
+        }
     }
 
     private let state = LockedState(State())
@@ -35,12 +45,10 @@ public final class Broadcaster<Value: Sendable>: Sendable {
         let (stream, continuation) = AsyncStream<Value>.makeStream(bufferingPolicy: .unbounded)
         let id: Int = state.withLock { state in
             for value in replay() { continuation.yield(value) }
-            state.nextID += 1
-            state.subscribers[state.nextID] = Subscriber(stream: continuation)
-            return state.nextID
+            return state.add { Subscriber(id: $0, stream: continuation) }
         }
         continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            self?.state.withLock { $0.subscribers.removeAll { $0.id == id } }
         }
         return stream
     }
@@ -51,8 +59,18 @@ public final class Broadcaster<Value: Sendable>: Sendable {
     public func addHandler(replay: () -> [Value] = { [] }, _ handler: @escaping @Sendable (Value) -> Void) {
         state.withLock { state in
             for value in replay() { handler(value) }
-            state.nextID += 1
-            state.subscribers[state.nextID] = Subscriber(handler: handler)
+            _ = state.add { Subscriber(id: $0, handler: handler) }
+        }
+    }
+
+    /// As `addHandler`, but called once per `publish` with all its values (and once with the
+    /// replay, unless empty): a subscriber with per-value work under a lock of its own takes that
+    /// lock once for a relist of a million objects instead of a million times.
+    public func addBatchHandler(replay: () -> [Value] = { [] }, _ handler: @escaping @Sendable ([Value]) -> Void) {
+        state.withLock { state in
+            let values = replay()
+            if !values.isEmpty { handler(values) }
+            _ = state.add { Subscriber(id: $0, batchHandler: handler) }
         }
     }
 
@@ -61,9 +79,13 @@ public final class Broadcaster<Value: Sendable>: Sendable {
     public func publish(_ change: () -> [Value]) {
         let (values, subscribers) = state.withLock { state -> ([Value], [Subscriber]) in
             let values = change()
-            return (values, values.isEmpty ? [] : Array(state.subscribers.values))
+            return (values, values.isEmpty ? [] : state.subscribers)
         }
         for subscriber in subscribers {
+            if let batchHandler = subscriber.batchHandler {
+                batchHandler(values)
+                continue
+            }
             for value in values {
                 subscriber.stream?.yield(value)
                 subscriber.handler?(value)
@@ -71,13 +93,20 @@ public final class Broadcaster<Value: Sendable>: Sendable {
         }
     }
 
-    public func publish(_ value: Value) { publish { [value] } }
+    public func publish(_ value: Value) {
+        let subscribers = state.withLock { $0.subscribers }
+        for subscriber in subscribers {
+            subscriber.stream?.yield(value)
+            subscriber.handler?(value)
+            subscriber.batchHandler?([value])
+        }
+    }
 
     /// Ends every stream and drops every handler (the publisher stopped). A later subscriber is
     /// served again, should publishing resume.
     public func finish() {
         let streams = state.withLock { state in
-            let streams = state.subscribers.values.compactMap(\.stream)
+            let streams = state.subscribers.compactMap(\.stream)
             state.subscribers.removeAll()
             return streams
         }

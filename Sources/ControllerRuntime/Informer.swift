@@ -52,6 +52,12 @@ public final class Informer<Object: Sendable>: Sendable {
         changes.addHandler(replay: { replay ? store.list().map { .added($0) } : [] }, handler)
     }
 
+    /// As `addHandler`, with each set of changes at once: all of a relist's (the store swapped
+    /// whole), or a watch event's one.
+    public func addBatchHandler(replay: Bool = true, _ handler: @escaping @Sendable ([InformerEvent<Object>]) -> Void) {
+        changes.addBatchHandler(replay: { replay ? store.list().map { .added($0) } : [] }, handler)
+    }
+
     // MARK: state
 
     /// Lock-free, so handlers may read it.

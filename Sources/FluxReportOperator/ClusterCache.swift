@@ -264,7 +264,8 @@ public final class ClusterCache: Sendable {
             logger.info("stopping informer for removed Flux kind", metadata: ["resource": "\(resource)"])
             if let informer = informers.informer(for: resource, as: CachedFluxObject.self) {
                 // Series of a vanished kind go away with it (as Deleted for the gotk compatibility series).
-                for cached in informer.store.list() { objectEvents.publish(.deleted(cached.object)) }
+                let deleted = informer.store.list().map { InformerEvent<FluxObject>.deleted($0.object) }
+                objectEvents.publish { deleted }
             }
             informers.stop(resource)
             if resource.kind == "FluxInstance" { stopInstances() }
@@ -293,22 +294,25 @@ public final class ClusterCache: Sendable {
             informer.store.setIndex(KindIndex(aggregate: KindAggregate(staleFactor: staleFactor)))
         }
         watchHealth(informer)
-        informer.addHandler(replay: false) { [weak self] event in
+        // In batches: a relist's million events cross each subscriber's lock once.
+        informer.addBatchHandler(replay: false) { [weak self] events in
             guard let self else { return }
-            let objectEvent: InformerEvent<FluxObject>
-            switch event {
-            case .added(let cached): objectEvent = .added(cached.object)
-            case .updated(let old, let new): objectEvent = .updated(old: old.object, new: new.object)
-            case .deleted(let cached): objectEvent = .deleted(cached.object)
+            let objectEvents = events.map { event -> InformerEvent<FluxObject> in
+                switch event {
+                case .added(let cached): return .added(cached.object)
+                case .updated(let old, let new): return .updated(old: old.object, new: new.object)
+                case .deleted(let cached): return .deleted(cached.object)
+                }
             }
-            self.objectEvents.publish(objectEvent)
+            self.objectEvents.publish { objectEvents }
             // Only the sync pair triggers a report: other objects are counted at the interval,
             // while their metrics are live anyway.
-            let object = objectEvent.object
-            let key = ClusterSync.ObjectKey(kind: object.kind, namespace: object.namespace, name: object.name)
-            if self.state.withLock({ $0.syncObjects.contains(key) }) {
-                self.changes.publish(.sync)
+            let syncObjects = self.state.withLock { $0.syncObjects }
+            let touchesSync = !syncObjects.isEmpty && objectEvents.contains { event in
+                let object = event.object
+                return syncObjects.contains(ClusterSync.ObjectKey(kind: object.kind, namespace: object.namespace, name: object.name))
             }
+            if touchesSync { self.changes.publish(.sync) }
         }
         if kind == "FluxInstance" { startInstances(resource) }
     }

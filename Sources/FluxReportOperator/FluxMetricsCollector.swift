@@ -34,17 +34,19 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     }
 
     /// Informer events of every Flux kind: remembers deletions for the `Deleted` series.
-    func objectEvent(_ event: InformerEvent<FluxObject>) {
+    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
         guard gotk else { return }
-        let object = event.object
-        let key = "\(object.kind)/\(object.namespace)/\(object.name)"
         let time = now()
         deleted.withLock { deleted in
-            switch event {
-            case .deleted:
-                deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: time))
-            case .added, .updated:
-                deleted.remove(key)
+            for event in events {
+                let object = event.object
+                let key = "\(object.kind)/\(object.namespace)/\(object.name)"
+                switch event {
+                case .deleted:
+                    deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: time))
+                case .added, .updated:
+                    deleted.remove(key)
+                }
             }
         }
     }

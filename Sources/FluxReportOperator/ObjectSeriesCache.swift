@@ -45,14 +45,16 @@ final class ObjectSeriesCache: Sendable {
 
     /// Subscribes to the cache's object events (for as long as this cache lives).
     init(cache: ClusterCache) {
-        cache.objectEvents.addHandler { [weak self] event in self?.objectEvent(event) }
+        cache.objectEvents.addBatchHandler { [weak self] events in self?.objectEvents(events) }
     }
 
-    func objectEvent(_ event: InformerEvent<FluxObject>) {
-        let object = event.object
-        let slot = Self.slot(namespace: object.namespace, name: object.name)
+    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
         state.withLock { state in
-            state.epochs[object.kind, default: [UInt64](repeating: 0, count: Self.slots)][slot] &+= 1
+            for event in events {
+                let object = event.object
+                let slot = Self.slot(namespace: object.namespace, name: object.name)
+                state.epochs[object.kind, default: [UInt64](repeating: 0, count: Self.slots)][slot] &+= 1
+            }
         }
     }
 

@@ -45,10 +45,10 @@ public final class OperatorApp: Sendable {
             staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger)
         let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
                                              gotk: configuration.gotkMetrics, isLeader: isLeader)
-        cache.objectEvents.addHandler { event in
-            collector.objectEvent(event)
-            tracker.objectEvent(event)
-            feed?.objectEvent(event)
+        cache.objectEvents.addBatchHandler { events in
+            collector.objectEvents(events)
+            tracker.objectEvents(events)
+            feed?.objectEvents(events)
         }
         let reportMetrics = ReportMetrics(isLeader: isLeader)
         registry.register(collector: collector)

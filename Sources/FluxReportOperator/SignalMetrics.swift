@@ -57,37 +57,38 @@ final class SignalTracker: Sendable {
     /// `key(_:)` read through the box.
     static func key(_ cached: CachedFluxObject) -> Key { Key(cached.object) }
 
-    func objectEvent(_ event: InformerEvent<FluxObject>) {
+    /// Informer events of every Flux kind, a batch under one lock (a relist's are all at once).
+    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
         let time = now()
-        switch event {
-        case .deleted(let object):
-            state.withLock { state in
-                _ = state.entries.removeValue(forKey: Self.key(object))
-                Self.bump(&state, object)
+        state.withLock { state in
+            for event in events {
+                switch event {
+                case .deleted(let object):
+                    _ = state.entries.removeValue(forKey: Self.key(object))
+                    Self.bump(&state, object)
+                case .added(let object):
+                    Self.observe(&state, object, first: true, now: time)
+                case .updated(_, let object):
+                    Self.observe(&state, object, first: false, now: time)
+                }
             }
-        case .added(let object):
-            observe(object, first: true, now: time)
-        case .updated(_, let object):
-            observe(object, first: false, now: time)
         }
     }
 
-    private func observe(_ object: FluxObject, first: Bool, now: Int64) {
+    private static func observe(_ state: inout State, _ object: FluxObject, first: Bool, now: Int64) {
         let key = Self.key(object)
-        state.withLock { state in
-            var history = state.entries[key] ?? SignalHistory()
-            let before = history.transitions
-            history.observe(object, now: now, first: first)
-            if history.transitions != before {
-                state.transitionsByKind[object.kind, default: 0] &+= UInt64(history.transitions - before)
-            }
-            if history.isDefault {
-                state.entries.removeValue(forKey: key)
-            } else {
-                state.entries[key] = history
-            }
-            Self.bump(&state, object)
+        var history = state.entries[key] ?? SignalHistory()
+        let before = history.transitions
+        history.observe(object, now: now, first: first)
+        if history.transitions != before {
+            state.transitionsByKind[object.kind, default: 0] &+= UInt64(history.transitions - before)
         }
+        if history.isDefault {
+            state.entries.removeValue(forKey: key)
+        } else {
+            state.entries[key] = history
+        }
+        bump(&state, object)
     }
 
     private static func bump(_ state: inout State, _ object: FluxObject) {

@@ -86,22 +86,42 @@ struct InformerPartsTests {
         let total = 5000
         let broadcaster = Broadcaster<Int>()
         let published = LockedState<[Int]>([])
-        let publisher = Task {
-            for value in 0..<total {
-                broadcaster.publish {
-                    published.withLock { $0.append(value) }
-                    return [value]
+        // Values go out alone or in sets of up to 4 (as a relist's), at random.
+        var sets: [Range<Int>] = []
+        while sets.last?.upperBound ?? 0 < total {
+            let start = sets.last?.upperBound ?? 0
+            sets.append(start..<min(total, start + 1 + Int(rng.next() % 4)))
+        }
+        let publisher = Task { [sets] in
+            for (index, set) in sets.enumerated() {
+                if set.count == 1, index % 2 == 0 {
+                    published.withLock { $0.append(set.lowerBound) }
+                    broadcaster.publish(set.lowerBound)
+                } else {
+                    broadcaster.publish {
+                        published.withLock { $0.append(contentsOf: set) }
+                        return Array(set)
+                    }
                 }
-                if value % 16 == 0 { await Task.yield() }
+                if index % 16 == 0 { await Task.yield() }
             }
         }
-        // Handlers and streams, subscribed while the publisher runs, each replaying the state so far.
+        // Handlers, batch handlers and streams, subscribed while the publisher runs, each
+        // replaying the state so far.
         var handlers: [LockedState<[Int]>] = []
         var streams: [AsyncStream<Int>] = []
         for _ in 0..<24 {
-            if rng.next() % 2 == 0 {
+            let pick = rng.next() % 3
+            if pick == 0 {
                 let seen = LockedState<[Int]>([])
                 broadcaster.addHandler(replay: { published.withLock { $0 } }) { value in seen.withLock { $0.append(value) } }
+                handlers.append(seen)
+            } else if pick == 1 {
+                let seen = LockedState<[Int]>([])
+                broadcaster.addBatchHandler(replay: { published.withLock { $0 } }) { values in
+                    // An empty batch would be a call for nothing: recorded as a wrong value.
+                    seen.withLock { $0.append(contentsOf: values.isEmpty ? [-1] : values) }
+                }
                 handlers.append(seen)
             } else {
                 streams.append(broadcaster.stream(replay: { published.withLock { $0 } }))

@@ -44,9 +44,9 @@ import Testing
         let collector = FluxMetricsCollector(cache: cache, objectLabels: selection, gotk: true, deletedRetention: 120,
                                              now: { Date(timeIntervalSince1970: TimeInterval(world.clock.withLock { $0 })) },
                                              isLeader: isLeader)
-        cache.objectEvents.addHandler { event in
-            collector.objectEvent(event)
-            tracker.objectEvent(event)
+        cache.objectEvents.addBatchHandler { events in
+            collector.objectEvents(events)
+            tracker.objectEvents(events)
         }
         let registry = MetricsRegistry()
         registry.register(collector: collector)
@@ -139,7 +139,7 @@ import Testing
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: ["step"], logger: Logger(label: "test"))
         let collector = FluxMetricsCollector(cache: cache, objectLabels: ObjectLabelSelection(keys: ["step"]), gotk: true, isLeader: { true })
-        cache.objectEvents.addHandler { collector.objectEvent($0) }
+        cache.objectEvents.addBatchHandler { collector.objectEvents($0) }
         let registry = MetricsRegistry()
         registry.register(collector: collector)
         let task = Task { await cache.run() }

@@ -36,23 +36,28 @@ final class ChangeFeed: Sendable {
     /// A change that feeds the overview (a Deployment, a CRD, cache health) but no object transition.
     func touch() { state.withLock { $0.version &+= 1 } }
 
-    func objectEvent(_ event: InformerEvent<FluxObject>, now: Int64 = Int64(Date().timeIntervalSince1970)) {
-        let change: String?
-        switch event {
-        case .added: change = nil  // the initial LIST adds every object: not news
-        case .updated(let old, let new): change = Self.describe(old: old, new: new)
-        case .deleted: change = "deleted"
+    func objectEvents(_ events: [InformerEvent<FluxObject>], now: Int64 = Int64(Date().timeIntervalSince1970)) {
+        let transitions = events.compactMap { event -> Transition? in
+            let change: String
+            switch event {
+            case .added: return nil  // the initial LIST adds every object: not news
+            case .updated(let old, let new):
+                guard let described = Self.describe(old: old, new: new) else { return nil }
+                change = described
+            case .deleted: change = "deleted"
+            }
+            let object = event.object
+            return Transition(time: now, kind: object.kind, namespace: object.namespace, name: object.name, change: change)
         }
-        let object = event.object
         state.withLock { state in
             state.version &+= 1
-            guard let change else { return }
-            let transition = Transition(time: now, kind: object.kind, namespace: object.namespace, name: object.name, change: change)
-            if state.ring.count < Self.capacity {
-                state.ring.append(transition)
-            } else {
-                state.ring[state.next] = transition
-                state.next = (state.next + 1) % Self.capacity
+            for transition in transitions {
+                if state.ring.count < Self.capacity {
+                    state.ring.append(transition)
+                } else {
+                    state.ring[state.next] = transition
+                    state.next = (state.next + 1) % Self.capacity
+                }
             }
         }
     }
