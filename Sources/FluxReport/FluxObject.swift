@@ -124,11 +124,13 @@ public struct FluxObject: Sendable, Equatable {
         let spec = json["spec"]
         let status = json["status"]
         let readyCondition = json.condition(FluxReportAPI.readyCondition)
-        let isOperatorKind = GroupVersion(apiVersion: apiVersion ?? json.apiVersion ?? "").group == FluxReportAPI.group
+        let objectAPIVersion = apiVersion ?? json.apiVersion ?? ""
+        // The group is what precedes the first "/": compared in place (this runs per object).
+        let isOperatorKind = objectAPIVersion.utf8.starts(with: Self.operatorGroupPrefix.utf8)
             || FluxKinds.operatorKinds.contains(kind)
 
         self.kind = kind
-        self.apiVersion = Self.bounded(apiVersion ?? json.apiVersion ?? "")
+        self.apiVersion = Self.bounded(objectAPIVersion)
         namespace = Self.bounded(metadata["namespace"].string ?? "")
         name = Self.bounded(metadata["name"].string ?? "")
         uidStorage = ObjectUID(Self.bounded(metadata["uid"].string ?? ""))
@@ -203,6 +205,9 @@ public struct FluxObject: Sendable, Equatable {
     public static let maxMessageBytes = 4096
     /// Appended to a value cut at a cap, so readers can tell it is not the whole value.
     public static let truncationMarker = "…[truncated]"
+
+    /// `apiVersion`s of the Flux Operator's own kinds start with it.
+    static let operatorGroupPrefix = FluxReportAPI.group + "/"
 
     /// `value` unchanged when it fits in `limit` UTF-8 bytes; else its longest prefix on a
     /// character boundary that fits together with `truncationMarker`.

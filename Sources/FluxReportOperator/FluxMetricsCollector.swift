@@ -40,12 +40,13 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         deleted.withLock { deleted in
             for event in events {
                 let object = event.object
-                let key = "\(object.kind)/\(object.namespace)/\(object.name)"
                 switch event {
                 case .deleted:
+                    let key = "\(object.kind)/\(object.namespace)/\(object.name)"
                     deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: time))
                 case .added, .updated:
-                    deleted.remove(key)
+                    // A relist adds every object: no key to build while nothing was deleted.
+                    if deleted.count > 0 { deleted.remove("\(object.kind)/\(object.namespace)/\(object.name)") }
                 }
             }
         }

@@ -50,10 +50,17 @@ final class ObjectSeriesCache: Sendable {
 
     func objectEvents(_ events: [InformerEvent<FluxObject>]) {
         state.withLock { state in
-            for event in events {
-                let object = event.object
-                let slot = Self.slot(namespace: object.namespace, name: object.name)
-                state.epochs[object.kind, default: [UInt64](repeating: 0, count: Self.slots)][slot] &+= 1
+            // A batch is mostly one kind (a relist's is): its epochs are looked up once per run.
+            var index = events.startIndex
+            while index < events.endIndex {
+                let kind = events[index].object.kind
+                var epochs = state.epochs.removeValue(forKey: kind) ?? [UInt64](repeating: 0, count: Self.slots)
+                repeat {
+                    let object = events[index].object
+                    epochs[Self.slot(namespace: object.namespace, name: object.name)] &+= 1
+                    index += 1
+                } while index < events.endIndex && events[index].object.kind == kind
+                state.epochs[kind] = epochs
             }
         }
     }
