@@ -356,37 +356,36 @@ public final class Watcher<Object: Sendable>: Sendable {
     }
 
     /// Full paginated LIST, streamed as `.initStarted`, `.initApply`…, `.initDone`.
+    ///
+    /// The next page is requested (and parsed, by the client) while this one's items are
+    /// transformed and handed on, so the server's work, the transfer and the parse overlap the
+    /// projection instead of waiting for it; at most one page is held ahead.
     private func relist(_ sink: (WatcherEvent<Object>) -> Void) async throws -> String {
-        var listOptions = ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
+        let listOptions = ListOptions(labelSelector: options.labelSelector, fieldSelector: options.fieldSelector,
                                       limit: options.pageSize)
         let listStarted = ContinuousClock.now
         logger.trace("listing", metadata: ["resource": "\(resource)"])
         var resourceVersion = ""
         var count = 0
         sink(.initStarted)
-        repeat {
+        var next: Task<ObjectListPage, any Error>? = fetchPage(listOptions)
+        defer { next?.cancel() }
+        while let pending = next {
             try Task.checkCancellation()
-            lists.add(1, ordering: .relaxed)
-            let page = try await api.listPage(resource, namespace: options.namespace, options: listOptions)
+            let page = try await withTaskCancellationHandler { try await pending.value } onCancel: { pending.cancel() }
+            if let token = page.continueToken, !token.isEmpty {
+                var more = listOptions
+                more.continueToken = token
+                next = fetchPage(more)
+            } else {
+                next = nil
+            }
             switch page.items {
-            case .nodes(let items):
-                for item in items {
-                    if let object = listTransform(item) {
-                        sink(.initApply(key: item.objectKey, object: object))
-                        count += 1
-                    }
-                }
-            case .values(let items):
-                for item in items {
-                    if let object = transform(item) {
-                        sink(.initApply(key: item.objectKey, object: object))
-                        count += 1
-                    }
-                }
+            case .nodes(let items): count += handOn(items, listTransform, sink)
+            case .values(let items): count += handOn(items, transform, sink)
             }
             resourceVersion = page.resourceVersion
-            listOptions.continueToken = page.continueToken
-        } while listOptions.continueToken?.isEmpty == false
+        }
         sink(.initDone(resourceVersion: resourceVersion))
         lastRV.withLock { $0 = resourceVersion }
         freshness.withLock { f in
@@ -395,6 +394,26 @@ public final class Watcher<Object: Sendable>: Sendable {
         }
         logger.trace("listed", metadata: ["resource": "\(resource)", "items": "\(count)", "resourceVersion": "\(resourceVersion)"])
         return resourceVersion
+    }
+
+    /// One LIST page, requested at once.
+    private func fetchPage(_ listOptions: ListOptions) -> Task<ObjectListPage, any Error> {
+        lists.add(1, ordering: .relaxed)
+        let (api, resource, namespace) = (self.api, self.resource, options.namespace)
+        return Task { try await api.listPage(resource, namespace: namespace, options: listOptions) }
+    }
+
+    /// Hands on the items a transform keeps; returns how many.
+    private func handOn<Item: JSONReadable>(_ items: [Item], _ transform: (Item) -> Object?,
+                                             _ sink: (WatcherEvent<Object>) -> Void) -> Int {
+        var count = 0
+        for item in items {
+            if let object = transform(item) {
+                sink(.initApply(key: item.objectKey, object: object))
+                count += 1
+            }
+        }
+        return count
     }
 
     /// One WATCH; returns the resourceVersion to resume from when the stream ends normally.
