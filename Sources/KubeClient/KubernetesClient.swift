@@ -44,12 +44,8 @@ public final class KubernetesClient: KubeAPI {
 
     public func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
         let json = try await requestJSON("GET", resource.collectionPath(namespace: namespace), query: listQuery(options))
-        guard let items = json["items"].array ?? (json["items"].isNull ? [] : nil) else {
-            throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
-        }
-        let continueToken = json[path: "metadata", "continue"].string
-        return ObjectList(items: items, resourceVersion: json[path: "metadata", "resourceVersion"].string ?? "",
-                          continueToken: continueToken?.isEmpty == true ? nil : continueToken)
+        let page = try Self.listParts(json, resource)
+        return ObjectList(items: page.items, resourceVersion: page.resourceVersion, continueToken: page.continueToken)
     }
 
     /// `list` without a `JSONValue` per item: the page is parsed once into a `JSONDocument`.
@@ -62,13 +58,20 @@ public final class KubernetesClient: KubeAPI {
         } catch {
             throw KubeAPIError(reason: .decoding, code: 200, message: "GET \(path): \(error)")
         }
+        let page = try Self.listParts(root, resource)
+        return ObjectListPage(items: .nodes(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken)
+    }
+
+    /// A LIST response's items, resourceVersion and continue token (nil when empty), read alike
+    /// from a tree or a document.
+    private static func listParts<JSON: JSONReadable>(_ root: JSON, _ resource: GroupVersionResource) throws
+        -> (items: [JSON], resourceVersion: String, continueToken: String?) {
         let itemsNode = root["items"]
         guard let items = itemsNode.elements.map(Array.init) ?? (itemsNode.isNull ? [] : nil) else {
             throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
         }
         let continueToken = root[path: "metadata", "continue"].string
-        return ObjectListPage(items: .nodes(items), resourceVersion: root[path: "metadata", "resourceVersion"].string ?? "",
-                              continueToken: continueToken?.isEmpty == true ? nil : continueToken)
+        return (items, root[path: "metadata", "resourceVersion"].string ?? "", continueToken?.isEmpty == true ? nil : continueToken)
     }
 
     private func listQuery(_ options: ListOptions) -> [(String, String)] {
