@@ -34,8 +34,9 @@ public final class ClusterCache: Sendable {
     /// pair, a controller Deployment, a CRD, the FluxReport) or a cache started or stopped failing.
     /// The report controller watches it; the status page too.
     public let changes = Broadcaster<ChangeReason>()
-    /// A source: every Flux object change (live metrics, signals, the status page's feed).
-    public let objectEvents = Broadcaster<InformerEvent<FluxObject>>()
+    /// A source: every Flux object change (live metrics, signals, the status page's feed), as the
+    /// stores' boxes: a relist's batch is a pointer per object, not a copy of each.
+    public let objectEvents = Broadcaster<InformerEvent<CachedFluxObject>>()
 
     private struct State {
         /// Kind informers by `Kind.group`, with the resource they watch.
@@ -264,7 +265,7 @@ public final class ClusterCache: Sendable {
             logger.info("stopping informer for removed Flux kind", metadata: ["resource": "\(resource)"])
             if let informer = informers.informer(for: resource, as: CachedFluxObject.self) {
                 // Series of a vanished kind go away with it (as Deleted for the gotk compatibility series).
-                let deleted = informer.store.list().map { InformerEvent<FluxObject>.deleted($0.object) }
+                let deleted = informer.store.list().map { InformerEvent<CachedFluxObject>.deleted($0) }
                 objectEvents.publish { deleted }
             }
             informers.stop(resource)
@@ -297,19 +298,12 @@ public final class ClusterCache: Sendable {
         // In batches: a relist's million events cross each subscriber's lock once.
         informer.addBatchHandler(replay: false) { [weak self] events in
             guard let self else { return }
-            let objectEvents = events.map { event -> InformerEvent<FluxObject> in
-                switch event {
-                case .added(let cached): return .added(cached.object)
-                case .updated(let old, let new): return .updated(old: old.object, new: new.object)
-                case .deleted(let cached): return .deleted(cached.object)
-                }
-            }
-            self.objectEvents.publish { objectEvents }
+            self.objectEvents.publish { events }
             // Only the sync pair triggers a report: other objects are counted at the interval,
             // while their metrics are live anyway.
             let syncObjects = self.state.withLock { $0.syncObjects }
-            let touchesSync = !syncObjects.isEmpty && objectEvents.contains { event in
-                let object = event.object
+            let touchesSync = !syncObjects.isEmpty && events.contains { event in
+                let object = event.object.object
                 return syncObjects.contains(ClusterSync.ObjectKey(kind: object.kind, namespace: object.namespace, name: object.name))
             }
             if touchesSync { self.changes.publish(.sync) }

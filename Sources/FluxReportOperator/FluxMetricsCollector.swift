@@ -34,12 +34,12 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     }
 
     /// Informer events of every Flux kind: remembers deletions for the `Deleted` series.
-    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
+    func objectEvents(_ events: [InformerEvent<CachedFluxObject>]) {
         guard gotk else { return }
         let time = now()
         deleted.withLock { deleted in
             for event in events {
-                let object = event.object
+                let object = event.object.object
                 switch event {
                 case .deleted:
                     let key = "\(object.kind)/\(object.namespace)/\(object.name)"

@@ -48,18 +48,18 @@ final class ObjectSeriesCache: Sendable {
         cache.objectEvents.addBatchHandler { [weak self] events in self?.objectEvents(events) }
     }
 
-    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
+    func objectEvents(_ events: [InformerEvent<CachedFluxObject>]) {
         state.withLock { state in
             // A batch is mostly one kind (a relist's is): its epochs are looked up once per run.
             var index = events.startIndex
             while index < events.endIndex {
-                let kind = events[index].object.kind
+                let kind = events[index].object.object.kind
                 var epochs = state.epochs.removeValue(forKey: kind) ?? [UInt64](repeating: 0, count: Self.slots)
                 repeat {
-                    let object = events[index].object
+                    let object = events[index].object.object
                     epochs[Self.slot(namespace: object.namespace, name: object.name)] &+= 1
                     index += 1
-                } while index < events.endIndex && events[index].object.kind == kind
+                } while index < events.endIndex && events[index].object.object.kind == kind
                 state.epochs[kind] = epochs
             }
         }

@@ -58,18 +58,18 @@ final class SignalTracker: Sendable {
     static func key(_ cached: CachedFluxObject) -> Key { Key(cached.object) }
 
     /// Informer events of every Flux kind, a batch under one lock (a relist's are all at once).
-    func objectEvents(_ events: [InformerEvent<FluxObject>]) {
+    func objectEvents(_ events: [InformerEvent<CachedFluxObject>]) {
         let time = now()
         state.withLock { state in
             for event in events {
                 switch event {
-                case .deleted(let object):
-                    _ = state.entries.removeValue(forKey: Self.key(object))
-                    Self.bump(&state, object)
-                case .added(let object):
-                    Self.observe(&state, object, first: true, now: time)
-                case .updated(_, let object):
-                    Self.observe(&state, object, first: false, now: time)
+                case .deleted(let cached):
+                    _ = state.entries.removeValue(forKey: Self.key(cached))
+                    Self.bump(&state, cached.object)
+                case .added(let cached):
+                    Self.observe(&state, cached.object, first: true, now: time)
+                case .updated(_, let cached):
+                    Self.observe(&state, cached.object, first: false, now: time)
                 }
             }
         }

@@ -44,7 +44,7 @@ import Testing
         let collector = collector(limit: limit)
         let objects = (0..<(3 * limit)).map { object("k-\($0)") }
         let started = ContinuousClock.now
-        for object in objects { collector.objectEvents([.deleted(object)]) }
+        for object in objects { collector.objectEvents([.deleted(CachedFluxObject(object))]) }
         return (ContinuousClock.now - started) / .seconds(1)
     }
 
@@ -71,10 +71,10 @@ import Testing
         for step in 0..<2000 {
             let name = "k-\(rng.next() % 24)"
             if rng.next() % 3 == 0 {
-                collector.objectEvents([.added(Self.object(name))])
+                collector.objectEvents([.added(CachedFluxObject(Self.object(name)))])
                 model.removeAll { $0 == name }
             } else {
-                collector.objectEvents([.deleted(Self.object(name))])
+                collector.objectEvents([.deleted(CachedFluxObject(Self.object(name)))])
                 model.removeAll { $0 == name }
                 model.append(name)
                 if model.count > limit { model.removeFirst() }

@@ -20,30 +20,30 @@ import Testing
     @Test func observesWithTheInjectedClockAndStaysBounded() {
         let clock = Clock()
         let tracker = SignalTracker(now: { clock.value.withLock { $0 } })
-        for i in 0..<1_000 { tracker.objectEvents([.added(Self.object("ok\(i)", ready: .true))]) }
+        for i in 0..<1_000 { tracker.objectEvents([.added(CachedFluxObject(Self.object("ok\(i)", ready: .true)))]) }
         #expect(tracker.snapshot.entries.isEmpty, "healthy objects need no entry")
 
         let paused = Self.object("paused", ready: .true, suspended: true)
-        tracker.objectEvents([.added(paused)])
+        tracker.objectEvents([.added(CachedFluxObject(paused))])
         clock.advance(500)
-        tracker.objectEvents([.updated(old: paused, new: paused)])
+        tracker.objectEvents([.updated(old: CachedFluxObject(paused), new: CachedFluxObject(paused))])
         #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-paused")]?.suspendedSince == 1_000)
 
         let healthy = Self.object("flappy", ready: .true)
         let failing = Self.object("flappy", ready: .false)
-        tracker.objectEvents([.added(healthy)])
+        tracker.objectEvents([.added(CachedFluxObject(healthy))])
         for _ in 0..<3 {
             clock.advance(60)
-            tracker.objectEvents([.updated(old: healthy, new: failing)])
+            tracker.objectEvents([.updated(old: CachedFluxObject(healthy), new: CachedFluxObject(failing))])
             clock.advance(60)
-            tracker.objectEvents([.updated(old: failing, new: healthy)])
+            tracker.objectEvents([.updated(old: CachedFluxObject(failing), new: CachedFluxObject(healthy))])
         }
         #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-flappy")]?.transitions == 6)
         #expect(tracker.snapshot.entries[SignalTracker.Key(uid: "uid-flappy")]?.lastFailureReason == "BuildFailed")
         #expect(tracker.snapshot.transitionsByKind["Kustomization"] == 6)
 
-        tracker.objectEvents([.deleted(healthy)])
-        tracker.objectEvents([.deleted(paused)])
+        tracker.objectEvents([.deleted(CachedFluxObject(healthy))])
+        tracker.objectEvents([.deleted(CachedFluxObject(paused))])
         #expect(tracker.snapshot.entries.isEmpty)
         #expect(tracker.snapshot.transitionsByKind["Kustomization"] == 6, "a counter: deletions do not lower it")
     }

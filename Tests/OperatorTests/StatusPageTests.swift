@@ -205,7 +205,7 @@ import Testing
     @Test func keepsTheNewestTransitionsBounded() {
         let feed = ChangeFeed()
         let before = feed.version
-        feed.objectEvents([.added(Self.base)])  // initial LIST: counted as a change, not a transition
+        feed.objectEvents([.added(CachedFluxObject(Self.base))])  // initial LIST: counted as a change, not a transition
         #expect(feed.version != before)
         #expect(feed.transitions().isEmpty)
         for i in 0..<(ChangeFeed.capacity + 10) {
@@ -213,14 +213,14 @@ import Testing
             old.name = "o\(i)"
             new.name = "o\(i)"
             new.revision = "r\(i)"
-            feed.objectEvents([.updated(old: old, new: new)], now: Int64(i))
+            feed.objectEvents([.updated(old: CachedFluxObject(old), new: CachedFluxObject(new))], now: Int64(i))
         }
         let recent = feed.transitions(limit: ChangeFeed.capacity + 100)
         #expect(recent.count == ChangeFeed.capacity)
         #expect(recent.first?.name == "o\(ChangeFeed.capacity + 9)")
         #expect(recent.last?.name == "o10")
         #expect(feed.transitions(of: ResourceKey(kind: "Kustomization", namespace: "ns", name: "o2005")).map(\.change) == ["revision r2005"])
-        feed.objectEvents([.deleted(Self.base)], now: 1)
+        feed.objectEvents([.deleted(CachedFluxObject(Self.base))], now: 1)
         #expect(feed.transitions(limit: 1).first?.change == "deleted")
     }
 }

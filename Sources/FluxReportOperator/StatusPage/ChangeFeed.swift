@@ -36,17 +36,17 @@ final class ChangeFeed: Sendable {
     /// A change that feeds the overview (a Deployment, a CRD, cache health) but no object transition.
     func touch() { state.withLock { $0.version &+= 1 } }
 
-    func objectEvents(_ events: [InformerEvent<FluxObject>], now: Int64 = Int64(Date().timeIntervalSince1970)) {
+    func objectEvents(_ events: [InformerEvent<CachedFluxObject>], now: Int64 = Int64(Date().timeIntervalSince1970)) {
         let transitions = events.compactMap { event -> Transition? in
             let change: String
             switch event {
             case .added: return nil  // the initial LIST adds every object: not news
             case .updated(let old, let new):
-                guard let described = Self.describe(old: old, new: new) else { return nil }
+                guard let described = Self.describe(old: old.object, new: new.object) else { return nil }
                 change = described
             case .deleted: change = "deleted"
             }
-            let object = event.object
+            let object = event.object.object
             return Transition(time: now, kind: object.kind, namespace: object.namespace, name: object.name, change: change)
         }
         state.withLock { state in
