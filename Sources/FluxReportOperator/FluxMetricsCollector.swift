@@ -39,14 +39,15 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         let time = now()
         deleted.withLock { deleted in
             for event in events {
-                let object = event.object.object
+                let cached = event.object
                 switch event {
                 case .deleted:
+                    let object = cached.object
                     let key = "\(object.kind)/\(object.namespace)/\(object.name)"
                     deleted.insert(key, DeletedObject(kind: object.kind, name: object.name, namespace: object.namespace, at: time))
                 case .added, .updated:
-                    // A relist adds every object: no key to build while nothing was deleted.
-                    if deleted.count > 0 { deleted.remove("\(object.kind)/\(object.namespace)/\(object.name)") }
+                    // A relist adds every object: no key to build (nor object copied) while nothing was deleted.
+                    if deleted.count > 0 { deleted.remove("\(cached.object.kind)/\(cached.object.namespace)/\(cached.object.name)") }
                 }
             }
         }

@@ -56,8 +56,9 @@ final class ObjectSeriesCache: Sendable {
                 let kind = events[index].object.object.kind
                 var epochs = state.epochs.removeValue(forKey: kind) ?? [UInt64](repeating: 0, count: Self.slots)
                 repeat {
-                    let object = events[index].object.object
-                    epochs[Self.slot(namespace: object.namespace, name: object.name)] &+= 1
+                    // Fields read through the box: binding its `FluxObject` would copy (retain) every field.
+                    let cached = events[index].object
+                    epochs[Self.slot(namespace: cached.object.namespace, name: cached.object.name)] &+= 1
                     index += 1
                 } while index < events.endIndex && events[index].object.object.kind == kind
                 state.epochs[kind] = epochs
