@@ -93,14 +93,7 @@ public final class Broadcaster<Value: Sendable>: Sendable {
         }
     }
 
-    public func publish(_ value: Value) {
-        let subscribers = state.withLock { $0.subscribers }
-        for subscriber in subscribers {
-            subscriber.stream?.yield(value)
-            subscriber.handler?(value)
-            subscriber.batchHandler?([value])
-        }
-    }
+    public func publish(_ value: Value) { publish { [value] } }
 
     /// Ends every stream and drops every handler (the publisher stopped). A later subscriber is
     /// served again, should publishing resume.

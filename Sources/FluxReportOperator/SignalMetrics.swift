@@ -80,7 +80,8 @@ final class SignalTracker: Sendable {
         var history = state.entries[key] ?? SignalHistory()
         let before = history.transitions
         history.observe(object, now: now, first: first)
-        if history.transitions != before {
+        // `transitions` only grows (saturating at UInt32.max), so the difference cannot go negative.
+        if history.transitions > before {
             state.transitionsByKind[object.kind, default: 0] &+= UInt64(history.transitions - before)
         }
         if history.isDefault {
