@@ -82,14 +82,15 @@ public final class Store<Object: Sendable>: Sendable {
         }
     }
 
-    /// Swaps in a complete new state; returns the old one. The index is rebuilt from the new state.
-    func replace(with new: [String: Object]) -> [String: Object] {
+    /// Swaps in a complete new state; returns the old one. The index is rebuilt from `objects`:
+    /// the new state's values, in the order the caller reads best (the LIST's).
+    func replace(with new: [String: Object], rebuildingIndexFrom objects: some Collection<Object>) -> [String: Object] {
         state.withLock { state in
             let old = state.items
             state.items = new
             if var index = state.index {
                 state.index = nil
-                index.rebuild(from: new.values)
+                index.rebuild(from: objects)
                 state.index = index
             }
             return old

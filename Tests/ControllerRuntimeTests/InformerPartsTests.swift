@@ -78,19 +78,68 @@ struct InformerPartsTests {
         #expect(changes.count == 2)
     }
 
+    @Test("Reflector: an init's changes come in the LIST's order, deletions last; a key listed twice keeps its last object (seeded)")
+    func initChangesFollowListOrder() {
+        var rng = TestRandom()
+        for round in 0..<40 {
+            let reflector = Reflector<Item>()
+            var stored: [String: Item] = [:]
+            for _ in 0..<Int(rng.next() % 60) {
+                let key = "ns/k\(rng.next() % 300)"
+                stored[key] = Item(key: key, value: -1)
+                reflector.apply(.applied(key: key, object: stored[key]))
+            }
+            let twice = round % 4 == 0  // these rounds list some keys twice
+            var listed: [Item] = []
+            var keys = Set<String>()
+            for value in 0..<Int(1 + rng.next() % 400) {
+                let key = "ns/k\(rng.next() % 600)"
+                guard keys.insert(key).inserted || twice else { continue }
+                listed.append(Item(key: key, value: value))
+            }
+            reflector.apply(.initStarted)
+            for item in listed { reflector.apply(.initApply(key: item.key, object: item)) }
+            let changes = reflector.apply(.initDone(resourceVersion: "\(round)"))
+            var last: [String: Item] = [:]
+            for item in listed { last[item.key] = item }
+            let kept = changes.compactMap { change -> Item? in
+                switch change {
+                case .added(let new), .updated(_, let new): return new
+                case .deleted: return nil
+                }
+            }
+            let gone = changes.compactMap { change -> String? in
+                if case .deleted(let old) = change { return old.key }
+                return nil
+            }
+            if listed.count == last.count {
+                #expect(kept == listed, "\(rng) round \(round): the changes are not in the LIST's order")
+            } else {
+                #expect(kept.sorted { $0.key < $1.key } == last.values.sorted { $0.key < $1.key },
+                        "\(rng) round \(round): a key listed twice did not keep its last object once")
+            }
+            #expect(changes.suffix(gone.count).allSatisfy { if case .deleted = $0 { true } else { false } },
+                    "\(rng) round \(round): a deletion before an addition")
+            #expect(Set(gone) == Set(stored.keys).subtracting(last.keys), "\(rng) round \(round)")
+            #expect(reflector.store.withItems { $0 } == last, "\(rng) round \(round)")
+        }
+    }
+
     // MARK: Broadcaster
 
     @Test("Broadcaster: subscribers joining at random moments of a concurrent publisher see replay + deliveries = every value, once, in order (seeded)")
     func broadcasterNeitherLosesNorRepeats() async {
         var rng = TestRandom()
         let total = 5000
-        let broadcaster = Broadcaster<Int>()
+        // Sets larger than a slice go out a slice at a time, each to every subscriber in turn.
+        let sliceSize = 1 + Int(rng.next() % 4)
+        let broadcaster = Broadcaster<Int>(sliceSize: sliceSize)
         let published = LockedState<[Int]>([])
-        // Values go out alone or in sets of up to 4 (as a relist's), at random.
+        // Values go out alone or in sets of up to 9 (as a relist's), at random.
         var sets: [Range<Int>] = []
         while sets.last?.upperBound ?? 0 < total {
             let start = sets.last?.upperBound ?? 0
-            sets.append(start..<min(total, start + 1 + Int(rng.next() % 4)))
+            sets.append(start..<min(total, start + 1 + Int(rng.next() % 9)))
         }
         let publisher = Task { [sets] in
             for (index, set) in sets.enumerated() {
@@ -118,9 +167,22 @@ struct InformerPartsTests {
                 handlers.append(seen)
             } else if pick == 1 {
                 let seen = LockedState<[Int]>([])
-                broadcaster.addBatchHandler(replay: { published.withLock { $0 } }) { values in
-                    // An empty batch would be a call for nothing: recorded as a wrong value.
-                    seen.withLock { $0.append(contentsOf: values.isEmpty ? [-1] : values) }
+                // The replay (the first call, when there is one) may be longer than a slice.
+                let replayPending = LockedState(false)
+                let replay = { () -> [Int] in
+                    let values = published.withLock { $0 }
+                    replayPending.withLock { $0 = !values.isEmpty }
+                    return values
+                }
+                broadcaster.addBatchHandler(replay: replay) { values in
+                    // An empty batch would be a call for nothing, a delivery over the slice size a
+                    // subscriber holding up the others: both recorded as a wrong value.
+                    let isReplay = replayPending.withLock { pending in
+                        defer { pending = false }
+                        return pending
+                    }
+                    let wrong = values.isEmpty || (!isReplay && values.count > sliceSize)
+                    seen.withLock { $0.append(contentsOf: wrong ? [-1] : values) }
                 }
                 handlers.append(seen)
             } else {
