@@ -161,7 +161,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
         // Each bucket's signals: kept while they hold, else computed now (and kept).
         var kept: [SignalStateCache.Key: SignalStateCache.Entry] = [:]
         var current: [[SignalStateCache.Entry?]] = []
-        for (index, snapshot) in snapshots.enumerated() {
+        for snapshot in snapshots {
             let historyEpochs = epochs[snapshot.kind] ?? []
             current.append((0..<snapshot.buckets).map { bucket in
                 let key = SignalStateCache.Key(kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
