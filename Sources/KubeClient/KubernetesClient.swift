@@ -45,7 +45,8 @@ public final class KubernetesClient: KubeAPI {
     public func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
         let json = try await requestJSON("GET", resource.collectionPath(namespace: namespace), query: listQuery(options))
         let page = try Self.listParts(json, resource)
-        return ObjectList(items: page.items, resourceVersion: page.resourceVersion, continueToken: page.continueToken)
+        return ObjectList(items: page.items, resourceVersion: page.resourceVersion, continueToken: page.continueToken,
+                          remainingItemCount: page.remainingItemCount)
     }
 
     /// `list` without a `JSONValue` per item: the page is parsed once into a `JSONDocument`.
@@ -59,19 +60,22 @@ public final class KubernetesClient: KubeAPI {
             throw KubeAPIError(reason: .decoding, code: 200, message: "GET \(path): \(error)")
         }
         let page = try Self.listParts(root, resource)
-        return ObjectListPage(items: .nodes(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken)
+        return ObjectListPage(items: .nodes(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken,
+                              remainingItemCount: page.remainingItemCount)
     }
 
-    /// A LIST response's items, resourceVersion and continue token (nil when empty), read alike
-    /// from a tree or a document.
+    /// A LIST response's items, resourceVersion, continue token (nil when empty) and remaining
+    /// item count (nil unless a count ≥ 0), read alike from a tree or a document.
     private static func listParts<JSON: JSONReadable>(_ root: JSON, _ resource: GroupVersionResource) throws
-        -> (items: [JSON], resourceVersion: String, continueToken: String?) {
+        -> (items: [JSON], resourceVersion: String, continueToken: String?, remainingItemCount: Int?) {
         let itemsNode = root["items"]
         guard let items = itemsNode.elements.map(Array.init) ?? (itemsNode.isNull ? [] : nil) else {
             throw KubeAPIError(reason: .decoding, code: 200, message: "list \(resource): items is not an array")
         }
-        let continueToken = root[path: "metadata", "continue"].string
-        return (items, root[path: "metadata", "resourceVersion"].string ?? "", continueToken?.isEmpty == true ? nil : continueToken)
+        let metadata = root["metadata"]
+        let continueToken = metadata["continue"].string
+        let remaining = metadata["remainingItemCount"].int.flatMap { $0 >= 0 ? Int(clamping: $0) : nil }
+        return (items, metadata["resourceVersion"].string ?? "", continueToken?.isEmpty == true ? nil : continueToken, remaining)
     }
 
     private func listQuery(_ options: ListOptions) -> [(String, String)] {

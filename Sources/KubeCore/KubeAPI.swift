@@ -71,7 +71,8 @@ extension KubeAPI {
 
     public func listPage(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectListPage {
         let page = try await list(resource, namespace: namespace, options: options)
-        return ObjectListPage(items: .values(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken)
+        return ObjectListPage(items: .values(page.items), resourceVersion: page.resourceVersion, continueToken: page.continueToken,
+                              remainingItemCount: page.remainingItemCount)
     }
 
     /// GET that returns nil instead of throwing on 404.
@@ -172,11 +173,15 @@ public struct ObjectList: Sendable, Hashable {
     public var resourceVersion: String
     /// Non-nil and non-empty when more pages follow.
     public var continueToken: String?
+    /// `metadata.remainingItemCount`: how many objects the pages after this one hold, when the
+    /// server says (it does not for every selector).
+    public var remainingItemCount: Int?
 
-    public init(items: [JSONValue], resourceVersion: String, continueToken: String?) {
+    public init(items: [JSONValue], resourceVersion: String, continueToken: String?, remainingItemCount: Int? = nil) {
         self.items = items
         self.resourceVersion = resourceVersion
         self.continueToken = continueToken
+        self.remainingItemCount = remainingItemCount
     }
 }
 
@@ -193,11 +198,14 @@ public struct ObjectListPage: Sendable {
     public var resourceVersion: String
     /// Non-nil and non-empty when more pages follow.
     public var continueToken: String?
+    /// As `ObjectList.remainingItemCount`.
+    public var remainingItemCount: Int?
 
-    public init(items: Items, resourceVersion: String, continueToken: String?) {
+    public init(items: Items, resourceVersion: String, continueToken: String?, remainingItemCount: Int? = nil) {
         self.items = items
         self.resourceVersion = resourceVersion
         self.continueToken = continueToken
+        self.remainingItemCount = remainingItemCount
     }
 }
 

@@ -143,7 +143,8 @@ public final class FakeKubeAPI: KubeAPI {
                 state.snapshots[id] = (items, rv)
                 token = "\(id):\(end)"
             }
-            return ObjectList(items: page, resourceVersion: rv, continueToken: token)
+            return ObjectList(items: page, resourceVersion: rv, continueToken: token,
+                              remainingItemCount: token == nil ? nil : items.count - end)
         }
     }
 

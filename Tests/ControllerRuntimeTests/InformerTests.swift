@@ -172,6 +172,49 @@ struct InformerTests {
         await run.value
     }
 
+    /// A collection with many pages left is listed in larger pages (the server's
+    /// `remainingItemCount`), never over `maxPageSize`, and the store still gets every object.
+    @Test func largeCollectionsAreListedInLargerPages() async throws {
+        let api = FakeKubeAPI()
+        for i in 0..<600 {
+            _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "w\(i)", Int64(i)), options: WriteOptions())
+        }
+        let options = WatcherOptions(pageSize: 5, maxPageSize: 40, backoff: Self.fastBackoff)
+        let informer = Informer<Slim>(api: api, resource: Self.widgets, options: options, transform: Self.slim)
+        let run = Task { await informer.run() }
+        await informer.waitForSync()
+        #expect(informer.store.count == 600)
+        // Pages of 5 throughout would be 120 LISTs; 5, then 595 / 16 = 37 a page, 18.
+        #expect(informer.listCount == 18, "\(informer.listCount) LIST pages")
+        run.cancel()
+        await run.value
+    }
+
+    @Test("WatcherOptions.pageSize(remaining:): within pageSize...maxPageSize, growing with what is left, total on any count (seeded)")
+    func pageSizeRule() {
+        var rng = TestRandom()
+        for _ in 0..<2000 {
+            let least = Int.random(in: -2...2000, using: &rng)
+            let most = Int.random(in: -2...20000, using: &rng)
+            let options = WatcherOptions(pageSize: least, maxPageSize: most)
+            let remaining = [nil, 0, Int.max, Int.random(in: 0...10_000_000, using: &rng)].randomElement(using: &rng)!
+            let size = options.pageSize(remaining: remaining)
+            let floor = max(1, least)
+            #expect(size >= floor && size <= max(floor, most), "\(rng): \(size) for \(least)...\(most), \(String(describing: remaining)) left")
+            if let remaining, remaining < Int.max {
+                #expect(options.pageSize(remaining: remaining + 1) >= size, "\(rng): smaller page for more objects")
+            }
+            if remaining == nil || remaining! <= floor * WatcherOptions.pagesLeft {
+                #expect(size == floor, "\(rng): a small collection's pages grew")
+            }
+        }
+        // The defaults list 250,000 objects (a million-object cluster's largest kind) in pages of
+        // 2,000 after the first: 126 requests instead of 500.
+        let defaults = WatcherOptions()
+        #expect(defaults.pageSize(remaining: 250_000 - defaults.pageSize) == 2000)
+        #expect(defaults.pageSize(remaining: 16 * 500) == 500)
+    }
+
     /// Thousands of random creates, updates and deletes interleaved with dropped watches,
     /// watch errors and forced 410s: the store ends equal to the server.
     @Test func storeConvergesUnderChurn() async throws {
