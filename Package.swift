@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "ControllerRuntime",
             dependencies: [
-                "KubeCore", "CZlib",
+                "KubeCore", "CZlib", "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -15,6 +15,9 @@ __attribute__((constructor)) static void flux_default_malloc_arenas(void) {
         flux_limit_malloc_arenas(2);
     }
 }
+
+int flux_release_free_memory(void) { return malloc_trim(0); }
 #else
 int flux_limit_malloc_arenas(int arenas) { (void)arenas; return 0; }
+int flux_release_free_memory(void) { return 0; }
 #endif

@@ -17,6 +17,7 @@ public final class Informer<Object: Sendable>: Sendable {
     /// Delivered once the first LIST's changes have been handed to subscribers.
     private let syncedSignal = OneShot<Void>()
     private let syncedFlag = Atomic<Bool>(false)
+    private let logger: Logger
 
     /// Watch failures in a row (with no event in between) before the cache counts as failing.
     public static var watchFailureThreshold: Int { Watcher<Object>.watchFailureThreshold }
@@ -32,9 +33,10 @@ public final class Informer<Object: Sendable>: Sendable {
                 logger: Logger? = nil, transform: @escaping @Sendable (JSONValue) -> Object?,
                 listTransform: @escaping @Sendable (JSONNode) -> Object?) {
         self.resource = resource
-        self.watcher = Watcher(api: api, resource: resource, options: options,
-                               logger: logger ?? Logger(label: "informer.\(resource)"), transform: transform,
-                               listTransform: listTransform)
+        let logger = logger ?? Logger(label: "informer.\(resource)")
+        self.logger = logger
+        self.watcher = Watcher(api: api, resource: resource, options: options, logger: logger,
+                               transform: transform, listTransform: listTransform)
         self.reflector = Reflector()
     }
 
@@ -52,8 +54,8 @@ public final class Informer<Object: Sendable>: Sendable {
         changes.addHandler(replay: { replay ? store.list().map { .added($0) } : [] }, handler)
     }
 
-    /// As `addHandler`, with each set of changes at once: all of a relist's (the store swapped
-    /// whole), or a watch event's one.
+    /// As `addHandler`, with each set of changes at once: a relist's (the store swapped whole; in
+    /// slices of 1,024, see `Broadcaster.publish`), or a watch event's one.
     public func addBatchHandler(replay: Bool = true, _ handler: @escaping @Sendable ([InformerEvent<Object>]) -> Void) {
         changes.addBatchHandler(replay: { replay ? store.list().map { .added($0) } : [] }, handler)
     }
@@ -110,12 +112,19 @@ public final class Informer<Object: Sendable>: Sendable {
                 // Synced as the store is swapped (handlers hear of the first LIST as synced), and
                 // announced to `waitForSync` once its changes are delivered.
                 var first = false
+                var count = 0
                 changes.publish {
                     let changed = reflector.apply(event)
                     first = !self.syncedFlag.exchange(true, ordering: .acquiringAndReleasing)
+                    count = changed.count
                     return changed
                 }
                 if first { syncedSignal.deliver(()) }
+                if count >= FreeMemoryRelease.minimumObjects {
+                    let took = FreeMemoryRelease.run()
+                    logger.debug("released free heap memory after a relist",
+                                 metadata: ["resource": "\(resource)", "objects": "\(count)", "took": "\(took)"])
+                }
             case .applied, .deleted:
                 changes.publish { reflector.apply(event) }
             }

@@ -6,4 +6,8 @@
 /// any thread starts, in every binary linking this module, unless MALLOC_ARENA_MAX is set.
 int flux_limit_malloc_arenas(int arenas);
 
+/// Gives the free pages inside the malloc heap back to the system (glibc malloc_trim(0)); returns 1
+/// when some were released. A no-op elsewhere.
+int flux_release_free_memory(void);
+
 #endif
