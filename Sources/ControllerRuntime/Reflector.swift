@@ -36,13 +36,10 @@ public final class Reflector<Object: Sendable>: Sendable {
             }
             var fresh: [String: Object] = [:]
             fresh.reserveCapacity(listed.count)
-            var duplicates = false
-            for (key, object) in listed where fresh.updateValue(object, forKey: key) != nil {
-                duplicates = true
-            }
+            for (key, object) in listed { fresh[key] = object }
             // A key listed twice (no API server does; a hand-fed reflector may) keeps its last
             // object, as a dictionary would: then the dictionary's order is the one that is right.
-            let order: [(key: String, object: Object)] = duplicates ? fresh.map { ($0.key, $0.value) } : listed
+            let order: [(key: String, object: Object)] = fresh.count == listed.count ? listed : fresh.map { ($0.key, $0.value) }
             let old = store.replace(with: fresh, rebuildingIndexFrom: order.lazy.map(\.object))
             var changes: [InformerEvent<Object>] = []
             changes.reserveCapacity(order.count)

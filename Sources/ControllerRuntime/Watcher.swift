@@ -11,10 +11,11 @@ public struct WatcherOptions: Sendable {
     /// LIST page size: of the first page, and the least of every other.
     public var pageSize: Int
     /// Largest LIST page. A collection the server says has more than `pagesLeft` pages of
-    /// `pageSize` left after the first is listed in larger pages, up to this, so that a large cluster's initial sync
-    /// is not paced by the client's rate limit (`--kube-api-qps`): a million objects in pages of
-    /// 500 are 2,000 requests, 34 s at 50 per second after a burst of 300. Each page costs about
-    /// 4 KiB per object while it is parsed (its JSON and tape), so this also bounds that memory.
+    /// `pageSize` left after the first is listed in larger pages, up to this, so that a large
+    /// cluster's initial sync is not paced by the client's rate limit (`--kube-api-qps`): a million
+    /// objects in pages of 500 are 2,000 requests, 34 s at 50 per second after a burst of 300. Each
+    /// page costs about 4 KiB per object while it is parsed (its JSON and tape), so this also bounds
+    /// that memory.
     public var maxPageSize: Int
     /// Pages of `pageSize` past which the pages grow; see `maxPageSize`.
     public static let pagesLeft = 16
