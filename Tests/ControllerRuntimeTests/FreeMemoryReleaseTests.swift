@@ -3,8 +3,8 @@ import Foundation
 import Testing
 @testable import ControllerRuntime
 
-/// `FreeMemoryRelease` really hands freed heap pages back: 64 MiB freed between small blocks that
-/// stay (as a relist frees its LIST pages between the objects it keeps) leave the RSS until it runs.
+/// `FreeMemoryRelease` really hands freed heap pages back: 64 MiB freed between blocks that stay (as
+/// a relist frees its LIST pages between the objects it keeps) leave the RSS only when it runs.
 @Suite("Free memory release")
 struct FreeMemoryReleaseTests {
     static func anonymousKiB() -> Int {
@@ -20,20 +20,22 @@ struct FreeMemoryReleaseTests {
 
     @Test(.enabled(if: glibcAllocates, "ThreadSanitizer's allocator is not glibc's"))
     func freedHeapPagesLeaveTheRSS() {
-        let chunk = 64 * 1024  // under glibc's mmap threshold: from the heap
-        var big: [UnsafeMutableRawPointer] = []
-        var kept: [UnsafeMutableRawPointer] = []
-        for _ in 0..<1024 {
+        // Blocks of one size under glibc's mmap threshold, taken one after the other from the heap;
+        // every other one is freed. The kept ones stand between the freed ones, so these cannot
+        // merge into the heap's top (which glibc returns by itself on `free`). Kept blocks of
+        // another size could come from free lists elsewhere and leave the freed ones side by side.
+        let chunk = 64 * 1024
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<2048 {
             let block = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
             block.initializeMemory(as: UInt8.self, repeating: 1, count: chunk)
-            big.append(block)
-            kept.append(UnsafeMutableRawPointer.allocate(byteCount: 32, alignment: 16))
+            blocks.append(block)
         }
-        for block in big { block.deallocate() }
+        for (index, block) in blocks.enumerated() where index % 2 == 0 { block.deallocate() }
         let before = Self.anonymousKiB()
         FreeMemoryRelease.run()
         let after = Self.anonymousKiB()
-        for block in kept { block.deallocate() }
+        for (index, block) in blocks.enumerated() where index % 2 == 1 { block.deallocate() }
         #expect(before - after >= 32 * 1024, "RssAnon \(before) KiB before, \(after) KiB after")
     }
 }
