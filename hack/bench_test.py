@@ -142,24 +142,24 @@ class DocTests(unittest.TestCase):
         verdicts = {t: ok for t, _, ok in bench_doc.targets(result(100000, 3.0, 100.0, 100.0, lists=2))}
         self.assertFalse(verdicts["zero LIST requests at steady state"])
 
-    def test_other_sizes_add_their_issue_14_rows(self):
+    def test_other_sizes_add_their_rows(self):
         small = result(1000, 0.2, 40.0, 14.0)
         small["memory"]["peakWithScrapesMiB"] = 36.0
         huge = result(1000000, 31.0, 700.0, 9000.0)
         huge["memory"]["peakWithScrapesMiB"] = 790.0
         verdicts = {t: ok for t, _, ok in bench_doc.size_targets({"1000": small, "1000000": huge})}
-        self.assertFalse(verdicts["#14: N = 1,000: operator RSS ≤ 35 MiB (peak, /metrics scrapes included)"])
-        self.assertFalse(verdicts["#14: N = 1,000,000: first correct report ≤ 30 s"])
-        self.assertTrue(verdicts["#14: N = 1,000,000: operator RSS ≤ 800 MiB (peak, /metrics scrapes included)"])
-        self.assertFalse(verdicts["#14: N = 1,000,000: requestedAt → report, median ≤ 20 ms"])
-        self.assertTrue(verdicts["#14: N = 1,000,000: zero LIST requests at steady state"])
+        self.assertFalse(verdicts["N = 1,000: operator RSS ≤ 35 MiB (peak, /metrics scrapes included)"])
+        self.assertFalse(verdicts["N = 1,000,000: first correct report ≤ 30 s"])
+        self.assertTrue(verdicts["N = 1,000,000: operator RSS ≤ 800 MiB (peak, /metrics scrapes included)"])
+        self.assertFalse(verdicts["N = 1,000,000: requestedAt → report, median ≤ 20 ms"])
+        self.assertTrue(verdicts["N = 1,000,000: zero LIST requests at steady state"])
         self.assertEqual(bench_doc.size_targets({}), [])
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "benchmarks.md")
             bench_doc.update(path, [huge])
             with open(path, encoding="utf-8") as f:
                 text = f.read()
-            self.assertIn("| #14: N = 1,000,000: first correct report ≤ 30 s | 31.0 s | **missed** |", text)
+            self.assertIn("| N = 1,000,000: first correct report ≤ 30 s | 31.0 s | **missed** |", text)
 
     def test_a_corrupt_data_block_starts_afresh(self):
         with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False) as f:
