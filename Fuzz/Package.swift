@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// libFuzzer targets, one per decoder of outside data (issue #10 §2). Kept out of the root package so
+// libFuzzer targets, one per decoder of outside data. Kept out of the root package so
 // the production products never link a fuzzer. Build and run with ../hack/fuzz; see docs/fuzzing.md.
 let settings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 

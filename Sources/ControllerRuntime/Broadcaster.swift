@@ -87,7 +87,7 @@ public final class Broadcaster<Value: Sendable>: Sendable {
     /// Many values go out a slice at a time, each slice to every subscriber before the next: the
     /// objects of a slice are still in the CPU's caches for the second subscriber and the later
     /// ones, where one subscriber walking a million objects before the next starts would read each
-    /// from memory again (issue #14).
+    /// from memory again.
     public func publish(_ change: () -> [Value]) {
         let (values, subscribers) = state.withLock { state -> ([Value], [Subscriber]) in
             let values = change()

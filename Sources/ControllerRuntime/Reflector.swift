@@ -12,7 +12,7 @@ public final class Reflector<Object: Sendable>: Sendable {
     /// An init's objects in the order they were listed. The store's dictionary is built once, at
     /// `.initDone`, at its final size, and the changes and the index rebuild follow the list order:
     /// objects allocated one after the other are read one after the other, where the dictionary's
-    /// hash order would visit a million of them at random (a cache and TLB miss each, issue #14).
+    /// hash order would visit a million of them at random (a cache and TLB miss each).
     private let pending = LockedState<[(key: String, object: Object)]?>(nil)
 
     public init(store: Store<Object> = Store<Object>()) {

@@ -40,7 +40,7 @@ extension FluxReportSpec {
             cluster = ClusterInfo(
                 serverVersion: c["serverVersion"].string ?? "", platform: c["platform"].string ?? "",
                 // Encoded with omitempty: 0 (or a nonsensical negative count) reads as absent, so a
-                // decoded report encodes and decodes back to itself (found by fuzz-report).
+                // decoded report encodes and decodes back to itself.
                 nodes: c["nodes"].int.flatMap { $0 > 0 ? Int(exactly: $0) : nil })
         }
         var op: OperatorInfo?

@@ -4,7 +4,7 @@ import KubeCore
 
 /// Per-object series of the Flux kinds, rendered once per bucket of objects and kept as raw deflate
 /// segments, so a gzip scrape splices about a tenth of the text's bytes instead of rendering and
-/// compressing every series again (issue #14: 100,000 objects).
+/// compressing every series again.
 ///
 /// An object belongs to slot `hash(namespace, name) mod 1024` of its kind; a kind with B buckets
 /// (a power of two, about `objectsPerBucket` objects each) puts slot s in bucket `s mod B`. Every

@@ -60,7 +60,7 @@ struct BucketSignals: Sendable {
 /// The signal series of each bucket, compressed and kept between scrapes while they hold: no event
 /// touched the bucket's objects or their history (the versions) and the clock is within
 /// [computed at, `validUntil`]. A scrape of a fleet where little changes then visits only the
-/// changed buckets instead of every object (issue #14: 100,000 objects).
+/// changed buckets instead of every object.
 final class SignalStateCache: Sendable {
     struct Key: Hashable, Sendable {
         var kind: String

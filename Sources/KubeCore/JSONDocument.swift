@@ -1,9 +1,9 @@
 /// A JSON document parsed once into its bytes plus a flat tape of tokens, read lazily through
 /// `JSONNode` views: no dictionary, array or String is built until a value is read.
 ///
-/// Made for LIST pages (issue #14): the operator reads ~25 fields of each Flux object, so building a
+/// Made for LIST pages: the operator reads ~25 fields of each Flux object, so building a
 /// `JSONValue` tree per object (a hashed dictionary and a String per key and value) and freeing it
-/// was most of the initial sync's CPU. It accepts and rejects exactly what `JSONValue.parse` does
+/// would be most of the initial sync's CPU. It accepts and rejects exactly what `JSONValue.parse` does
 /// (the tape is built by the same `JSONByteParser` rules, errors included), and every value read
 /// through it equals the `JSONValue` one (Tests/KubeCoreTests/JSONDocumentTests.swift, `Fuzz/`).
 public final class JSONDocument: Sendable {
