@@ -1,6 +1,5 @@
 import ControllerRuntime
 import FluxReport
-import KubeClient
 import KubeCore
 import Logging
 
