@@ -1,20 +1,5 @@
 import KubeCore
 
-/// Status of a `Ready` condition: `True`, `False` or `Unknown` (also when absent or malformed).
-public enum ReadyStatus: String, Sendable, Equatable, CaseIterable {
-    case `true` = "True"
-    case `false` = "False"
-    case unknown = "Unknown"
-
-    public init(conditionStatus: String?) {
-        switch conditionStatus {
-        case "True": self = .true
-        case "False": self = .false
-        default: self = .unknown
-        }
-    }
-}
-
 /// The projection of a Flux object down to what the report and the metrics read.
 ///
 /// Informer caches keep one of these per object instead of the whole JSON, so it stores only the
@@ -242,12 +227,4 @@ public struct FluxObject: Sendable, Equatable {
 
     /// Counted as failing by the report: not suspended, Ready False for a reason other than DependencyNotReady.
     public var isFailing: Bool { !suspended && ready == .false && reason != "DependencyNotReady" }
-}
-
-extension Optional where Wrapped == String {
-    /// nil for nil or "", so `??` chains skip empty values.
-    var nonEmpty: String? {
-        if let s = self, !s.isEmpty { return s }
-        return nil
-    }
 }
