@@ -8,7 +8,7 @@ public enum FluxKinds {
     public static let distributionCRD = "gitrepositories.source.toolkit.fluxcd.io"
     public static let entitlementSecret = "flux-operator-entitlement"
     /// The Flux Operator's own kinds, reported when their CRDs exist.
-    public static let operatorKinds: Set<String> = ["FluxInstance", "ResourceSet", "ResourceSetInputProvider"]
+    public static let operatorKinds = Set(FluxKindTable.entries.filter { $0.origin == .fluxOperator }.map(\.kind))
     /// Label selector for the CRDs and controller Deployments.
     public static let partOfSelector = "app.kubernetes.io/part-of=flux"
 }

@@ -84,7 +84,8 @@ public struct SignalInputs: Sendable, Equatable {
 
     public init() {}
 
-    public init<JSON: JSONReadable>(json: JSON, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?) {
+    /// Reads an object of `kind`, whose table entry is `entry`.
+    init<JSON: JSONReadable>(json: JSON, entry: FluxKindInfo, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?) {
         let metadata = json["metadata"]
         let spec = json["spec"]
         let status = json["status"]
@@ -112,7 +113,7 @@ public struct SignalInputs: Sendable, Equatable {
             generationPending = observed < generation
         }
         var driftedSince: Int64 = 0
-        if kind == "HelmRelease", let drift = json.condition("Drifted"), drift.status == "True" {
+        if let type = entry.driftCondition, let drift = json.condition(type), drift.status == "True" {
             drifted = true
             driftedSince = Timestamp.parseRFC3339(drift.lastTransitionTime) ?? 0
         }
@@ -131,12 +132,8 @@ public struct SignalInputs: Sendable, Equatable {
                 let ns = entry["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
                 keys.append(DependencyRoots.key(kind: kind, namespace: ns, name: name))
             }
-            let ref: JSON
-            switch kind {
-            case "HelmRelease": ref = spec[path: "chart", "spec", "sourceRef"].isNull ? spec["chartRef"] : spec[path: "chart", "spec", "sourceRef"]
-            default: ref = spec["sourceRef"]
-            }
-            if let refKind = ref["kind"].string, let name = ref["name"].string, !refKind.isEmpty, !name.isEmpty,
+            let ref = entry.sourceRef.lazy.compactMap { $0.resolve(in: json) }.first { !$0.isNull }
+            if let ref, let refKind = ref["kind"].string, let name = ref["name"].string, !refKind.isEmpty, !name.isEmpty,
                keys.count < Self.maxDependencies {
                 let ns = ref["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
                 keys.append(DependencyRoots.key(kind: refKind, namespace: ns, name: name))
