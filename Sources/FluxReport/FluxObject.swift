@@ -1,20 +1,5 @@
 import KubeCore
 
-/// Status of a `Ready` condition: `True`, `False` or `Unknown` (also when absent or malformed).
-public enum ReadyStatus: String, Sendable, Equatable, CaseIterable {
-    case `true` = "True"
-    case `false` = "False"
-    case unknown = "Unknown"
-
-    public init(conditionStatus: String?) {
-        switch conditionStatus {
-        case "True": self = .true
-        case "False": self = .false
-        default: self = .unknown
-        }
-    }
-}
-
 /// The projection of a Flux object down to what the report and the metrics read.
 ///
 /// Informer caches keep one of these per object instead of the whole JSON, so it stores only the
@@ -125,9 +110,10 @@ public struct FluxObject: Sendable, Equatable {
         let status = json["status"]
         let readyCondition = json.condition(FluxReportAPI.readyCondition)
         let objectAPIVersion = apiVersion ?? json.apiVersion ?? ""
-        // The group is what precedes the first "/": compared in place (this runs per object).
-        let isOperatorKind = objectAPIVersion.utf8.starts(with: Self.operatorGroupPrefix.utf8)
-            || FluxKinds.operatorKinds.contains(kind)
+        let entry = FluxKindTable.entry(kind)
+        // Any kind of the Flux Operator's group reads like its known kinds. The group is what
+        // precedes the first "/": compared in place (this runs per object).
+        let isOperatorKind = objectAPIVersion.utf8.starts(with: Self.operatorGroupPrefix.utf8) || entry.origin == .fluxOperator
 
         self.kind = kind
         self.apiVersion = Self.bounded(objectAPIVersion)
@@ -150,51 +136,18 @@ public struct FluxObject: Sendable, Equatable {
             suspended = spec["suspend"].bool == true
         }
 
-        var revision = ""
-        if isOperatorKind { revision = status["lastAppliedRevision"].string ?? "" }
-        if revision.isEmpty { revision = status["lastAttemptedRevision"].string ?? "" }
-        if revision.isEmpty { revision = status[path: "artifact", "revision"].string ?? "" }
-        self.revision = Self.bounded(revision)
-
-        switch kind {
-        case "Bucket": url = spec["endpoint"].string ?? ""
-        case "Receiver": url = status["webhookPath"].string ?? ""
-        case "ImageRepository": url = spec["image"].string ?? ""
-        case "Provider", "Alert": url = ""  // a Provider's address may embed credentials
-        default: url = spec["url"].string ?? ""
-        }
-
-        switch kind {
-        case "GitRepository":
-            let r = spec["ref"]
-            ref = r["name"].string.nonEmpty ?? r["semver"].string.nonEmpty ?? r["tag"].string.nonEmpty
-                ?? r["branch"].string ?? ""
-        case "OCIRepository":
-            let r = spec["ref"]
-            ref = r["semver"].string.nonEmpty ?? r["tag"].string ?? ""
-        case "Bucket": ref = spec["bucketName"].string ?? ""
-        default: ref = ""
-        }
-
-        switch kind {
-        case "HelmRelease":
-            sourceName = spec[path: "chart", "spec", "sourceRef", "name"].string.nonEmpty
-                ?? spec[path: "chartRef", "name"].string ?? ""
-        case "ImagePolicy": sourceName = spec[path: "imageRepositoryRef", "name"].string ?? ""
-        default: sourceName = spec[path: "sourceRef", "name"].string ?? ""
-        }
-
-        path = kind == "Kustomization" ? Self.bounded(spec["path"].string ?? "") : ""
+        let revisionPaths = isOperatorKind ? FluxKindInfo.Origin.fluxOperator.revision : FluxKindInfo.Origin.toolkit.revision
+        revision = Self.bounded(revisionPaths.firstString(in: json) ?? "")
+        url = Self.bounded(entry.url.firstString(in: json) ?? "")
+        ref = Self.bounded(entry.ref.firstString(in: json) ?? "")
+        sourceName = Self.bounded(entry.sourceName.firstString(in: json) ?? "")
+        path = Self.bounded(entry.path.firstString(in: json) ?? "")
         artifactSize = min(max(0, status[path: "artifact", "size"].int ?? 0), Self.maxArtifactSize)
-        registry = kind == "FluxInstance" ? Self.bounded(spec[path: "distribution", "registry"].string ?? "") : ""
-        url = Self.bounded(url)
-        ref = Self.bounded(ref)
-        sourceName = Self.bounded(sourceName)
-        resources = kind == "ResourceSet" ? (status[path: "inventory", "entries"].elementCount ?? 0) : 0
-        alwaysReady = kind == "Alert" || kind == "Provider"
-            || (kind == "HelmRepository" && spec["type"].string == "oci")
-        signals = SignalInputs(json: json, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)
-        gotkInfo = gotkResourceInfo ? GotkResourceInfo.objectLabels(json, kind: kind).map(GotkInfoLabels.init) : nil
+        registry = Self.bounded(entry.registry.firstString(in: json) ?? "")
+        resources = entry.inventory.flatMap { $0.resolve(in: json)?.elementCount } ?? 0
+        alwaysReady = entry.readiness.alwaysReady(json)
+        signals = SignalInputs(json: json, entry: entry, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)
+        gotkInfo = gotkResourceInfo ? GotkResourceInfo.objectLabels(json, entry: entry).map(GotkInfoLabels.init) : nil
     }
 
     /// Longest kept value of a name, label or reference field, in UTF-8 bytes. Real values are far
@@ -242,12 +195,4 @@ public struct FluxObject: Sendable, Equatable {
 
     /// Counted as failing by the report: not suspended, Ready False for a reason other than DependencyNotReady.
     public var isFailing: Bool { !suspended && ready == .false && reason != "DependencyNotReady" }
-}
-
-extension Optional where Wrapped == String {
-    /// nil for nil or "", so `??` chains skip empty values.
-    var nonEmpty: String? {
-        if let s = self, !s.isEmpty { return s }
-        return nil
-    }
 }

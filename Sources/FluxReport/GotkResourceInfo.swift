@@ -14,19 +14,26 @@ public enum GotkResourceInfo {
     public static let metricName = "gotk_resource_info"
     public static let help = "The current state of a GitOps Toolkit resource."
 
+    /// One label of a kind (`FluxKindInfo.gotkResourceInfo`): the first non-empty value of its paths.
+    public struct Label: Sendable {
+        public let name: String
+        public let paths: [FieldPath]
+
+        public init(_ name: String, _ paths: FieldPath...) {
+            self.name = name
+            self.paths = paths
+        }
+    }
+
     /// The kinds the KSM config covers; other kinds (the Flux Operator's, ExternalArtifact) get no series.
-    public static let kinds: Set<String> = [
-        "Kustomization", "HelmRelease", "GitRepository", "Bucket", "HelmRepository", "HelmChart", "OCIRepository",
-        "Alert", "Provider", "Receiver", "ImageRepository", "ImagePolicy", "ImageUpdateAutomation",
-    ]
+    public static let kinds = Set(FluxKindTable.entries.filter { $0.gotkResourceInfo != nil }.map(\.kind))
 
     /// The labels of `json` that come from the object (every label but KSM's `customresource_*`,
     /// `name` and `exported_namespace`, which the projection holds already), in the config's order,
     /// empty values left out; nil for a kind the config does not cover.
-    public static func objectLabels<JSON: JSONReadable>(_ json: JSON, kind: String) -> [(String, String)]? {
-        guard kinds.contains(kind) else { return nil }
+    static func objectLabels<JSON: JSONReadable>(_ json: JSON, entry: FluxKindInfo) -> [(String, String)]? {
+        guard let own = entry.gotkResourceInfo else { return nil }
         let spec = json["spec"]
-        let status = json["status"]
         var labels: [(String, String)] = []
         func add(_ name: String, _ value: String?) {
             guard let value, !value.isEmpty else { return }
@@ -34,43 +41,7 @@ public enum GotkResourceInfo {
         }
         add("ready", json.condition(FluxReportAPI.readyCondition)?.status)
         add("suspended", spec["suspend"].bool.map { $0 ? "true" : "false" })
-        let artifactRevision = status[path: "artifact", "revision"].string
-        // The HelmRelease v2 API keeps the release history instead of lastAppliedRevision.
-        let latest = status["history"].firstElement
-        switch kind {
-        case "Kustomization":
-            add("revision", status["lastAppliedRevision"].string)
-            add("source_name", spec[path: "sourceRef", "name"].string)
-        case "HelmRelease":
-            // The current config reads the v2 history; objects of the older APIs (no history) get what
-            // the older config read for them.
-            add("revision", latest?["chartVersion"].string.nonEmpty ?? status["lastAppliedRevision"].string)
-            add("chart_name", latest?["chartName"].string.nonEmpty ?? spec[path: "chart", "spec", "chart"].string)
-            add("chart_app_version", latest?["appVersion"].string)
-            add("chart_ref_name", spec[path: "chartRef", "name"].string)
-            add("chart_source_name", spec[path: "chart", "spec", "sourceRef", "name"].string)
-        case "GitRepository", "HelmRepository", "OCIRepository":
-            add("revision", artifactRevision)
-            add("url", spec["url"].string)
-        case "Bucket":
-            add("revision", artifactRevision)
-            add("endpoint", spec["endpoint"].string)
-            add("bucket_name", spec["bucketName"].string)
-        case "HelmChart":
-            add("revision", artifactRevision)
-            add("chart_name", spec["chart"].string)
-            add("chart_version", spec["version"].string)
-        case "Receiver":
-            add("webhook_path", status["webhookPath"].string)
-        case "ImageRepository":
-            add("image", spec["image"].string)
-        case "ImagePolicy":
-            add("source_name", spec[path: "imageRepositoryRef", "name"].string)
-        case "ImageUpdateAutomation":
-            add("source_name", spec[path: "sourceRef", "name"].string)
-        default:  // Alert, Provider: the common labels only
-            break
-        }
+        for label in own { add(label.name, label.paths.firstString(in: json)) }
         return labels
     }
 

@@ -29,14 +29,9 @@ public enum FluxMetricFamily: String, Sendable, CaseIterable {
     case resourceSetInfo = "flux_resourceset_info"
     case resourceSetInputProviderInfo = "flux_resourcesetinputprovider_info"
 
-    /// The family an object of this kind is exported in.
+    /// The family an object of this kind is exported in (`FluxKindInfo.metricFamily`).
     public init(kind: String) {
-        switch kind {
-        case "FluxInstance": self = .instanceInfo
-        case "ResourceSet": self = .resourceSetInfo
-        case "ResourceSetInputProvider": self = .resourceSetInputProviderInfo
-        default: self = .resourceInfo
-        }
+        self = FluxKindTable.otherFamilies.first { $0.kind == kind }?.family ?? .resourceInfo
     }
 
     static let common = ["uid", "kind", "name", "exported_namespace", "ready", "reason", "suspended"]

@@ -68,15 +68,9 @@ public struct SyncSource: Sendable, Equatable {
         self.ready = ready
     }
 
-    /// `spec.url`, or for a Bucket `<spec.endpoint>/<spec.bucketName>`.
+    /// The kind's `syncURL` fields joined with `/`: `spec.url`, or for a Bucket `<spec.endpoint>/<spec.bucketName>`.
     public init(json: JSONValue, kind: String) {
-        let spec = json["spec"]
-        let url: String
-        if kind == "Bucket" {
-            url = "\(spec["endpoint"].string ?? "")/\(spec["bucketName"].string ?? "")"
-        } else {
-            url = spec["url"].string ?? ""
-        }
+        let url = FluxKindTable.entry(kind).syncURL.map { $0.string(in: json) ?? "" }.joined(separator: "/")
         self.init(url: url, ready: json.condition(FluxReportAPI.readyCondition))
     }
 }

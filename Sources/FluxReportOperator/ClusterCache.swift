@@ -1,6 +1,5 @@
 import ControllerRuntime
 import FluxReport
-import KubeClient
 import KubeCore
 import Logging
 
@@ -75,7 +74,7 @@ public final class ClusterCache: Sendable {
         let requests = RequestObservations()
         self.requests = requests
         report = Informer(
-            api: api, resource: .fluxReports,
+            api: api, resource: FluxReportAPI.gvr,
             // One small object, and the way users ask for a report: after an outage it must notice
             // a `requestedAt` within seconds, not after a backoff grown to half a minute.
             options: WatcherOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)",

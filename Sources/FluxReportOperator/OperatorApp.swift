@@ -113,7 +113,7 @@ public final class OperatorApp: Sendable {
     /// The operator connected to the cluster its configuration names (kubeconfig, context, QPS and
     /// burst), counting its API requests in its own registry. A bad kubeconfig is a `UsageError`.
     public static func connect(configuration: OperatorConfiguration, logger: Logger) throws -> (app: OperatorApp, api: KubernetesClient, server: String) {
-        var clientConfiguration = try KubeconfigOptions.load(path: configuration.kubeconfigPath, context: configuration.context)
+        var clientConfiguration = try ClientConfiguration.loadOrUsageError(kubeconfigPath: configuration.kubeconfigPath, context: configuration.context)
         clientConfiguration.qps = configuration.kubeAPIQPS
         clientConfiguration.burst = configuration.kubeAPIBurst
         let registry = MetricsRegistry(logger: logger)

@@ -1,7 +1,6 @@
 import ControllerRuntime
 import FluxReport
 import Foundation
-import KubeClient
 import KubeCore
 import Logging
 
@@ -144,9 +143,9 @@ final class ReportReconciler: Reconciler, Sendable {
     /// Server-side apply of spec, then of status; returns the object after the spec apply.
     private func write(_ report: FluxReportObject) async throws -> JSONValue {
         let options = WriteOptions(fieldManager: Self.fieldManager, force: true)
-        let object = try await api.patch(.fluxReports, namespace: namespace, name: report.name,
+        let object = try await api.patch(FluxReportAPI.gvr, namespace: namespace, name: report.name,
                                          patch: .apply(report.applyBody()), subresource: nil, options: options)
-        _ = try await api.patch(.fluxReports, namespace: namespace, name: report.name,
+        _ = try await api.patch(FluxReportAPI.gvr, namespace: namespace, name: report.name,
                                 patch: .apply(report.statusApplyBody()), subresource: "status", options: options)
         return object
     }
@@ -158,7 +157,7 @@ final class ReportReconciler: Reconciler, Sendable {
         if let last { return last }
         if loaded || !exists { return nil }
         do {
-            let json = try await api.get(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName)
+            let json = try await api.get(FluxReportAPI.gvr, namespace: namespace, name: FluxReportAPI.reportName)
             let report = try FluxReportObject(json: json)
             state.withLock { $0.loadedPrevious = true }
             return (report.spec, report.status)

@@ -1,6 +1,5 @@
 import ControllerRuntime
 import FluxReport
-import KubeClient
 import KubeCore
 
 /// Fills a `ReportSnapshot` from the watch-fed caches, plus a few cheap GETs (`/version`, the

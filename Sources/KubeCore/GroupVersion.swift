@@ -101,7 +101,6 @@ extension GroupVersionResource {
     public static let customResourceDefinitions = GroupVersionResource(
         group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions",
         kind: "CustomResourceDefinition", namespaced: false)
-    public static let fluxReports = GroupVersionResource(group: "fluxcd.controlplane.io", version: "v1", resource: "fluxreports", kind: "FluxReport")
 }
 
 /// Percent-escaping for path segments and query values.

@@ -50,6 +50,9 @@ enum Kubectl {
 
 @Suite("KubeSim with the real kubectl", .serialized, .enabled(if: Kubectl.path != nil, "no kubectl binary"))
 struct KubectlTests {
+    /// KubeSim knows no FluxReport type: the resource of the CRD the test applies.
+    static let fluxReports = GroupVersionResource(group: "fluxcd.controlplane.io", version: "v1", resource: "fluxreports", kind: "FluxReport")
+
     static func startTLS(clientCertificates: Bool = false) async throws -> (KubeSim, String) {
         let dir = NSTemporaryDirectory() + "kubesim-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -110,7 +113,7 @@ struct KubectlTests {
 
         let annotate = try await Kubectl.run(["-n", "flux-system", "annotate", "--overwrite", "fluxreport/flux", "reconcile.fluxcd.io/requestedAt=now"], kubeconfig: kubeconfig)
         #expect(annotate.status == 0, "\(annotate.err)")
-        let annotated = sim.get(.fluxReports, namespace: "flux-system", name: "flux")
+        let annotated = sim.get(Self.fluxReports, namespace: "flux-system", name: "flux")
         #expect(annotated?.annotations["reconcile.fluxcd.io/requestedAt"] == "now")
 
         try sim.load(objects: [["apiVersion": "v1", "kind": "Event",
@@ -123,7 +126,7 @@ struct KubectlTests {
 
         let deleted = try await Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
         #expect(deleted.status == 0, "\(deleted.err)")
-        #expect(sim.get(.fluxReports, namespace: "flux-system", name: "flux") == nil)
+        #expect(sim.get(Self.fluxReports, namespace: "flux-system", name: "flux") == nil)
     }
 
     @Test(.enabled(if: Kubectl.legacyPath != nil && FleetTests.fixturesDirectory != nil, "set KUBESIM_KUBECTL_LEGACY to a kubectl 1.20 binary"))

@@ -61,7 +61,7 @@ extension EndToEnd {
                         $0["spec"]["suspend"] = true
                     }
                     let value = "disabled-\(Int(Date().timeIntervalSince1970))"
-                    try env.sim.modify(.fluxReports, namespace: "flux-system", name: "flux") {
+                    try env.sim.modify(FluxReportAPI.gvr, namespace: "flux-system", name: "flux") {
                         $0["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = .string(value)
                     }
                     let resourceVersion = env.report()?.resourceVersion

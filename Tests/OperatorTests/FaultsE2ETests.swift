@@ -48,7 +48,7 @@ extension EndToEnd {
 
         /// Asks for a report now by setting the annotation directly in the simulator (no API request).
         static func requestReport(_ env: E2EEnvironment, _ value: String) throws {
-            try env.sim.modify(.fluxReports, namespace: "flux-system", name: "flux") {
+            try env.sim.modify(FluxReportAPI.gvr, namespace: "flux-system", name: "flux") {
                 $0["metadata"]["annotations"]["reconcile.fluxcd.io/requestedAt"] = .string(value)
             }
         }

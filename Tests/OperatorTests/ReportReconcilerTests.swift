@@ -56,7 +56,7 @@ import Testing
     }
 
     static func writtenSpec(_ api: FakeKubeAPI) -> FluxReportSpec? {
-        api.objects(.fluxReports)["\(namespace)/\(FluxReportAPI.reportName)"].map { FluxReportSpec(json: $0["spec"]) }
+        api.objects(FluxReportAPI.gvr)["\(namespace)/\(FluxReportAPI.reportName)"].map { FluxReportSpec(json: $0["spec"]) }
     }
 
     @Test("a reconcile writes the report computed independently from the cluster's objects", arguments: [UInt64(3), 11])
@@ -68,7 +68,7 @@ import Testing
             let want = try await ExpectedReport.spec(api: api, namespace: Self.namespace)
             let got = Self.writtenSpec(api)
             #expect(got == want, "seed \(seed): \(ExpectedReport.diff(got: got, want: want))")
-            let status = api.objects(.fluxReports)["\(Self.namespace)/\(FluxReportAPI.reportName)"]?["status"]
+            let status = api.objects(FluxReportAPI.gvr)["\(Self.namespace)/\(FluxReportAPI.reportName)"]?["status"]
             #expect(status?["conditions"].array?.contains { $0["type"].string == "Ready" } == true, "seed \(seed): no Ready condition")
         }
     }

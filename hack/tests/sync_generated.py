@@ -4,8 +4,9 @@
 The alert rules live in charts/flux-report-operator/files/alerts.yaml and the Grafana
 dashboards in charts/flux-report-operator/dashboards/*.json. Kustomize cannot load files
 from outside its directory, so config/monitoring carries generated copies. The FluxReport
-CRD lives in config/crd/bases/ and Helm needs a copy in the chart's crds/. The packaging
-tests fail when a copy drifts. Run:  python3 hack/tests/sync_generated.py
+CRD lives in config/crd/bases/ and Helm needs a copy in the chart's crds/; the Swift types of the
+FluxReport API are generated from it too (fluxreport_swift.py). The packaging tests fail when a
+copy drifts. Run:  python3 hack/tests/sync_generated.py
 """
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ import pathlib
 import shutil
 import sys
 
+import fluxreport_swift
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "flux-report-operator"
 MONITORING = ROOT / "config" / "monitoring"
-CRD = ROOT / "config" / "crd" / "bases" / "fluxcd.controlplane.io_fluxreports.yaml"
+CRD = fluxreport_swift.CRD
 
 HEADER = """\
 # GENERATED from charts/flux-report-operator/files/alerts.yaml by hack/tests/sync_generated.py.
@@ -44,7 +47,7 @@ def expected_files() -> dict[pathlib.Path, str]:
              CHART / "crds" / CRD.name: CRD.read_text()}
     for dashboard in sorted((CHART / "dashboards").glob("*.json")):
         files[MONITORING / "dashboards" / dashboard.name] = dashboard.read_text()
-    return files
+    return files | fluxreport_swift.expected_files()
 
 
 def main() -> int:

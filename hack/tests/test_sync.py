@@ -1,10 +1,13 @@
-"""One source of truth: config/ mirrors the chart (rules, dashboards, CRD, hardening) and renders."""
+"""One source of truth: config/ mirrors the chart (rules, dashboards, CRD, hardening) and renders; the
+FluxReport Swift types and embedded CRD are generated from the CRD."""
 from __future__ import annotations
 
 import json
 
+import pytest
 import yaml
 
+import fluxreport_swift
 from conftest import CHART_DIR, CONFIG_DIR, CRD_FILE, kustomize, one
 from sync_generated import expected_files
 from test_chart import hardened
@@ -12,10 +15,27 @@ from test_chart import hardened
 FIX = "run: python3 hack/tests/sync_generated.py"
 
 
-def test_config_monitoring_is_generated_from_the_chart():
+def test_generated_files_are_current():
     for path, text in expected_files().items():
         assert path.exists(), f"{path} is missing; {FIX}"
-        assert path.read_text() == text, f"{path} differs from the chart; {FIX}"
+        assert path.read_text() == text, f"{path} differs from its source; {FIX}"
+
+
+def test_swift_types_follow_the_crd(monkeypatch):
+    root = fluxreport_swift.schema()
+    cluster = root["properties"]["spec"]["properties"]["cluster"]
+    cluster["properties"]["region"] = {"type": "string", "description": "Region is where the cluster runs."}
+    cluster["required"].append("zones")
+    cluster["properties"]["zones"] = {"type": "array", "items": {"type": "string"}}
+    monkeypatch.setattr(fluxreport_swift, "schema", lambda: root)
+    text = fluxreport_swift.expected_files()[fluxreport_swift.API_DIR / "ClusterInfo.swift"]
+    assert "    /// Region is where the cluster runs.\n    public var region: String?\n" in text
+    assert "    public var zones: [String]\n" in text
+    assert "nodes: Int? = nil,\n        region: String? = nil,\n        zones: [String] = []\n    ) {" in text
+    # An object needs a Swift type name before it can be generated.
+    root["properties"]["spec"]["properties"]["extra"] = {"type": "object", "properties": {"a": {"type": "string"}}}
+    with pytest.raises(SystemExit, match="spec.extra"):
+        fluxreport_swift.expected_files()
 
 
 def test_prometheus_rule_groups_equal_the_rules_file():

@@ -10,14 +10,5 @@ struct KubeconfigOptions: ParsableArguments {
     @Option(help: "The kubeconfig context to use. Default: the current context.")
     var context: String?
 
-    func load() throws -> ClientConfiguration { try Self.load(path: kubeconfig, context: context) }
-
-    /// The client configuration; an unreadable or inconsistent kubeconfig is a usage error (exit 2).
-    static func load(path: String?, context: String?) throws -> ClientConfiguration {
-        do {
-            return try ClientConfiguration.load(kubeconfigPath: path, context: context)
-        } catch {
-            throw UsageError("\(error)")
-        }
-    }
+    func load() throws -> ClientConfiguration { try ClientConfiguration.loadOrUsageError(kubeconfigPath: kubeconfig, context: context) }
 }

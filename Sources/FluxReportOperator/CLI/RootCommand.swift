@@ -67,13 +67,6 @@ public enum CommandExecution {
     }
 }
 
-/// A configuration problem the user can fix (bad flag value, unreadable kubeconfig): exit code 2.
-public struct UsageError: Error, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// Ends a command with a given exit code after printing `message` (when non-empty) on stderr.
 public struct OperatorExit: Error {
     public let code: Int32

@@ -1,7 +1,6 @@
 import ControllerRuntime
 import FluxReport
 import Foundation
-import KubeClient
 import KubeCore
 import Logging
 

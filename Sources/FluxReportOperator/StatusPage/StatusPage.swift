@@ -2,7 +2,6 @@ import ControllerRuntime
 import FluxReport
 import Foundation
 import Hummingbird
-import KubeClient
 import KubeCore
 import Logging
 

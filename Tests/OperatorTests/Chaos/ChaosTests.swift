@@ -102,9 +102,9 @@ extension EndToEnd {
         /// Sets `requestedAt` and checks the first report that claims to handle it, then the caches and metrics.
         static func checkQuietPoint(env: E2EEnvironment, app: OperatorApp, request value: String, context: String) async throws {
             let from = String(env.sim.resourceVersion)
-            let reports = env.client.watch(.fluxReports, namespace: namespace, options: WatchOptions(
+            let reports = env.client.watch(FluxReportAPI.gvr, namespace: namespace, options: WatchOptions(
                 fieldSelector: "metadata.name=\(FluxReportAPI.reportName)", resourceVersion: from, allowWatchBookmarks: false, timeoutSeconds: 90))
-            try env.sim.modify(.fluxReports, namespace: namespace, name: FluxReportAPI.reportName) {
+            try env.sim.modify(FluxReportAPI.gvr, namespace: namespace, name: FluxReportAPI.reportName) {
                 $0["metadata"]["annotations"][ReportAnnotations.requestedAt] = .string(value)
             }
             let handled = try await firstHandled(reports, value: value, timeout: .seconds(60), context: context)

@@ -83,7 +83,7 @@ final class E2EEnvironment: Sendable {
     // MARK: Reading the cluster
 
     /// The stored `FluxReport/flux`, nil when absent.
-    func report() -> JSONValue? { sim.get(.fluxReports, namespace: Self.namespace, name: FluxReportAPI.reportName) }
+    func report() -> JSONValue? { sim.get(FluxReportAPI.gvr, namespace: Self.namespace, name: FluxReportAPI.reportName) }
 
     func reportSpec() -> FluxReportSpec? { report().map { FluxReportSpec(json: $0["spec"]) } }
 

@@ -1,6 +1,8 @@
-// The FluxReport CustomResourceDefinition, as shipped in config/crd/bases and the Helm chart.
-// Embedded so the demo (and any tool built on this module) installs the real CRD wherever the binary
-// runs. `FluxReportCRDTests` keeps it byte-identical to config/crd/bases/fluxcd.controlplane.io_fluxreports.yaml.
+// GENERATED from config/crd/bases/fluxcd.controlplane.io_fluxreports.yaml by hack/tests/sync_generated.py.
+// Do not edit: change the CRD and re-run the script.
+
+/// The FluxReport CustomResourceDefinition, embedded so the demo (and any tool built on this module)
+/// installs the real CRD wherever the binary runs.
 extension FluxReportAPI {
     public static let customResourceDefinitionYAML: String = #"""
 ---
@@ -252,6 +254,5 @@ spec:
         x-kubernetes-validations:
         - message: the only accepted name for a FluxReport is 'flux'
           rule: self.metadata.name == 'flux'
-
 """#
 }
