@@ -2,6 +2,7 @@ import FluxReport
 import Foundation
 import KubeCore
 import KubeSim
+import TestSupport
 import Testing
 
 extension EndToEnd {

@@ -3,6 +3,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import Logging
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
