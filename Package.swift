@@ -147,9 +147,18 @@ let package = Package(
         .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", "TestSupport", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore", "CZlib", "TestSupport"], swiftSettings: strict),
+        // The expected report (plain LISTs and the domain's builder), shared by the two operator targets.
+        .target(name: "OperatorTestSupport", dependencies: ["FluxReportOperator", "FluxReport", "KubeCore"],
+                path: "Tests/OperatorTestSupport", swiftSettings: strict),
+        // The operator's unit suites: no binary started, seconds in all.
         .testTarget(name: "OperatorTests", dependencies: [
             "FluxReportOperator", "KubeSim", "KubeFake", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime", "TestSupport",
-            .product(name: "Logging", package: "swift-log"),
+            "OperatorTestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // End to end: the built flux-report-operator against KubeSim, and the chaos test (minutes).
+        .testTarget(name: "OperatorE2ETests", dependencies: [
+            "FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime", "TestSupport",
+            "OperatorTestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )

@@ -2,6 +2,8 @@ import FluxReport
 import Foundation
 import KubeCore
 import KubeSim
+import OperatorTestSupport
+import TestSupport
 import Testing
 
 extension EndToEnd {

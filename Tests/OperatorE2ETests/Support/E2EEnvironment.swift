@@ -3,6 +3,8 @@ import Foundation
 import KubeClient
 import KubeCore
 import KubeSim
+import OperatorTestSupport
+import TestSupport
 
 /// A simulated cluster for one test: KubeSim over HTTPS with a kubeconfig in a fresh temporary
 /// directory, a client for the test's own reads, and helpers to run the operator and kubectl.
