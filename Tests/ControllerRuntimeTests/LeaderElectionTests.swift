@@ -154,7 +154,7 @@ struct LeaderElectionTests {
             manager.add(RunnableFunc {
                 running.withLock { $0[id] = true }
                 defer { running.withLock { $0[id] = false } }
-                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                await untilCancelled()
             }, needsLeaderElection: true)
             return manager
         }
@@ -186,7 +186,7 @@ struct ManagerTests {
         let running = SendableFlag()
         manager.add(RunnableFunc {
             running.value = true
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             running.value = false
         })
         let group = manager.serviceGroup(handlingSignals: false)
@@ -220,7 +220,7 @@ struct ManagerTests {
             try? await api.get(.leases, namespace: "default", name: "test-lease")[path: "spec", "holderIdentity"].string
         }
         manager.add(RunnableFunc {
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             // A slow last reconcile (not itself cancelled): everything else must still be up meanwhile.
             await Task.detached {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -231,7 +231,7 @@ struct ManagerTests {
             }.value
         }, needsLeaderElection: true)
         manager.add(RunnableFunc {
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             let lease = await holder()
             log.append("cache stopped (lease \(lease?.isEmpty == true ? "released" : lease ?? "?"))")
         }, needsLeaderElection: false)
