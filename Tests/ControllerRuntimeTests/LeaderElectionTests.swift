@@ -249,12 +249,7 @@ struct ManagerTests {
         #expect(await manager.health.failingReadiness().contains("apiserver"))
         let run = Task { try await manager.run() }
         try await waitUntil { manager.informers.hasSynced }
-        var failing: [String] = ["?"]
-        for _ in 0..<200 where !failing.isEmpty {
-            failing = await manager.health.failingReadiness()
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(failing.isEmpty)
+        try await waitUntil("ready") { await manager.health.failingReadiness().isEmpty }
         run.cancel()
         _ = await run.result
     }
