@@ -66,13 +66,7 @@ struct KubeSimIntegrationTests {
                 _ = sim.compactHistory()
             }
         }
-        var converged = false
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await Self.consistent(informer, sim, client) { converged = true; break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(converged, "\(rng)")
+        try await waitUntil("the informer converged, \(rng)") { try await Self.consistent(informer, sim, client) }
         // Steady state: later changes arrive through the watch, with no LIST while nothing fails.
         let lists = informer.listCount
         for index in 0..<3 {
