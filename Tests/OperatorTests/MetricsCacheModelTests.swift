@@ -219,15 +219,15 @@ import Testing
     /// event just after its store changed), then recorded with the seed.
     static func compare(_ registry: MetricsRegistry, isLeader: Bool, step: Int, action: String, seed: UInt64) async throws -> Bool {
         var last: (cached: String, fresh: String) = ("", "")
-        for _ in 0..<200 {
+        let equal = try? await eventually("equal scrapes", timeout: .seconds(5), interval: .milliseconds(10)) { () -> String? in
             let cached = String(decoding: try Gzip.decompress(registry.scrapeGzip()), as: UTF8.self)
             let fresh = registry.scrapeString()
-            if cached == fresh {
-                #expect(cached.contains("flux_resource_info{") == isLeader, "step \(step) (\(action)), seed \(seed)")
-                return true
-            }
             last = (cached, fresh)
-            try await Task.sleep(for: .milliseconds(10))
+            return cached == fresh ? cached : nil
+        }
+        if let equal {
+            #expect(equal.contains("flux_resource_info{") == isLeader, "step \(step) (\(action)), seed \(seed)")
+            return true
         }
         let cachedLines = Set(last.cached.split(separator: "\n"))
         let freshLines = Set(last.fresh.split(separator: "\n"))
