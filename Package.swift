@@ -139,14 +139,26 @@ let package = Package(
             dependencies: ["KubeSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict
         ),
-        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore"], swiftSettings: strict),
-        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore"], exclude: ["Fixtures"], swiftSettings: strict),
-        .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
-        .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient"], swiftSettings: strict),
-        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore", "CZlib"], swiftSettings: strict),
+        // What every test target shares: waiting for a condition, child processes, seeded randomness.
+        // A plain target (test targets cannot depend on test targets), used by test targets only.
+        .target(name: "TestSupport", dependencies: ["KubeCore"], path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "KubeCoreTests", dependencies: ["KubeCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "KubeClientTests", dependencies: ["KubeClient", "KubeCore", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "FluxReportTests", dependencies: ["FluxReport", "KubeCore", "TestSupport", .product(name: "Yams", package: "Yams")], exclude: ["Golden"], swiftSettings: strict),
+        .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "KubeCore", "KubeClient", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ControllerRuntimeTests", dependencies: ["ControllerRuntime", "KubeFake", "KubeClient", "KubeSim", "KubeCore", "CZlib", "TestSupport"], swiftSettings: strict),
+        // The expected report (plain LISTs and the domain's builder), shared by the two operator targets.
+        .target(name: "OperatorTestSupport", dependencies: ["FluxReportOperator", "FluxReport", "KubeCore"],
+                path: "Tests/OperatorTestSupport", swiftSettings: strict),
+        // The operator's unit suites: no binary started, seconds in all.
         .testTarget(name: "OperatorTests", dependencies: [
-            "FluxReportOperator", "KubeSim", "KubeFake", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime",
-            .product(name: "Logging", package: "swift-log"),
+            "FluxReportOperator", "KubeSim", "KubeFake", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime", "TestSupport",
+            "OperatorTestSupport", .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // End to end: the built flux-report-operator against KubeSim, and the chaos test (minutes).
+        .testTarget(name: "OperatorE2ETests", dependencies: [
+            "FluxReportOperator", "KubeSim", "KubeClient", "FluxReport", "KubeCore", "ControllerRuntime", "TestSupport",
+            "OperatorTestSupport", .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
     ]
 )

@@ -113,6 +113,9 @@ extension KubeSim {
     @discardableResult
     public func dropWatches() -> Int { core.store.dropAllWatches() }
     public var openWatches: Int { core.store.openWatchCount }
+    /// Open watches that have been open for at least `age` (a client treats a watch that ends
+    /// sooner after it started as a server closing too fast, and backs off).
+    public func openWatches(olderThan age: Duration) -> Int { core.store.openWatchCount(openedBefore: .now - age) }
 
     /// Forgets the change history: resuming from any older resourceVersion gets 410 Gone.
     @discardableResult

@@ -56,6 +56,7 @@ final class ObjectStore: Sendable {
         var apiVersion: String
         var kind: String
         var continuation: AsyncStream<[UInt8]>.Continuation
+        var opened = ContinuousClock.now
     }
 
     struct State: Sendable {
@@ -410,6 +411,10 @@ final class ObjectStore: Sendable {
     }
 
     var openWatchCount: Int { state.withLock { $0.watchers.count } }
+
+    func openWatchCount(openedBefore instant: ContinuousClock.Instant) -> Int {
+        state.withLock { $0.watchers.values.count { $0.opened < instant } }
+    }
 
     /// Forgets the change history: any watch resuming from an older resourceVersion gets 410.
     func compact() -> Int64 {

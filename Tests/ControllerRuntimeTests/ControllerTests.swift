@@ -1,4 +1,5 @@
 import KubeCore
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -32,23 +33,12 @@ struct ControllerTests {
         func calls(_ key: String) -> Int { state.withLock { $0.calls[key, default: 0] } }
     }
 
-    /// Polls `condition` until it holds. The default bound is client-go's ForeverTestTimeout (30 s):
-    /// it only limits how long a failing test hangs, and a suite run in parallel on two cores can
-    /// delay a passing one by seconds. Tests that assert a timing bound pass their own timeout.
-    static func waitUntil(timeout: Duration = .seconds(30), _ condition: () -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(5))
-        }
-        return condition()
-    }
-
-    @Test func sameKeyIsNeverReconciledConcurrently() async {
+    @Test func sameKeyIsNeverReconciledConcurrently() async throws {
         let recorder = Recorder()
         let controller = Controller<String>(
             name: "test", reconciler: ReconcilerFunc { key in
                 recorder.enter(key)
+                // A reconcile that takes a while, so that others run meanwhile (workload, not a wait).
                 try? await Task.sleep(for: .milliseconds(2))
                 recorder.leave(key)
                 return .done
@@ -56,9 +46,10 @@ struct ControllerTests {
         let run = Task { await controller.run() }
         for round in 0..<50 {
             for key in ["a", "b", "c", "d", "e"] { controller.enqueue(key) }
+            // Some keys enqueued again while their reconcile runs.
             if round % 5 == 0 { try? await Task.sleep(for: .milliseconds(3)) }
         }
-        #expect(await Self.waitUntil { controller.queue.count == 0 && controller.queue.processingCount == 0 })
+        try await waitUntil { controller.queue.count == 0 && controller.queue.processingCount == 0 }
         run.cancel()
         await run.value
         let state = recorder.state.withLock { $0 }
@@ -68,7 +59,7 @@ struct ControllerTests {
         #expect(recorder.calls("a") >= 1)
     }
 
-    @Test func resultsDriveRequeues() async {
+    @Test func resultsDriveRequeues() async throws {
         let registry = MetricsRegistry()
         let attempts = LockedState<[String: Int]>([:])
         let controller = Controller<String>(
@@ -88,10 +79,10 @@ struct ControllerTests {
             }, maxConcurrentReconciles: 2, registry: registry)
         let run = Task { await controller.run() }
         for key in ["fails-twice", "requeue-once", "after", "ok"] { controller.enqueue(key) }
-        #expect(await Self.waitUntil {
+        try await waitUntil {
             attempts.withLock { $0["fails-twice"] == 3 && $0["requeue-once"] == 2 && $0["after"] == 2 && $0["ok"] == 1 }
-        })
-        #expect(await Self.waitUntil { controller.queue.processingCount == 0 })
+        }
+        try await waitUntil { controller.queue.processingCount == 0 }
         // Successful keys are forgotten by the rate limiter.
         #expect(controller.queue.numRequeues("fails-twice") == 0)
         run.cancel()

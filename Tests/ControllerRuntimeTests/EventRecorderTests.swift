@@ -1,6 +1,7 @@
 import Foundation
 import KubeCore
 import KubeFake
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -86,7 +87,7 @@ struct EventRecorderTests {
         for i in 0..<15 { recorder.record(Self.report, type: .normal, reason: "R\(i)", message: "m") }
         #expect(recorder.droppedCount == 5)
         let run = Task { await recorder.run() }
-        #expect(await ControllerTests.waitUntil { api.objects(.events).count == 10 })
+        try await waitUntil { api.objects(.events).count == 10 }
         run.cancel()
         await run.value
     }
@@ -107,7 +108,7 @@ struct EventRecorderTests {
             if await recorder.publish(Self.report, type: i == 0 ? .warning : .normal, reason: "R\(i)", message: "m\(i)") { accepted += 1 }
         }
         #expect(accepted == 2)
-        #expect(await ControllerTests.waitUntil { sink.records.withLock { $0.count } == 2 })
+        try await waitUntil { sink.records.withLock { $0.count } == 2 }
         let records = sink.records.withLock { $0 }.sorted { $0.reason < $1.reason }
         #expect(records.map(\.reason) == ["R0", "R1"])
         #expect(records.first?.type == .warning)

@@ -1,6 +1,7 @@
 import CZlib
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -112,27 +113,11 @@ struct GzipTests {
 
     /// One GET with curl (its output to a pipe, never the test's stdout): status line and headers, body.
     static func curl(_ url: String, _ arguments: [String]) async throws -> (headers: String, body: [UInt8]) {
-        // Off the cooperative pool: the server curl talks to needs that pool to answer.
-        let (status, stderr, headers, body) = try await BlockingWork.run { try curlBlocking(url, arguments) }
-        #expect(status == 0, "curl: \(stderr)")
-        return (headers, body)
-    }
-
-    private static func curlBlocking(_ url: String, _ arguments: [String]) throws -> (Int32, String, String, [UInt8]) {
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("gzip-test-\(UUID().uuidString).headers")
         defer { try? FileManager.default.removeItem(at: headerFile) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sS", "-D", headerFile.path] + arguments + [url]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let body = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, stderr, try String(contentsOf: headerFile, encoding: .utf8).lowercased(), Array(body))
+        let outcome = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-D", headerFile.path] + arguments + [url])
+        #expect(outcome.status == 0, "curl: \(outcome.stderr)")
+        return (try String(contentsOf: headerFile, encoding: .utf8).lowercased(), outcome.output)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))

@@ -1,5 +1,6 @@
 import KubeCore
 import KubeFake
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -22,7 +23,7 @@ struct InformerFreshnessTests {
     @Test func liveCacheIsCurrentForRequestsSeenWhileItWatched() async throws {
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
-        #expect(await ControllerTests.waitUntil { informer.isLive })
+        try await waitUntil { informer.isLive }
         let observed = ContinuousClock.now
         #expect(informer.satisfies(.live))
         #expect(informer.satisfies(.asOf(observed, resourceVersion: nil)))
@@ -37,10 +38,10 @@ struct InformerFreshnessTests {
         let api = FakeKubeAPI()
         _ = try await api.create(T.widgets, namespace: "ns", object: T.widget("ns", "a", 1), options: WriteOptions())
         let (informer, run) = await Self.started(api, backoff: Self.glacialBackoff)
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         api.dropWatches(error: KubeAPIError(reason: .serverError, code: 500, message: "etcdserver: leader changed"))
         // Now backing off for 10 minutes: down, and changes made meanwhile are not in the cache.
-        #expect(await ControllerTests.waitUntil { !informer.isLive })
+        try await waitUntil { !informer.isLive }
         _ = try await api.create(T.widgets, namespace: "ns", object: T.widget("ns", "b", 2), options: WriteOptions())
         let request = ContinuousClock.now
         #expect(!informer.satisfies(.live))
@@ -50,10 +51,10 @@ struct InformerFreshnessTests {
         // A request skips the backoff: one LIST started after it makes the cache current.
         let listsBefore = api.listCalls
         informer.requestRelist(after: request)
-        #expect(await ControllerTests.waitUntil { informer.satisfies(.asOf(request, resourceVersion: nil)) })
+        try await waitUntil { informer.satisfies(.asOf(request, resourceVersion: nil)) }
         #expect(informer.store.count == 2)
         #expect(api.listCalls == listsBefore + 1)
-        #expect(await ControllerTests.waitUntil { informer.isLive })
+        try await waitUntil { informer.isLive }
         // Asking again for the same moment costs nothing.
         informer.requestRelist(after: request)
         #expect(api.listCalls == listsBefore + 1)
@@ -64,9 +65,9 @@ struct InformerFreshnessTests {
     @Test func aResourceVersionAtLeastTheRequestsProvesCurrency() async throws {
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: Self.glacialBackoff)
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         api.dropWatches(error: KubeAPIError(reason: .serverError, code: 500, message: "boom"))
-        #expect(await ControllerTests.waitUntil { !informer.isLive })
+        try await waitUntil { !informer.isLive }
         let applied = informer.lastSyncResourceVersion
         let later = ContinuousClock.now
         #expect(informer.satisfies(.asOf(later, resourceVersion: applied)))
@@ -80,17 +81,17 @@ struct InformerFreshnessTests {
     @Test func relistAfterGoneWaitsForTheBackoff() async throws {
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: Self.glacialBackoff)
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         #expect(api.listCalls == 1)
         // The watch ends with 410 Expired (history compacted): a relist is due, but only after the
         // (10 minute) jittered backoff: no stampede of relists when history is compacted.
         api.compact()
         api.dropWatches(error: KubeAPIError(reason: .gone, code: 410, message: "too old resource version"))
-        #expect(await ControllerTests.waitUntil { !informer.isLive })
+        try await waitUntil { !informer.isLive }
         #expect(api.listCalls == 1)
         let request = ContinuousClock.now
         informer.requestRelist(after: request)
-        #expect(await ControllerTests.waitUntil { api.listCalls == 2 && informer.isLive })
+        try await waitUntil { api.listCalls == 2 && informer.isLive }
         #expect(informer.satisfies(.asOf(request, resourceVersion: nil)))
         run.cancel()
         await run.value
@@ -101,10 +102,10 @@ struct InformerFreshnessTests {
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
         let announcements = LockedState<[Bool]>([])
         informer.onHealthChange { failing in announcements.withLock { $0.append(failing) } }
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         api.dropWatches(error: KubeAPIError(reason: .serverError, code: 500, message: "boom"))
         // One error, not a failing cache: the watch's return is announced all the same.
-        #expect(await ControllerTests.waitUntil { announcements.withLock { $0 } == [false] })
+        try await waitUntil { announcements.withLock { $0 } == [false] }
         #expect(informer.isLive)
         run.cancel()
         await run.value
@@ -122,7 +123,7 @@ struct InformerFreshnessTests {
         }
         _ = try await api.create(T.widgets, namespace: "ns", object: T.widget("ns", "a", 1), options: WriteOptions())
         _ = try await api.create(T.widgets, namespace: "ns", object: T.widget("ns", "b", 2), options: WriteOptions())
-        #expect(await ControllerTests.waitUntil { seen.withLock { $0 } == ["ns/a", "ns/b"] })
+        try await waitUntil { seen.withLock { $0 } == ["ns/a", "ns/b"] }
         run.cancel()
         await run.value
     }
@@ -131,12 +132,12 @@ struct InformerFreshnessTests {
     /// the replay and the changes after it neither overlap nor leave a gap.
     @Test(arguments: [UInt64(7), 1234, 987_654])
     func subscribersJoiningDuringChurnConverge(seed: UInt64) async throws {
-        var random = SplitMix64(seed: seed)
+        var random = TestRandom(seed: seed)
         let api = FakeKubeAPI()
         let (informer, run) = await Self.started(api, backoff: T.fastBackoff)
         let views = (0..<4).map { _ in View() }
         let writer = Task {
-            var rng = SplitMix64(seed: seed &+ 1)
+            var rng = TestRandom(seed: seed &+ 1)
             for i in 0..<300 {
                 let name = "w\(rng.next() % 40)"
                 if rng.next() % 4 == 0 {
@@ -169,12 +170,13 @@ struct InformerFreshnessTests {
             }
         }
         await writer.value
-        #expect(await ControllerTests.waitUntil { T.consistent(informer, api) }, "seed \(seed)")
+        try await waitUntil("seed \(seed)") { T.consistent(informer, api) }
         let truth = informer.store.withItems { $0.mapValues(\.value) }
         for (i, view) in views.enumerated() {
             // The last deliveries may still be on their way once the store is consistent.
-            #expect(await ControllerTests.waitUntil { view.state.withLock { $0 } == truth },
-                    "seed \(seed): subscriber \(i) diverged from the store: \(view.state.withLock { $0 }.count) vs \(truth.count)")
+            try await waitUntil("seed \(seed): subscriber \(i) diverged from the store: \(view.state.withLock { $0 }.count) vs \(truth.count)") {
+                view.state.withLock { $0 } == truth
+            }
         }
         run.cancel()
         await run.value

@@ -1,5 +1,6 @@
 import KubeCore
 import KubeFake
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -203,14 +204,14 @@ struct InformerPartsTests {
     }
 
     @Test("Broadcaster: finish ends streams; a dropped stream unsubscribes")
-    func broadcasterFinishAndDrop() async {
+    func broadcasterFinishAndDrop() async throws {
         let broadcaster = Broadcaster<Int>()
         do {
             let dropped = broadcaster.stream()
             _ = dropped
         }
         let kept = broadcaster.stream(replay: { [7] })
-        #expect(await ControllerTests.waitUntil { broadcaster.subscriberCount == 1 })
+        try await waitUntil { broadcaster.subscriberCount == 1 }
         broadcaster.publish(8)
         broadcaster.finish()
         var values: [Int] = []
@@ -263,7 +264,7 @@ struct InformerPartsTests {
         }
         func truth() -> [String: Item] { api.objects(widgets).compactMapValues(Self.item) }
         func converged() -> Bool { state.withLock { $0.objects } == truth() && watcher.isWatching }
-        #expect(await ControllerTests.waitUntil { converged() }, "\(rng)")
+        try await waitUntil("\(rng)") { converged() }
         #expect(state.withLock { $0.inits } == 1)
         for round in 0..<12 {
             // Changes, then a fault while they are in flight.
@@ -288,7 +289,7 @@ struct InformerPartsTests {
                 api.compact()
                 api.dropWatches(error: KubeAPIError(reason: .gone, code: 410, message: "too old resource version"))
             }
-            #expect(await ControllerTests.waitUntil { converged() }, "\(rng) round \(round): the stream's state differs from the server")
+            try await waitUntil("\(rng) round \(round): the stream's state differs from the server") { converged() }
         }
         #expect(!state.withLock { $0.badOrder }, "\(rng): an init's events were interleaved with watch events")
         consumer.cancel()

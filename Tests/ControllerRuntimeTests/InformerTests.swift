@@ -1,5 +1,6 @@
 import KubeCore
 import KubeFake
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -47,13 +48,13 @@ struct InformerTests {
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "new", 1), options: WriteOptions())
         try await api.delete(Self.widgets, namespace: "ns", name: "w0")
         api.sendBookmarks()
-        #expect(await ControllerTests.waitUntil { Self.consistent(informer, api) })
+        try await waitUntil { Self.consistent(informer, api) }
         for _ in 0..<5 {
-            #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+            try await waitUntil { api.activeWatchers == 1 }
             api.dropWatches()
             _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "x\(api.watchCalls)", 2), options: WriteOptions())
         }
-        #expect(await ControllerTests.waitUntil { Self.consistent(informer, api) })
+        try await waitUntil { Self.consistent(informer, api) }
         #expect(api.listCalls == 3)
         #expect(informer.listCount == 3)
         run.cancel()
@@ -94,12 +95,12 @@ struct InformerTests {
         }
         let run = Task { await informer.run() }
         await informer.waitForSync()
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         // Drop the watch, change things while nobody watches, compact history: the resume gets 410.
         api.dropWatches()
         for i in 0..<5 { try await api.delete(Self.widgets, namespace: "ns", name: "w\(i)") }
         api.compact()
-        #expect(await ControllerTests.waitUntil { Self.consistent(informer, api) })
+        try await waitUntil { Self.consistent(informer, api) }
         #expect(api.listCalls >= 2)
         #expect(Set(deletions.withLock { $0 }) == Set((0..<5).map { "ns/w\($0)" }))
         run.cancel()
@@ -135,19 +136,19 @@ struct InformerTests {
         let run = Task { await informer.run() }
         await informer.waitForSync()
         #expect(informer.failure == nil)
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 1 })
+        try await waitUntil { api.activeWatchers == 1 }
         // The watch expires (410) and the relist fails: the cache is stale, and says so.
         // (The informer waits its 200 ms backoff before re-watching a watch that ended at once.)
         api.failNextLists((0..<3).map { _ in KubeAPIError(reason: .serverError, code: 500, message: "etcd unavailable") })
         api.dropWatches()
         _ = try await api.create(Self.widgets, namespace: "ns", object: Self.widget("ns", "late", 0), options: WriteOptions())
         api.compact()
-        #expect(await ControllerTests.waitUntil { informer.failure != nil })
+        try await waitUntil { informer.failure != nil }
         #expect(informer.failure?.contains("list failed") == true)
         #expect(informer.failure?.contains("etcd unavailable") == true)
         #expect(informer.store.count == 3)
         // Once a list succeeds again, it is healthy and current.
-        #expect(await ControllerTests.waitUntil { informer.failure == nil && api.activeWatchers == 1 })
+        try await waitUntil { informer.failure == nil && api.activeWatchers == 1 }
         #expect(informer.store.count == 4)
         #expect(flips.withLock { $0 } == [true, false])
         run.cancel()
@@ -167,7 +168,7 @@ struct InformerTests {
         var small = try await api.get(Self.widgets, namespace: "ns", name: "small")
         small["spec"]["value"] = 99
         _ = try await api.update(Self.widgets, namespace: "ns", object: small, subresource: nil, options: WriteOptions())
-        #expect(await ControllerTests.waitUntil { informer.store.count == 0 })
+        try await waitUntil { informer.store.count == 0 }
         run.cancel()
         await run.value
     }
@@ -252,7 +253,7 @@ struct InformerTests {
             if step % 200 == 0 { api.sendBookmarks() }
             if step % 50 == 0 { await Task.yield() }
         }
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(30)) { Self.consistent(informer, api) }, "\(rng)")
+        try await waitUntil("\(rng)", timeout: .seconds(30)) { Self.consistent(informer, api) }
         #expect(informer.store.count == names.count, "\(rng)")
         run.cancel()
         await run.value
@@ -271,6 +272,6 @@ struct InformerTests {
         #expect(set.resources == [Self.widgets])
         set.stop(Self.widgets)
         #expect(set.resources.isEmpty)
-        #expect(await ControllerTests.waitUntil { api.activeWatchers == 0 })
+        try await waitUntil { api.activeWatchers == 0 }
     }
 }

@@ -1,6 +1,7 @@
 import KubeClient
 import KubeCore
 import KubeSim
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -65,19 +66,13 @@ struct KubeSimIntegrationTests {
                 _ = sim.compactHistory()
             }
         }
-        var converged = false
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            if try await Self.consistent(informer, sim, client) { converged = true; break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        #expect(converged, "\(rng)")
+        try await waitUntil("the informer converged, \(rng)") { try await Self.consistent(informer, sim, client) }
         // Steady state: later changes arrive through the watch, with no LIST while nothing fails.
         let lists = informer.listCount
         for index in 0..<3 {
             _ = try await client.create(.configMaps, namespace: "default", object: Self.configMap("steady\(index)", index), options: WriteOptions())
         }
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(20)) { informer.store.keys.contains("default/steady2") }, "\(rng)")
+        try await waitUntil("\(rng)", timeout: .seconds(20)) { informer.store.keys.contains("default/steady2") }
         #expect(informer.listCount == lists, "\(rng)")
         run.cancel()
         await run.value
@@ -96,12 +91,12 @@ struct KubeSimIntegrationTests {
                                       transform: Self.slim)
         let run = Task { await informer.run() }
         await informer.waitForSync()
-        #expect(await ControllerTests.waitUntil { informer.isLive })
+        try await waitUntil { informer.isLive }
         // From now on every watch waits 3 s for the server's answer; the running one is dropped.
         sim.injectFault(Fault(path: "/api/v1/namespaces/default/configmaps", verb: "watch", delayMilliseconds: 3000))
         let watches = sim.requestCount(verb: "watch")
         _ = sim.dropWatches()
-        #expect(await ControllerTests.waitUntil { sim.requestCount(verb: "watch") > watches })
+        try await waitUntil { sim.requestCount(verb: "watch") > watches }
         // A change the resumed watch will replay only once answered; then a request.
         _ = try await client.patch(.configMaps, namespace: "default", name: "a", patch: .merge(["data": ["value": "2"]]),
                                    subresource: nil, options: WriteOptions())
@@ -110,7 +105,7 @@ struct KubeSimIntegrationTests {
         #expect(!informer.satisfies(.asOf(instant, resourceVersion: nil)), "an unanswered watch covered a request")
         #expect(!informer.isLive, "an unanswered watch counted as live")
         informer.requestRelist(after: instant)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(20)) { informer.satisfies(.asOf(instant, resourceVersion: nil)) })
+        try await waitUntil(timeout: .seconds(20)) { informer.satisfies(.asOf(instant, resourceVersion: nil)) }
         #expect(informer.store.get("default/a")?.value == 2, "covered a request without the change made before it")
         sim.clearFaults()
         run.cancel()
@@ -154,15 +149,15 @@ struct KubeSimIntegrationTests {
         let first = LeaderElector(api: client, configuration: LeaderElectionTests.config("one", release: false))
         let second = LeaderElector(api: client, configuration: LeaderElectionTests.config("two"))
         let runFirst = Task { await first.run() }
-        #expect(await ControllerTests.waitUntil { first.isLeader })
+        try await waitUntil { first.isLeader }
         let runSecond = Task { await second.run() }
         // The standby found the live lease three times in a row and kept off it.
-        #expect(await ControllerTests.waitUntil { second.deferrals >= 3 })
+        try await waitUntil { second.deferrals >= 3 }
         #expect(!second.isLeader)
         runFirst.cancel()
         await runFirst.value
         let stopped = ContinuousClock.now
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
+        try await waitUntil(timeout: .seconds(15)) { second.isLeader }
         // Once the unreleased lease expires, at the standby's next retry (loosely bounded for a loaded machine).
         let tookOver = ContinuousClock.now - stopped
         #expect(tookOver > LeaderElectionTests.leaseDuration - .milliseconds(200), "took over after \(tookOver), before the lease expired")

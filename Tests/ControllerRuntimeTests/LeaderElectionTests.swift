@@ -1,5 +1,6 @@
 import KubeCore
 import KubeFake
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -37,10 +38,10 @@ struct LeaderElectionTests {
         let first = LeaderElector(api: api, configuration: Self.config("one", release: false), registry: registry)
         let second = LeaderElector(api: api, configuration: Self.config("two", release: false))
         let runFirst = Task { await first.run() }
-        #expect(await ControllerTests.waitUntil { first.isLeader })
+        try await waitUntil { first.isLeader }
         let runSecond = Task { await second.run() }
         // The standby found the live lease three times in a row and kept off it.
-        #expect(await ControllerTests.waitUntil { second.deferrals >= 3 })
+        try await waitUntil { second.deferrals >= 3 }
         #expect(!second.isLeader)
         #expect(registry.scrapeString().contains(#"leader_election_master_status{name="test-lease"} 1"#))
         runFirst.cancel()
@@ -49,7 +50,7 @@ struct LeaderElectionTests {
         // Whether the leader renewed right up to its stop: on a machine starved by parallel suites
         // its lease can lapse earlier, and the standby may then rightly have taken it already.
         let renewedUntilStop = first.lastRenewal.map { stopped - $0 < .milliseconds(500) } ?? false
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
+        try await waitUntil(timeout: .seconds(15)) { second.isLeader }
         let tookOver = ContinuousClock.now - stopped
         if renewedUntilStop {
             // Not before the unreleased lease expires.
@@ -69,15 +70,15 @@ struct LeaderElectionTests {
         let first = LeaderElector(api: api, configuration: Self.steadyConfig("one"))
         let second = LeaderElector(api: api, configuration: Self.steadyConfig("two"))
         let runFirst = Task { await first.run() }
-        #expect(await ControllerTests.waitUntil { first.isLeader })
+        try await waitUntil { first.isLeader }
         let runSecond = Task { await second.run() }
-        #expect(await ControllerTests.waitUntil { second.deferrals >= 1 })
+        try await waitUntil { second.deferrals >= 1 }
         runFirst.cancel()
         await runFirst.value
         let released = try await api.get(.leases, namespace: "default", name: "test-lease")
         #expect(released[path: "spec", "holderIdentity"].string != "one")
         let stopped = ContinuousClock.now
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { second.isLeader })
+        try await waitUntil(timeout: .seconds(15)) { second.isLeader }
         // At its next retry, not when the 60 s lease would have expired (the bound is loose for a
         // machine busy with parallel suites).
         let tookOver = ContinuousClock.now - stopped
@@ -93,11 +94,11 @@ struct LeaderElectionTests {
         let stream = elector.leadershipChanges()
         let listen = Task { for await leading in stream { changes.withLock { $0.append(leading) } } }
         let run = Task { await elector.run() }
-        #expect(await ControllerTests.waitUntil { elector.isLeader })
+        try await waitUntil { elector.isLeader }
         api.setFailWrites(true)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { !elector.isLeader })
+        try await waitUntil(timeout: .seconds(15)) { !elector.isLeader }
         api.setFailWrites(false)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(15)) { elector.isLeader })
+        try await waitUntil(timeout: .seconds(15)) { elector.isLeader }
         run.cancel()
         await run.value
         await listen.value
@@ -116,7 +117,7 @@ struct LeaderElectionTests {
         let stream = elector.leadershipChanges()
         let listen = Task { for await leading in stream { changes.withLock { $0.append(leading) } } }
         let run = Task { await elector.run() }
-        #expect(await ControllerTests.waitUntil { elector.isLeader })
+        try await waitUntil { elector.isLeader }
         // Every lease request now takes 30 s.
         api.leaseLatency.withLock { $0 = .seconds(30) }
         // The safety property, whatever the scheduling: no one who asks is told "leader" once the
@@ -135,10 +136,10 @@ struct LeaderElectionTests {
         #expect(!elector.isLeader)
         #expect(lastSeenLeading < renewed + Self.renewDeadline, "still leader \(lastSeenLeading - renewed) after the last renewal")
         // The elector itself steps down (never after the 30 s of the requests) and says so.
-        #expect(await ControllerTests.waitUntil { changes.withLock { $0.count >= 3 && $0.last == false } })
+        try await waitUntil { changes.withLock { $0.count >= 3 && $0.last == false } }
         #expect(Self.alternates(changes.withLock { $0 }), "\(changes.withLock { $0 })")
         api.leaseLatency.withLock { $0 = nil }
-        #expect(await ControllerTests.waitUntil { elector.isLeader })
+        try await waitUntil { elector.isLeader }
         run.cancel()
         await run.value
         await listen.value
@@ -153,21 +154,21 @@ struct LeaderElectionTests {
             manager.add(RunnableFunc {
                 running.withLock { $0[id] = true }
                 defer { running.withLock { $0[id] = false } }
-                while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+                await untilCancelled()
             }, needsLeaderElection: true)
             return manager
         }
         let one = manager("one")
         let two = manager("two")
         let runOne = Task { try await one.run() }
-        #expect(await ControllerTests.waitUntil { running.withLock { $0["one"] == true } })
+        try await waitUntil { running.withLock { $0["one"] == true } }
         let runTwo = Task { try await two.run() }
-        #expect(await ControllerTests.waitUntil { (two.leaderElector?.deferrals ?? 0) >= 3 })
+        try await waitUntil { (two.leaderElector?.deferrals ?? 0) >= 3 }
         #expect(running.withLock { $0["two"] } != true)
         runOne.cancel()
         _ = await runOne.result
         #expect(running.withLock { $0["one"] } == false)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { running.withLock { $0["two"] == true } })
+        try await waitUntil(timeout: .seconds(10)) { running.withLock { $0["two"] == true } }
         runTwo.cancel()
         _ = await runTwo.result
         let lease = try await api.get(.leases, namespace: "default", name: "test-lease")
@@ -185,12 +186,12 @@ struct ManagerTests {
         let running = SendableFlag()
         manager.add(RunnableFunc {
             running.value = true
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             running.value = false
         })
         let group = manager.serviceGroup(handlingSignals: false)
         let run = Task { try await group.run() }
-        #expect(await ControllerTests.waitUntil { running.value })
+        try await waitUntil { running.value }
         // Ready once the API answered and (no) informers synced.
         let port = await manager.healthServer?.boundPort() ?? 0
         #expect(port > 0)
@@ -219,7 +220,7 @@ struct ManagerTests {
             try? await api.get(.leases, namespace: "default", name: "test-lease")[path: "spec", "holderIdentity"].string
         }
         manager.add(RunnableFunc {
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             // A slow last reconcile (not itself cancelled): everything else must still be up meanwhile.
             await Task.detached {
                 try? await Task.sleep(for: .milliseconds(200))
@@ -230,13 +231,13 @@ struct ManagerTests {
             }.value
         }, needsLeaderElection: true)
         manager.add(RunnableFunc {
-            while !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
+            await untilCancelled()
             let lease = await holder()
             log.append("cache stopped (lease \(lease?.isEmpty == true ? "released" : lease ?? "?"))")
         }, needsLeaderElection: false)
         let group = manager.serviceGroup(handlingSignals: false)
         let run = Task { try await group.run() }
-        #expect(await ControllerTests.waitUntil { manager.leaderElector?.isLeader == true })
+        try await waitUntil { manager.leaderElector?.isLeader == true }
         await group.triggerGracefulShutdown()
         _ = await run.result
         #expect(log.lines.withLock { $0 } == ["controller stopped (lease ordered, metrics up)", "cache stopped (lease released)"])
@@ -247,13 +248,8 @@ struct ManagerTests {
         let manager = Manager(api: api, options: Manager.Options(apiPingInterval: .milliseconds(50)))
         #expect(await manager.health.failingReadiness().contains("apiserver"))
         let run = Task { try await manager.run() }
-        #expect(await ControllerTests.waitUntil { manager.informers.hasSynced })
-        var failing: [String] = ["?"]
-        for _ in 0..<200 where !failing.isEmpty {
-            failing = await manager.health.failingReadiness()
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        #expect(failing.isEmpty)
+        try await waitUntil { manager.informers.hasSynced }
+        try await waitUntil("ready") { await manager.health.failingReadiness().isEmpty }
         run.cancel()
         _ = await run.result
     }

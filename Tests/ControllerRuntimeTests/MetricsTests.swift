@@ -5,6 +5,7 @@ import FoundationNetworking
 import KubeCore
 import KubeFake
 import Logging
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -30,24 +31,8 @@ struct MetricsTests {
 
     /// Runs `promtool check metrics` on the text; returns (exit status, output).
     static func check(_ text: String, promtool: String) async throws -> (Int32, String) {
-        try await BlockingWork.run { try checkBlocking(text, promtool: promtool) }
-    }
-
-    private static func checkBlocking(_ text: String, promtool: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = ["check", "metrics"]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(text.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outcome = try await ChildProcess.run(promtool, ["check", "metrics"], input: text)
+        return (outcome.status, outcome.stdout + outcome.stderr)
     }
 
     static func populatedRegistry() -> MetricsRegistry {

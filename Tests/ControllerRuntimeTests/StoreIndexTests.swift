@@ -1,4 +1,5 @@
 import KubeCore
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 

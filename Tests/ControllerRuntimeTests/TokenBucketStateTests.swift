@@ -1,4 +1,5 @@
 import KubeCore
+import TestSupport
 import Testing
 
 /// The one token bucket (client QPS, work queue, event spam filter), checked against properties

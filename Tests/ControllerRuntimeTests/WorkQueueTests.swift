@@ -1,5 +1,6 @@
 import KubeCore
 import Dispatch
+import TestSupport
 import Testing
 @testable import ControllerRuntime
 
@@ -70,9 +71,9 @@ struct WorkQueueTests {
     /// the order in which the calls arm their timers (a later deadline used to be able to cancel the
     /// timer of an earlier one, so the earlier item waited for the later time). Randomized delays,
     /// seed printed on failure.
-    @Test func racingAddAfterNeverLetsALaterDeadlineCancelAnEarlierTimer() async {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SplitMix64(seed: seed)
+    @Test func racingAddAfterNeverLetsALaterDeadlineCancelAnEarlierTimer() async throws {
+        var rng = TestRandom()
+        let seed = rng.seed
         for iteration in 0..<200 {
             let clock = ManualClock()
             let queue = WorkQueue<String>(clock: clock)
@@ -91,9 +92,7 @@ struct WorkQueueTests {
             for (index, delay) in fixed.enumerated().sorted(by: { $0.element < $1.element }) {
                 clock.advance(by: delay - elapsed)
                 elapsed = delay
-                let queued = await ControllerTests.waitUntil { queue.count == 1 }
-                #expect(queued, "iteration \(iteration): item-\(index) not queued at its deadline \(delay) (seed \(seed))")
-                if !queued { return }
+                try await waitUntil("iteration \(iteration): item-\(index) queued at its deadline \(delay) (seed \(seed))") { queue.count == 1 }
                 #expect(await queue.get() == "item-\(index)", "seed \(seed)")
                 queue.done("item-\(index)")
             }

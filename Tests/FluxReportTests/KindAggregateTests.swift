@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import FluxReport
 
@@ -8,7 +9,7 @@ import Testing
 /// computations over the model's objects.
 @Suite("KindAggregate")
 struct KindAggregateTests {
-    static func randomObject(name: String, _ rng: inout SplitMix64, now: Int64) -> FluxObject {
+    static func randomObject(name: String, _ rng: inout TestRandom, now: Int64) -> FluxObject {
         func pick<T>(_ values: [T]) -> T { values[Int(rng.next() % UInt64(values.count))] }
         func time() -> Int64 { pick([0, 0, now - Int64(rng.next() % 20_000), now - 5, now + 100, Int64.max - 10, 1]) }
         var signals = SignalInputs()
@@ -27,9 +28,10 @@ struct KindAggregateTests {
     }
 
     @Test func incrementalEqualsFromScratchAfterEveryStep() {
-        let seed = SignalsTests.seed()
+        var rng = TestRandom()
+        let seed = rng.seed
         print("KindAggregateTests: seed \(seed) (replay with TEST_SEED=\(seed))")
-        var rng = SplitMix64(seed: seed)
+        
         let now: Int64 = 1_800_000_000
         for factor: Int64 in [3, 1, 0] {
             var model: [String: FluxObject] = [:]
@@ -67,9 +69,10 @@ struct KindAggregateTests {
     /// updated and removed between reads, examples among them; now and then the clock goes back.
     /// Every read equals the from-scratch summary.
     @Test func readsAsTheClockMovesEqualFromScratch() {
-        let seed = SignalsTests.seed()
+        var rng = TestRandom()
+        let seed = rng.seed
         print("KindAggregateTests.readsAsTheClockMovesEqualFromScratch: seed \(seed) (replay with TEST_SEED=\(seed))")
-        var rng = SplitMix64(seed: seed)
+        
         let now: Int64 = 1_800_000_000
         for factor: Int64 in [3, 1] {
             var model: [String: FluxObject] = [:]
@@ -105,9 +108,10 @@ struct KindAggregateTests {
 
     /// The order of a state's events does not matter: a shuffled replay gives the same reads.
     @Test func orderOfAdditionsDoesNotMatter() {
-        let seed = SignalsTests.seed()
+        var rng = TestRandom()
+        let seed = rng.seed
         print("KindAggregateTests.orderOfAdditionsDoesNotMatter: seed \(seed) (replay with TEST_SEED=\(seed))")
-        var rng = SplitMix64(seed: seed)
+        
         let now: Int64 = 1_800_000_000
         let objects = (0..<300).map { Self.randomObject(name: "obj-\($0)", &rng, now: now) }
         var shuffled = objects
@@ -135,9 +139,10 @@ struct KindAggregateTests {
     /// Names outside ASCII (which the API server refuses, but the rule must not depend on it) are
     /// ordered as Strings, like the from-scratch summary.
     @Test func staleExamplesOfNonASCIINames() {
-        let seed = SignalsTests.seed()
+        var rng = TestRandom()
+        let seed = rng.seed
         print("KindAggregateTests.staleExamplesOfNonASCIINames: seed \(seed) (replay with TEST_SEED=\(seed))")
-        var rng = SplitMix64(seed: seed)
+        
         let now: Int64 = 1_800_000_000
         let names = ["e\u{301}", "\u{e9}", "z", "a", "ä-x", "a-x", "Ω", "obj"]
         var objects: [FluxObject] = []

@@ -1,5 +1,6 @@
 import FluxReport
 import KubeCore
+import TestSupport
 import Testing
 
 /// The projection read lazily from a `JSONDocument` (LIST pages) equals the projection of the
@@ -67,8 +68,8 @@ import Testing
     /// Fleet objects with random members replaced by values of other types or removed.
     @Test("randomly damaged objects project the same both ways (seeded)")
     func damagedObjects() {
-        let seed = UInt64.random(in: .min ... .max)
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
         let fleet = SnapshotFactory.fleet()
         let replacements: [JSONValue] = [.null, true, 0, -1, 1.5, 3.0, 1e300, "", "True", "False", "2025-01-01T00:00:00Z", "10m",
                                          [], [[:]], [["type": "Ready", "status": "False", "reason": "DependencyNotReady"]], [:], ["name": "x"]]

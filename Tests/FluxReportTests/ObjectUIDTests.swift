@@ -1,10 +1,11 @@
 import FluxReport
 import KubeCore
+import TestSupport
 import Testing
 
 @Suite struct ObjectUIDTests {
     /// A random UUID-shaped text over `alphabet` (the hyphens where a UUID has them).
-    static func uuid(_ rng: inout SplitMix64, alphabet: [Character] = Array("0123456789abcdef")) -> String {
+    static func uuid(_ rng: inout TestRandom, alphabet: [Character] = Array("0123456789abcdef")) -> String {
         var out = ""
         for offset in 0..<36 {
             if [8, 13, 18, 23].contains(offset) {
@@ -17,8 +18,9 @@ import Testing
     }
 
     @Test func canonicalUUIDsAreCompactAndComeBackIdentical() {
-        let seed = SignalsTests.seed()
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
+        
         for _ in 0..<2_000 {
             let text = Self.uuid(&rng)
             let uid = ObjectUID(text)
@@ -35,8 +37,9 @@ import Testing
     }
 
     @Test func anyOtherTextIsKeptAsIs() {
-        let seed = SignalsTests.seed()
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
+        
         var others = ["", "a", "not-a-uid", "0123ABCD-4567-89ef-0123-456789abcdef",  // uppercase: would not come back the same
                       "0123abcd-4567-89ef-0123-456789abcde", "0123abcd-4567-89ef-0123-456789abcdef0",
                       "0123abcd_4567-89ef-0123-456789abcdef", "{0123abcd-4567-89ef-0123-456789abcd}",

@@ -1,6 +1,7 @@
 import Foundation
 import FluxReport
 import KubeCore
+import TestSupport
 import Testing
 
 /// Every report the code writes must be accepted by the CRD's structural schema. The check runs the
@@ -48,26 +49,9 @@ print("\n".join(problems))
 
     /// Problems found by the validator (empty when every document is valid).
     static func validate(_ documents: [JSONValue]) async throws -> [String] {
-        try await BlockingWork.run { try validateBlocking(documents) }
-    }
-
-    private static func validateBlocking(_ documents: [JSONValue]) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", validator, Fixtures.crdPath]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(JSONValue.array(documents).serialized()))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw FixtureError("validator failed: \(text)") }
-        return text.split(separator: "\n").map(String.init)
+        let outcome = try await ChildProcess.run("python3", ["-c", validator, Fixtures.crdPath], input: JSONValue.array(documents).serialized())
+        guard outcome.status == 0 else { throw FixtureError("validator failed (\(outcome.termination)): \(outcome.stdout)\(outcome.stderr)") }
+        return outcome.stdout.split(separator: "\n").map(String.init)
     }
 
     @Test func everyReportIsAccepted() async throws {

@@ -1,6 +1,7 @@
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 /// The signals of docs/monitoring.md, Signals: pure functions of an object, what the operator
@@ -9,10 +10,6 @@ import Testing
     static let t0: Int64 = 1_764_000_000  // 2025-11-24T16:00:00Z
 
     static func time(_ seconds: Int64) -> JSONValue { .string(Timestamp.rfc3339(secondsSinceEpoch: seconds)) }
-
-    static func seed() -> UInt64 {
-        ProcessInfo.processInfo.environment["TEST_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-    }
 
     /// A Flux object JSON with a Ready condition at `readyAt`.
     static func object(kind: String = "Kustomization", name: String = "app", namespace: String = "apps", ready: String = "True",
@@ -31,8 +28,9 @@ import Testing
     // MARK: - Timestamps and intervals
 
     @Test func rfc3339ParsesWhatTheFormatterWrites() {
-        let seed = Self.seed()
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
+        
         for _ in 0..<20_000 {
             let seconds = Int64(rng.next() % 253_402_300_800) - Int64(rng.next() % 62_167_219_200)
             let text = Timestamp.rfc3339(secondsSinceEpoch: seconds)
@@ -145,8 +143,9 @@ import Testing
     /// Seeded: staleness is monotone in time (once stale, stays stale until new evidence) and
     /// matches its definition for periodic evidence.
     @Test func stalenessIsMonotoneInTime() {
-        let seed = Self.seed()
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
+        
         for _ in 0..<2_000 {
             let interval = Int64(rng.next() % 7200) + 1
             let factor = Int64(rng.next() % 10) + 1
@@ -298,8 +297,9 @@ import Testing
     /// Seeded random dependency graphs (cycles included): every search ends, and every root named
     /// is failing, suspended and not Ready, or missing.
     @Test func randomGraphsTerminateWithTrueRoots() {
-        let seed = Self.seed()
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
+        
         for _ in 0..<200 {
             let count = Int(rng.next() % 40) + 1
             var objects: [FluxObject] = []

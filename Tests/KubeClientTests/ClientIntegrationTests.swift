@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import KubeClient
 
@@ -247,9 +248,9 @@ let configMaps = GroupVersionResource.configMaps
             let count = try await task.value
             #expect(count == 1)
             // The engine let go of the transfer, long before the server's 120 s response would end...
-            #expect(try await waitUntil(timeout: .seconds(60)) { buffer.hasEnded })
+            try await waitUntil(timeout: .seconds(60)) { buffer.hasEnded }
             // ...and closed the connection: the server notices on its next write (every 200 ms).
-            #expect(try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 })
+            try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 }
         }
     }
 
@@ -331,7 +332,7 @@ let configMaps = GroupVersionResource.configMaps
                 return nil
             }
             #expect(try await firstEvent()?.type == .added)
-            #expect(try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 })
+            try await waitUntil(timeout: .seconds(60)) { server.counter("hang-closed") == 1 }
         }
     }
 
@@ -341,7 +342,7 @@ let configMaps = GroupVersionResource.configMaps
             let requests = server.counter("requests")
             let task = Task { try await client.get(configMaps, namespace: "default", name: "slow") }
             // Cancel once the server is handling it (it answers "slow" after 60 s).
-            #expect(try await waitUntil(timeout: .seconds(30)) { server.counter("requests") > requests })
+            try await waitUntil(timeout: .seconds(30)) { server.counter("requests") > requests }
             let start = ContinuousClock.now
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }

@@ -1,5 +1,6 @@
 import KubeCore
 import Foundation
+import TestSupport
 import Testing
 @testable import KubeClient
 
@@ -17,11 +18,7 @@ struct ExecPluginTests {
             do { result = .success(try await plugin.credentials()) } catch { result = .failure(error) }
             outcome.withLock { $0 = result }
         }
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if let done = outcome.withLock({ $0 }) { return done }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        if let done = try? await eventually("the plugin returned", timeout: limit, { outcome.withLock { $0 } }) { return done }
         task.cancel()
         return outcome.withLock { $0 }
     }

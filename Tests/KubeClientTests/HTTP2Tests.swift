@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import KubeClient
 
@@ -62,11 +63,12 @@ import Testing
 
         // Cancelling a watch (an informer stopping) resets its stream only: the other watch and the
         // connection carry on. (libcurl sends the RST_STREAM the next time it services the connection.)
-        #expect(try await waitUntil(timeout: .seconds(30)) { seenSoFar.withLock { ($0[1] ?? 0) >= 2 && ($0[2] ?? 0) >= 2 } },
-                "the watches saw too few events: \(seenSoFar.withLock { $0 })")
+        try await waitUntil("the watches saw too few events: \(seenSoFar.withLock { $0 })") {
+            seenSoFar.withLock { ($0[1] ?? 0) >= 2 && ($0[2] ?? 0) >= 2 }
+        }
         first.cancel()
         #expect(await first.value >= 2, "the first watch saw too few events")
-        #expect(try await waitUntil { try Self.stats(server).resets == 1 }, "the server never saw the watch stream reset")
+        try await waitUntil("the server never saw the watch stream reset") { try Self.stats(server).resets == 1 }
         #expect(try await client.serverVersion().gitVersion == "v1.32.0")
         second.cancel()
         #expect(await second.value >= 2, "the second watch saw too few events")

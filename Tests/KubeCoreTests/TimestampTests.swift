@@ -1,5 +1,6 @@
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 /// The one RFC 3339 formatter and parser, against Foundation's ISO 8601 formatter as an oracle.
@@ -7,7 +8,7 @@ import Testing
     @Test func wholeSecondsMatchFoundationAndRoundTrip() {
         let oracle = ISO8601DateFormatter()
         oracle.formatOptions = [.withInternetDateTime]
-        var generator = SplitMix64(seed: 20261130)
+        var generator = TestRandom(seed: 20261130)
         for _ in 0..<2_000 {
             // Years 1970–9999, whole seconds: exact in a Double.
             let seconds = Int64(generator.next() % 253_402_300_800)

@@ -1,4 +1,5 @@
 import KubeCore
+import TestSupport
 import Testing
 
 @Suite struct WaitersTests {
@@ -12,8 +13,8 @@ import Testing
     /// value, and every value handed out is received exactly once.
     @Test("random waits, cancellations and hand-outs: each task gets one value, no value is lost or given twice (seeded)")
     func noValueLostOrDuplicated() async {
-        let seed = UInt64.random(in: .min ... .max)
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
         for round in 0..<20 {
             let state = LockedState(Owner())
             let count = 64

@@ -1,50 +1,23 @@
 import Foundation
 import KubeCore
 import KubeSim
+import TestSupport
 import Testing
 
 /// The real kubectl against the simulator over HTTPS.
 enum Kubectl {
     static let path: String? = ["/usr/bin/kubectl", "/usr/local/bin/kubectl"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    struct Result: Sendable {
-        var status: Int32
-        var out: String
-        var err: String
-    }
-
     /// kubectl 1.20 (Debian `kubernetes-client`), e.g. extracted with `dpkg-deb -x`: `KUBESIM_KUBECTL_LEGACY=/path/to/kubectl`.
     static let legacyPath: String? = ProcessInfo.processInfo.environment["KUBESIM_KUBECTL_LEGACY"].flatMap {
         FileManager.default.isExecutableFile(atPath: $0) ? $0 : nil
     }
 
-    /// Runs kubectl on a thread of its own: waiting for it on a concurrency pool thread (two on
-    /// these 2-core machines) starves the simulator that has to answer it, and every test running
-    /// in parallel.
-    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) async throws -> Result {
-        try await BlockingWork.run { try runBlocking(args, kubeconfig: kubeconfig, stdin: stdin, binary: binary) }
-    }
-
-    private static func runBlocking(_ args: [String], kubeconfig: String, stdin: String?, binary: String?) throws -> Result {
-        guard let path = binary ?? path else { throw WaitTimeout() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["--kubeconfig", kubeconfig] + args
-        var env = ProcessInfo.processInfo.environment
-        env["KUBECONFIG"] = kubeconfig
-        env["HOME"] = NSTemporaryDirectory()
-        process.environment = env
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, out: String(decoding: outData, as: UTF8.self), err: String(decoding: errData, as: UTF8.self))
+    static func run(_ args: [String], kubeconfig: String, stdin: String? = nil, binary: String? = nil) async throws -> ChildProcess.Outcome {
+        guard let path = binary ?? path else { throw TimedOut("no kubectl binary") }
+        return try await ChildProcess.run(path, ["--kubeconfig", kubeconfig] + args,
+                                          environment: ["KUBECONFIG": kubeconfig, "HOME": NSTemporaryDirectory()],
+                                          input: stdin.map { Array($0.utf8) })
     }
 }
 
@@ -76,17 +49,17 @@ struct KubectlTests {
         try sim.loadFleet(fleet)
 
         let apply = try await Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig)
-        #expect(apply.status == 0, "\(apply.err)")
-        #expect(apply.out.contains("deployment.apps/source-controller"))
+        #expect(apply.status == 0, "\(apply.stderr)")
+        #expect(apply.stdout.contains("deployment.apps/source-controller"))
 
         let crds = try await Kubectl.run(["get", "crd"], kubeconfig: kubeconfig)
-        #expect(crds.status == 0, "\(crds.err)")
-        #expect(crds.out.contains("gitrepositories.source.toolkit.fluxcd.io"))
-        #expect(crds.out.contains("helmreleases.helm.toolkit.fluxcd.io"))
+        #expect(crds.status == 0, "\(crds.stderr)")
+        #expect(crds.stdout.contains("gitrepositories.source.toolkit.fluxcd.io"))
+        #expect(crds.stdout.contains("helmreleases.helm.toolkit.fluxcd.io"))
 
         let list = try await Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig)
-        #expect(list.status == 0, "\(list.err)")
-        let items = try JSONValue.parse(list.out)["items"].array ?? []
+        #expect(list.status == 0, "\(list.stderr)")
+        let items = try JSONValue.parse(list.stdout)["items"].array ?? []
         let expected = 1 + 30 * 25 / 100
         #expect(items.count == expected)
 
@@ -102,17 +75,17 @@ struct KubectlTests {
             """
         try report.write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
         let created = try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
-        #expect(created.status == 0, "\(created.err)")
+        #expect(created.status == 0, "\(created.stderr)")
         let yaml = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport/flux", "-o", "yaml"], kubeconfig: kubeconfig)
-        #expect(yaml.status == 0, "\(yaml.err)")
-        #expect(yaml.out.contains("name: flux"))
-        #expect(yaml.out.contains("entitlement: Unknown"))
+        #expect(yaml.status == 0, "\(yaml.stderr)")
+        #expect(yaml.stdout.contains("name: flux"))
+        #expect(yaml.stdout.contains("entitlement: Unknown"))
         let other = try await Kubectl.run(["apply", "-f", "-"], kubeconfig: kubeconfig, stdin: report.replacingOccurrences(of: "name: flux\n", with: "name: other\n"))
         #expect(other.status != 0)
-        #expect(other.err.contains("the only accepted name for a FluxReport is 'flux'"))
+        #expect(other.stderr.contains("the only accepted name for a FluxReport is 'flux'"))
 
         let annotate = try await Kubectl.run(["-n", "flux-system", "annotate", "--overwrite", "fluxreport/flux", "reconcile.fluxcd.io/requestedAt=now"], kubeconfig: kubeconfig)
-        #expect(annotate.status == 0, "\(annotate.err)")
+        #expect(annotate.status == 0, "\(annotate.stderr)")
         let annotated = sim.get(Self.fluxReports, namespace: "flux-system", name: "flux")
         #expect(annotated?.annotations["reconcile.fluxcd.io/requestedAt"] == "now")
 
@@ -121,11 +94,11 @@ struct KubectlTests {
                                 "involvedObject": ["kind": "FluxReport", "name": "flux", "namespace": "flux-system"],
                                 "reason": "ReportUpdated", "message": "report updated", "type": "Normal", "count": 1]])
         let events = try await Kubectl.run(["get", "events", "-n", "flux-system"], kubeconfig: kubeconfig)
-        #expect(events.status == 0, "\(events.err)")
-        #expect(events.out.contains("ReportUpdated"))
+        #expect(events.status == 0, "\(events.stderr)")
+        #expect(events.stdout.contains("ReportUpdated"))
 
         let deleted = try await Kubectl.run(["-n", "flux-system", "delete", "fluxreport/flux"], kubeconfig: kubeconfig)
-        #expect(deleted.status == 0, "\(deleted.err)")
+        #expect(deleted.status == 0, "\(deleted.stderr)")
         #expect(sim.get(Self.fluxReports, namespace: "flux-system", name: "flux") == nil)
     }
 
@@ -140,13 +113,13 @@ struct KubectlTests {
         try sim.loadFleet(fleet)
         let fixtures = try #require(FleetTests.fixturesDirectory)
         let apply = try await Kubectl.run(["apply", "-n", "flux-system", "-f", fixtures], kubeconfig: kubeconfig, binary: legacy)
-        #expect(apply.status == 0, "\(apply.err)")
+        #expect(apply.status == 0, "\(apply.stderr)")
         try "apiVersion: fluxcd.controlplane.io/v1\nkind: FluxReport\nmetadata:\n  name: flux\n  namespace: flux-system\nspec: {}\n"
             .write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
         #expect(try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig, binary: legacy).status == 0)
         let get = try await Kubectl.run(["get", "kustomizations.kustomize.toolkit.fluxcd.io", "-A", "-o", "json"], kubeconfig: kubeconfig, binary: legacy)
-        #expect(get.status == 0, "\(get.err)")
-        #expect((try JSONValue.parse(get.out))["items"].array?.isEmpty == false)
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect((try JSONValue.parse(get.stdout))["items"].array?.isEmpty == false)
     }
 
     /// The chart's FluxReport CRD marks Entitlement `priority: 10`: like the API server, KubeSim sends each
@@ -168,19 +141,19 @@ struct KubectlTests {
             """
         try report.write(toFile: dir + "/report.yaml", atomically: true, encoding: .utf8)
         let created = try await Kubectl.run(["apply", "-f", dir + "/report.yaml"], kubeconfig: kubeconfig)
-        #expect(created.status == 0, "\(created.err)")
+        #expect(created.status == 0, "\(created.stderr)")
 
         let plain = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport"], kubeconfig: kubeconfig)
-        #expect(plain.status == 0, "\(plain.err)")
-        let header = plain.out.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
-        #expect(header == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED"], "\(plain.out)")
-        #expect(!plain.out.contains("Issued"))
+        #expect(plain.status == 0, "\(plain.stderr)")
+        let header = plain.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(header == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED"], "\(plain.stdout)")
+        #expect(!plain.stdout.contains("Issued"))
 
         let wide = try await Kubectl.run(["-n", "flux-system", "get", "fluxreport", "-o", "wide"], kubeconfig: kubeconfig)
-        #expect(wide.status == 0, "\(wide.err)")
-        let wideHeader = wide.out.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
-        #expect(wideHeader == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED", "ENTITLEMENT"], "\(wide.out)")
-        #expect(wide.out.contains("Issued"))
+        #expect(wide.status == 0, "\(wide.stderr)")
+        let wideHeader = wide.stdout.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        #expect(wideHeader == ["NAME", "AGE", "READY", "STATUS", "LASTUPDATED", "ENTITLEMENT"], "\(wide.stdout)")
+        #expect(wide.stdout.contains("Issued"))
     }
 
     @Test func wrongTokenIsRejected() async throws {
@@ -190,7 +163,7 @@ struct KubectlTests {
         try text.write(toFile: dir + "/bad", atomically: true, encoding: .utf8)
         let result = try await Kubectl.run(["get", "ns"], kubeconfig: dir + "/bad")
         #expect(result.status != 0)
-        #expect(result.err.contains("Unauthorized") || result.err.contains("credentials"))
+        #expect(result.stderr.contains("Unauthorized") || result.stderr.contains("credentials"))
     }
 
     @Test func clientCertificateAuth() async throws {
@@ -198,7 +171,7 @@ struct KubectlTests {
         defer { Task { await sim.stop() } }
         let kubeconfig = try #require(sim.kubeconfigPath)
         let result = try await Kubectl.run(["get", "ns", "default", "-o", "name"], kubeconfig: kubeconfig)
-        #expect(result.status == 0, "\(result.err)")
-        #expect(result.out.contains("namespace/default"))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("namespace/default"))
     }
 }

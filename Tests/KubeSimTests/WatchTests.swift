@@ -1,6 +1,7 @@
 import Foundation
 import KubeCore
 import KubeSim
+import TestSupport
 import Testing
 
 @Suite("KubeSim watch")
@@ -9,7 +10,7 @@ struct WatchTests {
         try await withSim { c in
             _ = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("a"))
             let watch = Task { try await c.get("/api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=2") }
-            try await waitFor { c.sim.openWatches >= 1 }
+            try await waitUntil { c.sim.openWatches >= 1 }
             _ = try await c.post("/api/v1/namespaces/default/configmaps", SimClient.configMap("b"))
             _ = try await c.patch("/api/v1/namespaces/default/configmaps/a", ["data": ["k": "changed"]])
             _ = try await c.delete("/api/v1/namespaces/default/configmaps/b")
@@ -103,7 +104,7 @@ struct WatchTests {
     @Test func dropWatchesEndsStreams() async throws {
         try await withSim { c in
             let watch = Task { try await c.get("/api/v1/configmaps?watch=true&timeoutSeconds=60") }
-            try await waitFor { c.sim.openWatches == 1 }
+            try await waitUntil { c.sim.openWatches == 1 }
             let start = ContinuousClock.now
             #expect(c.sim.dropWatches() == 1)
             let reply = try await watch.value
@@ -111,7 +112,7 @@ struct WatchTests {
             #expect(ContinuousClock.now - start < .seconds(30))  // not the watch's 60 s timeout
             // Over HTTP as well.
             let again = Task { try await c.get("/api/v1/configmaps?watch=true&timeoutSeconds=60") }
-            try await waitFor { c.sim.openWatches == 1 }
+            try await waitUntil { c.sim.openWatches == 1 }
             let dropped = try await c.post("/_sim/watches/drop", [:])
             #expect(dropped.body["dropped"] == 1)
             _ = try await again.value
@@ -131,7 +132,7 @@ struct WatchTests {
             #expect(try await c.post("/apis/example.com/v1/namespaces/default/widgets", SimClient.widget("w")).code == 201)
 
             let watch = Task { try await c.get("/apis/example.com/v1/widgets?watch=true&timeoutSeconds=60") }
-            try await waitFor { c.sim.openWatches == 1 }
+            try await waitUntil { c.sim.openWatches == 1 }
             let start = ContinuousClock.now
             #expect(try await c.delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com").code == 200)
             let reply = try await watch.value
@@ -145,14 +146,3 @@ struct WatchTests {
         }
     }
 }
-
-/// Polls a condition for up to twenty seconds (the machine may be busy with other suites).
-func waitFor(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitTimeout() }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-}
-
-struct WaitTimeout: Error {}

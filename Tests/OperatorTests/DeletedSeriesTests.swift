@@ -4,6 +4,7 @@ import Foundation
 import KubeCore
 import KubeFake
 import Logging
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
@@ -63,8 +64,8 @@ import Testing
 
     @Test("randomized deletes and re-adds: the memory matches a reference model (seed printed on failure)")
     func matchesModel() {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        var rng = SplitMix64(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
         let limit = 8
         let collector = Self.collector(limit: limit)
         var model: [String] = []  // oldest first

@@ -4,6 +4,7 @@ import Foundation
 import KubeCore
 import KubeFake
 import Logging
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
@@ -24,16 +25,16 @@ import Testing
     }
 
     /// `METRICS_CACHE_SEED` if set (a replay), else a random seed; printed either way.
-    static func seed(_ test: String) -> UInt64 {
-        let seed = ProcessInfo.processInfo.environment["METRICS_CACHE_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
-        print("MetricsCacheModelTests.\(test) seed \(seed) (METRICS_CACHE_SEED=\(seed) replays it)")
-        return seed
+    static func random(_ test: String) -> TestRandom {
+        let random = TestRandom(variable: "METRICS_CACHE_SEED")
+        print("MetricsCacheModelTests.\(test) \(random)")
+        return random
     }
 
     @Test("gzip scrapes from cached buckets equal scrapes rendered from scratch (seed printed on failure)")
     func cachedScrapesMatchFreshOnes() async throws {
-        let seed = Self.seed("cachedScrapesMatchFreshOnes")
-        var rng = SplitMix64(seed: seed)
+        var rng = Self.random("cachedScrapesMatchFreshOnes")
+        let seed = rng.seed
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let world = World(start: Int64(Date().timeIntervalSince1970))
         let selection = ObjectLabelSelection(keys: ["step"])
@@ -134,8 +135,8 @@ import Testing
     /// one bucket per kind. Scrapes must equal fresh ones across both changes and the churn between.
     @Test("re-bucketing when a kind grows and shrinks (seed printed on failure)")
     func rebucketing() async throws {
-        let seed = Self.seed("rebucketing")
-        var rng = SplitMix64(seed: seed)
+        var rng = Self.random("rebucketing")
+        let seed = rng.seed
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: ["step"], logger: Logger(label: "test"))
         let collector = FluxMetricsCollector(cache: cache, objectLabels: ObjectLabelSelection(keys: ["step"]), gotk: true, isLeader: { true })
@@ -190,7 +191,7 @@ import Testing
             .sorted { "\($0)" < "\($1)" }
     }
 
-    static func randomObject(_ api: FakeKubeAPI, _ resources: [GroupVersionResource], _ rng: inout SplitMix64) -> (GroupVersionResource, JSONValue)? {
+    static func randomObject(_ api: FakeKubeAPI, _ resources: [GroupVersionResource], _ rng: inout TestRandom) -> (GroupVersionResource, JSONValue)? {
         guard let resource = resources.randomElement(using: &rng) else { return nil }
         let objects = api.objects(resource).sorted { $0.key < $1.key }
         guard let object = objects.randomElement(using: &rng)?.value else { return nil }
@@ -218,15 +219,15 @@ import Testing
     /// event just after its store changed), then recorded with the seed.
     static func compare(_ registry: MetricsRegistry, isLeader: Bool, step: Int, action: String, seed: UInt64) async throws -> Bool {
         var last: (cached: String, fresh: String) = ("", "")
-        for _ in 0..<200 {
+        let equal = try? await eventually("equal scrapes", timeout: .seconds(5), interval: .milliseconds(10)) { () -> String? in
             let cached = String(decoding: try Gzip.decompress(registry.scrapeGzip()), as: UTF8.self)
             let fresh = registry.scrapeString()
-            if cached == fresh {
-                #expect(cached.contains("flux_resource_info{") == isLeader, "step \(step) (\(action)), seed \(seed)")
-                return true
-            }
             last = (cached, fresh)
-            try await Task.sleep(for: .milliseconds(10))
+            return cached == fresh ? cached : nil
+        }
+        if let equal {
+            #expect(equal.contains("flux_resource_info{") == isLeader, "step \(step) (\(action)), seed \(seed)")
+            return true
         }
         let cachedLines = Set(last.cached.split(separator: "\n"))
         let freshLines = Set(last.fresh.split(separator: "\n"))

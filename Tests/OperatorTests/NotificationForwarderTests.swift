@@ -3,6 +3,7 @@ import Foundation
 import KubeClient
 import KubeCore
 import Logging
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
@@ -51,7 +52,7 @@ import Testing
 
     /// A receiver in Python's http.server that writes each request's path, content type and body to files.
     static let receiver = """
-    import http.server, sys, os
+    import http.server, sys, os, threading
     d = sys.argv[1]
     class H(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
@@ -63,6 +64,8 @@ import Testing
                 f.write((self.path + '\\n' + self.headers.get('Content-Type', '') + '\\n').encode() + body)
             os.rename(os.path.join(d, 'tmp'), os.path.join(d, 'req-%d' % n))
         def log_message(self, *a): pass
+    # Exit when the test closes our stdin (or dies).
+    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
     s = http.server.HTTPServer(('127.0.0.1', 0), H)
     with open(os.path.join(d, '.port.tmp'), 'w') as f: f.write(str(s.server_port))
     os.rename(os.path.join(d, '.port.tmp'), os.path.join(d, '.port'))
@@ -72,38 +75,33 @@ import Testing
     @Test func forwardsToARealReceiverAndLogsRefusals() async throws {
         let directory = NSTemporaryDirectory() + "forwarder-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", Self.receiver, directory]
-        // Not the test's own output: a child holding that pipe would keep `swift test` waiting.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { process.terminate() }
-        let port = try await eventually("the receiver's port", timeout: .seconds(20)) {
-            (try? String(contentsOfFile: "\(directory)/.port", encoding: .utf8)).flatMap { Int($0) }
-        }
-        func requests() -> [String] {
-            ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("req-") }.sorted()
-        }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await ChildProcess.with("python3", ["-c", Self.receiver, directory], stdin: .lifeline) { _ in
+            let port = try await eventually("the receiver's port", timeout: .seconds(20)) {
+                (try? String(contentsOfFile: "\(directory)/.port", encoding: .utf8)).flatMap { Int($0) }
+            }
+            func requests() -> [String] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasPrefix("req-") }.sorted()
+            }
 
-        let forwarder = NotificationForwarder(sender: WebhookSender(url: "http://127.0.0.1:\(port)/", timeout: .seconds(10)),
-                                              reportingController: "flux-report-operator", reportingInstance: "pod-1",
-                                              logger: Logger(label: "test"))
-        await forwarder.receive(Self.record)
-        try await waitUntil("the receiver got the event", timeout: .seconds(10)) { requests().count == 1 }
-        let text = try String(contentsOfFile: "\(directory)/\(requests()[0])", encoding: .utf8)
-        let lines = text.split(separator: "\n", maxSplits: 2).map(String.init)
-        #expect(lines.count == 3 && lines[0] == "/" && lines[1] == "application/json", "\(text)")
-        let body = try JSONValue.parse(lines.count == 3 ? lines[2] : "")
-        #expect(body == NotificationForwarder.payload(Self.record, reportingController: "flux-report-operator", reportingInstance: "pod-1"))
+            let forwarder = NotificationForwarder(sender: WebhookSender(url: "http://127.0.0.1:\(port)/", timeout: .seconds(10)),
+                                                  reportingController: "flux-report-operator", reportingInstance: "pod-1",
+                                                  logger: Logger(label: "test"))
+            await forwarder.receive(Self.record)
+            try await waitUntil("the receiver got the event", timeout: .seconds(10)) { requests().count == 1 }
+            let text = try String(contentsOfFile: "\(directory)/\(requests()[0])", encoding: .utf8)
+            let lines = text.split(separator: "\n", maxSplits: 2).map(String.init)
+            #expect(lines.count == 3 && lines[0] == "/" && lines[1] == "application/json", "\(text)")
+            let body = try JSONValue.parse(lines.count == 3 ? lines[2] : "")
+            #expect(body == NotificationForwarder.payload(Self.record, reportingController: "flux-report-operator", reportingInstance: "pod-1"))
 
-        // A receiver answering 500, or nothing listening: the sender says so, the forwarder does not throw or hang.
-        let failing = WebhookSender(url: "http://127.0.0.1:\(port)/fail", timeout: .seconds(10))
-        #expect(try await failing.post(Array("{}".utf8)) == 500)
-        let refused = WebhookSender(url: "http://127.0.0.1:1/", timeout: .seconds(5))
-        await #expect(throws: KubeAPIError.self) { _ = try await refused.post(Array("{}".utf8)) }
-        await NotificationForwarder(sender: refused, reportingController: "c", reportingInstance: "i", logger: Logger(label: "test"))
-            .receive(Self.record)
+            // A receiver answering 500, or nothing listening: the sender says so, the forwarder does not throw or hang.
+            let failing = WebhookSender(url: "http://127.0.0.1:\(port)/fail", timeout: .seconds(10))
+            #expect(try await failing.post(Array("{}".utf8)) == 500)
+            let refused = WebhookSender(url: "http://127.0.0.1:1/", timeout: .seconds(5))
+            await #expect(throws: KubeAPIError.self) { _ = try await refused.post(Array("{}".utf8)) }
+            await NotificationForwarder(sender: refused, reportingController: "c", reportingInstance: "i", logger: Logger(label: "test"))
+                .receive(Self.record)
+        }
     }
 }

@@ -4,6 +4,7 @@ import KubeCore
 import KubeFake
 import KubeSim
 import Logging
+import OperatorTestSupport
 import Testing
 @testable import FluxReportOperator
 

@@ -2,6 +2,7 @@ import ControllerRuntime
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
@@ -147,8 +148,8 @@ import Testing
     /// Against a naive reference (filter everything, sort everything, slice), over random fleets,
     /// filters and page sizes; the seed is in the failure message (`TEST_SEED` replays it).
     @Test func agreesWithAReferenceImplementation() throws {
-        let seed = ProcessInfo.processInfo.environment["TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64.max)
-        var rng = StatusPageRandom(seed: seed)
+        var rng = TestRandom()
+        let seed = rng.seed
         let kinds = ["Bucket", "GitRepository", "HelmRelease", "Kustomization"]
         let namespaces = ["a", "b", "flux-system"]
         for round in 0..<20 {
@@ -286,18 +287,5 @@ import Testing
     @Test(arguments: ["9080", "bogus", ":99999", ":-1", "host:port"])
     func rejectsBadWebAddresses(_ text: String) {
         #expect(throws: (any Error).self) { try resolve(["--web-addr", text]) }
-    }
-}
-
-/// A small deterministic generator for the randomized listing test.
-struct StatusPageRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

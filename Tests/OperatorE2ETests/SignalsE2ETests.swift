@@ -1,6 +1,7 @@
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -114,7 +115,7 @@ extension EndToEnd {
                     }
                     let text = named["note"].string ?? named["message"].string ?? ""
                     #expect(text.contains("flux-system/sig-base (BuildFailed)"), "\(text)")
-                    try await MetricsE2ETests.promtoolCheck(try await op.metricsText(), directory: env.directory)
+                    try await MetricsE2ETests.promtoolCheck(try await op.metricsText())
 
                     // Recovery: the controllers catch up, the user resumes, the drift is corrected.
                     let now = Self.now()

@@ -1,5 +1,5 @@
-import KubeCore
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -11,58 +11,25 @@ final class OperatorProcess: Sendable {
     let healthPort: Int
     let logPath: String
     let podName: String
-    let pid: Int32
-    private let process: LockedState<Process>
+    private let process: ChildProcess
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    private init(process: Process, metricsPort: Int, healthPort: Int, logPath: String, podName: String) {
-        self.pid = process.processIdentifier
-        self.process = LockedState(process)
+    private init(process: ChildProcess, metricsPort: Int, healthPort: Int, logPath: String, podName: String) {
+        self.process = process
         self.metricsPort = metricsPort
         self.healthPort = healthPort
         self.logPath = logPath
         self.podName = podName
     }
 
-    deinit {
-        // Last resort: never leave a process behind, even if a test forgot to stop it.
-        let running = process.withLock { $0.isRunning }
-        if running { kill(pid, SIGKILL) }
-    }
-
-    /// Spawns the binary without waiting for it (for exit-code tests), output to `logPath`.
-    static func spawn(arguments: [String], environment: [String: String] = [:], logPath: String) throws -> Process {
-        let binary = try OperatorBinary.path()
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else {
-            throw Failure(description: "cannot open \(logPath) for writing")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        // Keep the child independent of the test runner's cluster settings.
-        env.removeValue(forKey: "KUBECONFIG")
-        env.removeValue(forKey: "KUBERNETES_SERVICE_HOST")
-        env.removeValue(forKey: "REPORTING_INTERVAL")
-        env.removeValue(forKey: "RUNTIME_NAMESPACE")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        try? log.close()
-        return process
-    }
-
     /// Starts the operator against `kubeconfig` and waits until `/healthz` answers. Retries with new
     /// ports when one was taken in the meantime.
     static func start(kubeconfig: String, directory: String, podName: String = "flux-report-operator-0",
                       arguments extra: [String] = [], environment: [String: String] = [:]) async throws -> OperatorProcess {
+        let binary = try OperatorBinary.path()
         var lastFailure = ""
         for attempt in 0..<3 {
             let metrics = try FreePort.next()
@@ -71,54 +38,38 @@ final class OperatorProcess: Sendable {
             let arguments = ["--kubeconfig", kubeconfig, "--namespace", "flux-system",
                              "--metrics-addr", "127.0.0.1:\(metrics)", "--health-addr", "127.0.0.1:\(health)",
                              "--log-encoding", "json"] + extra
-            let process = try spawn(arguments: arguments, environment: ["POD_NAME": podName].merging(environment) { $1 },
-                                    logPath: logPath)
+            // Independent of the test runner's cluster settings.
+            let process = try ChildProcess.start(
+                binary, arguments, environment: ["POD_NAME": podName].merging(environment) { $1 },
+                unset: ["KUBECONFIG", "KUBERNETES_SERVICE_HOST", "REPORTING_INTERVAL", "RUNTIME_NAMESPACE"],
+                stdout: .file(logPath), stderr: .file(logPath))
             let op = OperatorProcess(process: process, metricsPort: metrics, healthPort: health, logPath: logPath, podName: podName)
-            let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline {
-                if !op.isRunning { break }
-                if let (code, _) = try? await HTTP.get("http://127.0.0.1:\(health)/healthz"), code == 200 { return op }
-                try await Task.sleep(for: .milliseconds(100))
+            let healthy = try? await eventually("/healthz answers", timeout: .seconds(20)) { () -> Bool? in
+                guard op.isRunning else { return false }
+                guard let (code, _) = try? await HTTP.get("http://127.0.0.1:\(health)/healthz"), code == 200 else { return nil }
+                return true
             }
+            if healthy == true { return op }
             let log = op.logTail()
             await op.stop()
-            lastFailure = "operator did not serve /healthz (exit \(op.exitCode.map(String.init) ?? "none")); log:\n\(log)"
+            lastFailure = "operator did not serve /healthz (\(process.termination.map { "\($0)" } ?? "still running")); log:\n\(log)"
             if !log.lowercased().contains("in use") { break }
         }
         throw Failure(description: lastFailure)
     }
 
-    var isRunning: Bool { process.withLock { $0.isRunning } }
+    var isRunning: Bool { process.isRunning }
 
-    /// The exit code, nil while running (or when killed by a signal: then the signal number, negated).
-    var exitCode: Int32? {
-        process.withLock { p -> Int32? in
-            if p.isRunning { return nil }
-            return p.terminationReason == .exit ? p.terminationStatus : -p.terminationStatus
-        }
-    }
+    func signal(_ signal: Int32) { process.signal(signal) }
 
-    func signal(_ signal: Int32) { if isRunning { kill(pid, signal) } }
-
-    /// Waits for the process to end; returns its exit code, nil on timeout.
+    /// Waits for the process to end; returns its exit status (128 + the signal for a signal), nil on timeout.
     func waitForExit(timeout: Duration) async -> Int32? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let code = exitCode { return code }
-            // A cancelled test (time limit) must still wait for its child: sleep without the task.
-            if (try? await Task.sleep(for: .milliseconds(50))) == nil { usleep(50_000) }
-        }
-        return exitCode
+        await process.wait(timeout: timeout)?.status
     }
 
     /// SIGTERM, then SIGKILL after `grace`. Safe to call more than once.
     func stop(grace: Duration = .seconds(10)) async {
-        guard isRunning else { return }
-        kill(pid, SIGTERM)
-        if await waitForExit(timeout: grace) == nil {
-            kill(pid, SIGKILL)
-            _ = await waitForExit(timeout: .seconds(5))
-        }
+        await process.stop(grace: grace)
     }
 
     func logTail(lines: Int = 40) -> String {

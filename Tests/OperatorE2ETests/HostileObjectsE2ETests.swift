@@ -1,6 +1,7 @@
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -78,7 +79,7 @@ extension EndToEnd {
                     let text = try await op.metricsText()
                     #expect(text.utf8.count < 4 << 20, "the scrape is \(text.utf8.count) bytes")
                     #expect(op.isRunning)
-                    try await MetricsE2ETests.promtoolCheck(text, directory: env.directory)
+                    try await MetricsE2ETests.promtoolCheck(text)
                 }
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KubeSim
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -26,8 +27,8 @@ extension EndToEnd {
         static func expectFailure(_ env: E2EEnvironment, kubeconfig: String, extra: [String] = [], code: Int32,
                                   within limit: Duration = .seconds(10), _ expected: [String]) async throws {
             let started = ContinuousClock.now
-            let result = try await E2EEnvironment.run(
-                try OperatorBinary.path(), ["report", "--kubeconfig", kubeconfig] + extra, directory: env.directory, timeout: .seconds(45))
+            let result = try await ChildProcess.run(
+                try OperatorBinary.path(), ["report", "--kubeconfig", kubeconfig] + extra, timeout: .seconds(45))
             let elapsed = ContinuousClock.now - started
             #expect(elapsed < limit, "took \(elapsed); stderr: \(result.stderr)")
             #expect(result.status == code, "exit \(result.status); stderr: \(result.stderr)")

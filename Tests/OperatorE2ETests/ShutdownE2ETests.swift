@@ -1,6 +1,7 @@
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 extension EndToEnd {

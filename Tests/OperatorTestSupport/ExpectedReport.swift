@@ -1,12 +1,11 @@
 import FluxReport
 import FluxReportOperator
-import KubeClient
 import KubeCore
 
 /// The report the operator should write, computed independently: a `ReportSnapshot` filled by
 /// plain LIST/GET calls (no caches) and the domain's `ReportBuilder`.
-enum ExpectedReport {
-    static func snapshot(api: any KubeAPI, namespace: String) async throws -> ReportSnapshot {
+public enum ExpectedReport {
+    public static func snapshot(api: any KubeAPI, namespace: String) async throws -> ReportSnapshot {
         var snapshot = ReportSnapshot(namespace: namespace)
         let allCRDs = try await api.listAll(.customResourceDefinitions, namespace: nil).items.compactMap(FluxCRD.init(json:))
         let reported = allCRDs.filter(\.isReported)
@@ -47,7 +46,7 @@ enum ExpectedReport {
         return snapshot
     }
 
-    static func spec(api: any KubeAPI, namespace: String) async throws -> FluxReportSpec {
+    public static func spec(api: any KubeAPI, namespace: String) async throws -> FluxReportSpec {
         let snapshot = try await snapshot(api: api, namespace: namespace)
         let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform, now: 0)
         let result = ReportBuilder.build(snapshot: snapshot, context: context)
@@ -55,7 +54,7 @@ enum ExpectedReport {
     }
 
     /// A readable account of where two specs differ.
-    static func diff(got: FluxReportSpec?, want: FluxReportSpec?) -> String {
+    public static func diff(got: FluxReportSpec?, want: FluxReportSpec?) -> String {
         guard let want else { return "no expected report computed" }
         guard let got else { return "no report written; expected:\n\(render(want))" }
         var lines: [String] = []

@@ -2,6 +2,7 @@ import FluxReport
 import Foundation
 import KubeCore
 import KubeSim
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -53,6 +54,20 @@ extension EndToEnd {
             }
         }
 
+        /// Waits until every watch open at the start of the test is open again and at least 1 s old: the
+        /// informer backs off from a watch that ends sooner than that, and a phase that drops younger
+        /// watches would measure that backoff instead of the recovery.
+        static func waitForSettledWatches(_ env: E2EEnvironment, count: Int) async throws {
+            try await waitUntil("\(count) watches open for 1 s (open: \(env.sim.openWatches))", timeout: .seconds(20)) {
+                env.sim.openWatches(olderThan: .seconds(1)) >= count
+            }
+        }
+
+        /// The most lists the simulator has counted for one resource since its counters were reset.
+        static func mostListsOfOneResource(_ env: E2EEnvironment) -> Int {
+            env.sim.requestCounts().filter { $0.verb == "list" }.map(\.count).max() ?? 0
+        }
+
         static func suspendSomeHelmRelease(_ env: E2EEnvironment) async throws {
             let release = try await env.client.listAll(helmReleases, namespace: nil).items.first { $0["spec"]["suspend"].bool != true }
             guard let release else { throw E2EEnvironment.Failure(description: "no unsuspended HelmRelease in the fleet") }
@@ -64,16 +79,19 @@ extension EndToEnd {
             try await E2EEnvironment.with(fleet: Self.fleet) { env in
                 try await env.withOperator(arguments: ["--reporting-interval", "2s", "--log-level", "debug"]) { _ in
                     try await env.waitForCorrectReport()
+                    let watches = env.sim.openWatches
                     let watcher = BlankWatcher()
                     let poller = watcher.watch(env)
 
                     note("phase 1: list 500s + compact + drop")
                     // 1. Every list fails; watches end and cannot resume (history compacted) → relists fail.
+                    env.sim.resetRequestCounts()
                     env.sim.injectFault(Fault(path: "/", verb: "list", code: 500, message: "etcdserver: request timed out"))
                     env.sim.compactHistory()
                     env.sim.dropWatches()
                     try Self.requestReport(env, "during-500s")
-                    try await Task.sleep(for: .seconds(4))
+                    // The simulator's own count: some kind has been refused twice (a retry after a failure).
+                    try await waitUntil("a kind relisted again after a 500", timeout: .seconds(20)) { Self.mostListsOfOneResource(env) >= 2 }
                     let failedLists = env.sim.requestCount(verb: "list")
                     // Honest partial failure: the caches are stale, so Ready turns False naming the failing
                     // list, while every part keeps its last good value (the BlankWatcher checks that). The
@@ -93,15 +111,14 @@ extension EndToEnd {
 
                     note("phase 2: drop watches")
                     // 2. Dropped watches with a change made while they were down: resumed from the last resourceVersion.
-                    // (Each phase starts with watches older than 1 s: the informer backs off from watches that end sooner.)
-                    try await Task.sleep(for: .seconds(2))
+                    try await Self.waitForSettledWatches(env, count: watches)
                     env.sim.dropWatches()
                     try await Self.suspendSomeHelmRelease(env)
                     try await env.waitForCorrectReport(timeout: .seconds(20))
 
                     note("phase 3: compact + drop")
                     // 3. Forced 410: history compacted, then watches dropped → relist picks up a change.
-                    try await Task.sleep(for: .seconds(2))
+                    try await Self.waitForSettledWatches(env, count: watches)
                     try await Self.suspendSomeHelmRelease(env)
                     env.sim.resetRequestCounts()
                     env.sim.compactHistory()
@@ -111,15 +128,19 @@ extension EndToEnd {
 
                     note("phase 4: 429 + compact + drop")
                     // 4. 429 with Retry-After on the relists.
-                    try await Task.sleep(for: .seconds(2))
+                    try await Self.waitForSettledWatches(env, count: watches)
                     try await Self.suspendSomeHelmRelease(env)
                     env.sim.resetRequestCounts()
                     env.sim.injectFault(Fault(path: "/", verb: "list", code: 429, retryAfterSeconds: 1, message: "too many requests"))
+                    let throttled = ContinuousClock.now
                     env.sim.compactHistory()
                     env.sim.dropWatches()
-                    try await waitUntil("relists meet the 429s", timeout: .seconds(15)) { env.sim.requestCount(verb: "list") > 0 }
-                    // Two Retry-After periods: every kind retries about twice, no hot loop.
-                    try await Task.sleep(for: .seconds(2))
+                    // Two Retry-After periods: some kind has been refused three times. Honouring
+                    // Retry-After: 1 s, that takes at least 2 s; a hot loop gets there at once.
+                    try await waitUntil("a kind listed three times against the 429s", timeout: .seconds(20)) {
+                        Self.mostListsOfOneResource(env) >= 3
+                    }
+                    let throttledFor = ContinuousClock.now - throttled
                     let throttledLists = env.sim.requestCount(verb: "list")
                     env.sim.clearFaults()
                     let cleared = ContinuousClock.now
@@ -135,7 +156,8 @@ extension EndToEnd {
                     #expect(failedLists > 0, "no list was attempted during the 500s: the fault phase tested nothing")
                     #expect(throttledLists > 0, "no list was attempted during the 429s: the phase tested nothing")
                     // Retry-After: 1 s is honoured: 18 informers, a few relists each in ~2 s, not a hot loop.
-                    #expect(throttledLists < 120, "\(throttledLists) lists in ~2 s of 429 with Retry-After: 1")
+                    #expect(throttledFor >= .seconds(2), "a kind was listed three times \(throttledFor) into the 429s")
+                    #expect(throttledLists < 120, "\(throttledLists) lists in \(throttledFor) of 429 with Retry-After: 1")
                     #expect(watcher.count > 50)
                     #expect(watcher.found.isEmpty, "the report was blanked during faults: \(watcher.found)")
                     let ready = readyCondition()
@@ -194,7 +216,11 @@ extension EndToEnd {
             try await E2EEnvironment.with(fleet: Self.fleet) { env in
                 env.sim.injectFault(Fault(path: "/", verb: "list", code: 500, message: "etcdserver: leader changed"))
                 try await env.withOperator { op in
-                    try await Task.sleep(for: .seconds(4))
+                    // The simulator's own count: some kind has been refused three times, so the operator
+                    // has retried after failed retries (and, converging below, never gave up).
+                    try await waitUntil("a kind listed three times against the 500s", timeout: .seconds(20)) {
+                        Self.mostListsOfOneResource(env) >= 3
+                    }
                     #expect(op.isRunning, "the operator gave up while the API failed")
                     // Nothing good to show yet: no report, or one that is not blank.
                     if let report = env.report() {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// What one chaos run does, from the environment (hack/chaos sets it): a CI run is short and
 /// random, a soak replays or runs long.
@@ -13,7 +14,7 @@ struct ChaosSettings: CustomStringConvertible {
 
     static func fromEnvironment() -> ChaosSettings {
         let env = ProcessInfo.processInfo.environment
-        let seed = env["CHAOS_SEED"].flatMap { UInt64($0) } ?? UInt64.random(in: 1...UInt64(UInt32.max))
+        let seed = TestRandom.seed(from: "CHAOS_SEED")
         let iterations = env["CHAOS_ITERATIONS"].flatMap { Int($0) }.map { max(1, $0) } ?? 8
         let seconds = env["CHAOS_SECONDS"].flatMap { Int($0) }.map { max(1, $0) } ?? 150
         return ChaosSettings(seed: seed, iterations: iterations, seconds: seconds)

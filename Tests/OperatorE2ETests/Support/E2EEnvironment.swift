@@ -3,6 +3,8 @@ import Foundation
 import KubeClient
 import KubeCore
 import KubeSim
+import OperatorTestSupport
+import TestSupport
 
 /// A simulated cluster for one test: KubeSim over HTTPS with a kubeconfig in a fresh temporary
 /// directory, a client for the test's own reads, and helpers to run the operator and kubectl.
@@ -124,58 +126,18 @@ final class E2EEnvironment: Sendable {
 
     // MARK: kubectl
 
-    struct CommandResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
     /// Runs the real kubectl against the simulator.
-    func kubectl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {
+    func kubectl(_ arguments: [String], timeout: Duration = .seconds(60)) async throws -> ChildProcess.Outcome {
         guard let kubectl = Self.kubectlPath else {
             throw Failure(description: "kubectl not found on PATH (apt-get install kubernetes-client)")
         }
-        return try await Self.run(kubectl, ["--kubeconfig", kubeconfigPath] + arguments, directory: directory, timeout: timeout)
+        return try await ChildProcess.run(kubectl, ["--kubeconfig", kubeconfigPath] + arguments, timeout: timeout)
     }
 
     static let kubectlPath: String? = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         return path.split(separator: ":").map { "\($0)/kubectl" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
-
-    /// Runs a command, output to files (no pipe can fill up), with a timeout.
-    static func run(_ executable: String, _ arguments: [String], directory: String, timeout: Duration = .seconds(60)) async throws -> CommandResult {
-        let id = UUID().uuidString.prefix(8)
-        let outPath = "\(directory)/cmd-\(id).out"
-        let errPath = "\(directory)/cmd-\(id).err"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        guard let out = FileHandle(forWritingAtPath: outPath), let err = FileHandle(forWritingAtPath: errPath) else {
-            throw Failure(description: "cannot create output files in \(directory)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        try? out.close()
-        try? err.close()
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                process.terminate()
-                throw Failure(description: "\(arguments.joined(separator: " ")) did not finish within \(timeout)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-        return CommandResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
 
     /// `kubectl -n flux-system annotate --overwrite fluxreport/flux <key>=<value>`; throws on failure.
     func annotateReport(_ key: String, _ value: String) async throws {

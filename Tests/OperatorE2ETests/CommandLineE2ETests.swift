@@ -1,16 +1,14 @@
 import Foundation
 import FluxReportOperator
+import TestSupport
 import Testing
 
 extension EndToEnd {
     /// The binary's command line: bad flags and bad config give one clear line and exit code 2.
     @Suite("E2E: command line", .timeLimit(.minutes(1)))
     struct CommandLineE2ETests {
-        static func run(_ arguments: [String]) async throws -> E2EEnvironment.CommandResult {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flux-report-cli-\(UUID().uuidString.prefix(8))").path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            return try await E2EEnvironment.run(try OperatorBinary.path(), arguments, directory: directory, timeout: .seconds(20))
+        static func run(_ arguments: [String]) async throws -> ChildProcess.Outcome {
+            try await ChildProcess.run(try OperatorBinary.path(), arguments, timeout: .seconds(20))
         }
 
         static func nonEmptyLines(_ text: String) -> [Substring] {

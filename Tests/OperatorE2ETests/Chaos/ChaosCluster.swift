@@ -3,13 +3,14 @@ import Foundation
 import KubeClient
 import KubeCore
 import KubeSim
+import TestSupport
 
 /// The chaos test's side of the cluster: random API operations and faults applied straight to
 /// KubeSim (in process, so the test's own actions never meet the faults it injects), and a model
 /// of which Flux objects exist, to pick targets from.
 final class ChaosCluster {
     let sim: KubeSim
-    var random: ChaosRandom
+    var random: TestRandom
     /// Flux kinds by `Kind.group`: the CRD as stored (to remove and re-add it) and one object of the
     /// kind as a template for new ones.
     private var crds: [String: JSONValue] = [:]
@@ -29,7 +30,7 @@ final class ChaosCluster {
 
     init(sim: KubeSim, seed: UInt64) {
         self.sim = sim
-        random = ChaosRandom(seed: seed)
+        random = TestRandom(seed: seed, variable: "CHAOS_SEED")
     }
 
     /// Reads the starting state through the API (no faults are active yet).

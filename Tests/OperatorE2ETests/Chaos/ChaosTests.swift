@@ -6,6 +6,8 @@ import KubeClient
 import KubeCore
 import KubeSim
 import Logging
+import OperatorTestSupport
+import TestSupport
 import Testing
 
 extension EndToEnd {

@@ -2,6 +2,8 @@ import FluxReport
 import Foundation
 import KubeCore
 import KubeSim
+import OperatorTestSupport
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -12,8 +14,8 @@ extension EndToEnd {
         func jsonMatchesFleet() async throws {
             try await E2EEnvironment.with { env in
                 env.sim.resetRequestCounts()
-                let result = try await E2EEnvironment.run(
-                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath, "-o", "json"], directory: env.directory)
+                let result = try await ChildProcess.run(
+                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath, "-o", "json"])
                 #expect(result.status == 0, "stderr: \(result.stderr)")
                 let printed = try JSONValue.parse(result.stdout)
                 #expect(printed["kind"].string == "FluxReport")
@@ -34,16 +36,16 @@ extension EndToEnd {
         @Test("report -o yaml, and a part that cannot be read: exit 1 naming it, the rest still printed")
         func yamlAndFailedPart() async throws {
             try await E2EEnvironment.with { env in
-                let ok = try await E2EEnvironment.run(
-                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath], directory: env.directory)
+                let ok = try await ChildProcess.run(
+                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath])
                 #expect(ok.status == 0, "stderr: \(ok.stderr)")
                 #expect(ok.stdout.hasPrefix("apiVersion: fluxcd.controlplane.io/v1\nkind: FluxReport\n"), "\(ok.stdout.prefix(200))")
                 #expect(ok.stdout.contains("  sync:\n"))
 
                 // Nodes cannot be listed: the report is printed without that part, and the failure is named.
                 env.sim.injectFault(Fault(path: "/api/v1/nodes", verb: "list", code: 403, message: "nodes is forbidden"))
-                let failed = try await E2EEnvironment.run(
-                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath, "--timeout", "3s"], directory: env.directory)
+                let failed = try await ChildProcess.run(
+                    try OperatorBinary.path(), ["report", "--kubeconfig", env.kubeconfigPath, "--timeout", "3s"])
                 #expect(failed.status == 1)
                 #expect(failed.stdout.contains("kind: FluxReport"))
                 #expect(failed.stderr.contains("Node"), "stderr: \(failed.stderr)")

@@ -1,6 +1,7 @@
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 
 extension EndToEnd {
@@ -73,7 +74,7 @@ extension EndToEnd {
                     #expect(all.named("flux_operator_info").count == 1)
                     #expect(!all.named("gotk_suspend_status").isEmpty)
                     #expect(!all.named("controller_runtime_reconcile_total").isEmpty)
-                    try await Self.promtoolCheck(try await op.metricsText(), directory: env.directory)
+                    try await Self.promtoolCheck(try await op.metricsText())
                 }
             }
         }
@@ -146,20 +147,18 @@ extension EndToEnd {
                             #expect(object?.labels["ready"] == ready, "\(series)")
                         }
                     }
-                    try await Self.promtoolCheck(try await op.metricsText(), directory: env.directory)
+                    try await Self.promtoolCheck(try await op.metricsText())
                 }
             }
         }
 
         /// `promtool check metrics` on the output; a printed, visible skip when promtool is missing.
-        static func promtoolCheck(_ text: String, directory: String) async throws {
+        static func promtoolCheck(_ text: String) async throws {
             guard let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: FileManager.default.isExecutableFile(atPath:)) else {
                 print("⚠️ SKIPPED: promtool is not installed, `promtool check metrics` was NOT run (apt-get install prometheus)")
                 return
             }
-            let path = directory + "/metrics.txt"
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-            let result = try await E2EEnvironment.run("/bin/sh", ["-c", "\(promtool) check metrics < '\(path)'"], directory: directory)
+            let result = try await ChildProcess.run(promtool, ["check", "metrics"], input: text)
             #expect(result.status == 0, "promtool check metrics failed:\n\(result.stdout)\(result.stderr)")
         }
     }

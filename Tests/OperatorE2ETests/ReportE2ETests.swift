@@ -1,6 +1,8 @@
 import FluxReport
 import Foundation
 import KubeCore
+import OperatorTestSupport
+import TestSupport
 import Testing
 
 extension EndToEnd {
