@@ -108,5 +108,30 @@ extension EndToEnd {
                 }
             }
         }
+
+        @Test("fluxcd.controlplane.io/reconcileEvery: 1ns is raised to the 1 s floor with a warning, not a tight loop of writes")
+        func reconcileEveryBelowTheFloor() async throws {
+            try await E2EEnvironment.with(fleet: Self.fleet) { env in
+                try await env.withOperator(arguments: ["--reporting-interval", "5m"]) { op in
+                    try await env.waitForCorrectReport()
+                    try await env.annotateReport("fluxcd.controlplane.io/reconcileEvery", "1ns")
+                    try await waitUntil("the floor's warning", timeout: .seconds(10)) {
+                        !op.logLines(containing: "delay below the floor", "reconcileEvery").isEmpty
+                    }
+                    try await waitUntil("a report scheduled 1s ahead", timeout: .seconds(10)) {
+                        !op.logLines(containing: "report written", "\"next\":\"1s\"").isEmpty
+                    }
+                    env.sim.resetRequestCounts()
+                    let applies = { env.sim.requestCount(verb: "patch", resource: Self.specPatches) }
+                    try await waitUntil("a first report after the reset", timeout: .seconds(10), interval: .milliseconds(5)) { applies() >= 1 }
+                    let first = ContinuousClock.now
+                    try await waitUntil("two more reports", timeout: .seconds(10), interval: .milliseconds(5)) { applies() >= 3 }
+                    let spacing = ContinuousClock.now - first
+                    // Two intervals of at least 1 s each (a 1ns interval wrote hundreds of reports a second).
+                    #expect(spacing >= .milliseconds(1900), "two reporting intervals took \(spacing) with reconcileEvery=1ns")
+                    #expect(op.logLines(containing: "delay below the floor").count == 1, "the warning is logged once")
+                }
+            }
+        }
     }
 }
