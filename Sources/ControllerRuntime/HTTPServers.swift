@@ -118,15 +118,12 @@ extension RuntimeHTTPServer {
             for channel in connections.beginClosing() {
                 channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
             }
-            await withTaskGroup(of: Void.self) { race in
-                race.addTask { await connections.waitDrained() }
-                race.addTask { try? await Task.sleep(for: limits.shutdownTimeout) }
-                await race.next()
-                race.cancelAll()
-            }
+            await connections.waitDrained(atMost: limits.shutdownTimeout)
             for channel in connections.openChannels { channel.close(promise: nil) }
             tasks.cancelAll()
         }
+        // A handler can end before its channel's close is reported; wait for the last reports.
+        await connections.waitDrained(atMost: .seconds(1))
     }
 
     /// The router answers; a handler's error that is not an HTTP error becomes a 500.
@@ -276,8 +273,15 @@ private final class ConnectionRegistry: Sendable {
         return open
     }
 
-    /// Returns once every connection is closed after `beginClosing()`, or when cancelled.
-    func waitDrained() async { _ = await drained.waitUnlessCancelled() }
+    /// Returns once every connection is closed after `beginClosing()`, or after `limit`.
+    func waitDrained(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { race in
+            race.addTask { _ = await self.drained.waitUnlessCancelled() }
+            race.addTask { try? await Task.sleep(for: limit) }
+            await race.next()
+            race.cancelAll()
+        }
+    }
 }
 
 extension RuntimeHTTPServer {

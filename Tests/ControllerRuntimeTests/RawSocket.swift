@@ -30,17 +30,13 @@ final class RawSocket: @unchecked Sendable {
                 address.sin6_family = sa_family_t(AF_INET6)
                 address.sin6_port = in_port_t(UInt16(port).bigEndian)
                 guard inet_pton(AF_INET6, host, &address.sin6_addr) == 1 else { throw Failure(description: "bad address \(host)") }
-                status = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                }
+                status = withSockaddr(address) { Glibc.connect(fd, $0, $1) }
             } else {
                 var address = sockaddr_in()
                 address.sin_family = sa_family_t(AF_INET)
                 address.sin_port = in_port_t(UInt16(port).bigEndian)
                 guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { throw Failure(description: "bad address \(host)") }
-                status = withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                }
+                status = withSockaddr(address) { Glibc.connect(fd, $0, $1) }
             }
             guard status == 0 else { throw Failure(description: "connect [\(host)]:\(port): errno \(errno)") }
             return connection
@@ -113,8 +109,13 @@ final class RawSocket: @unchecked Sendable {
         var address = sockaddr_in6()
         address.sin6_family = sa_family_t(AF_INET6)
         address.sin6_addr = in6addr_loopback
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-        } == 0
+        return withSockaddr(address) { bind(fd, $0, $1) } == 0
     }()
+
+    /// `body` with a `sockaddr_in` or `sockaddr_in6` as the `sockaddr` pointer and length C wants.
+    private static func withSockaddr<Address>(_ address: Address, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+        withUnsafePointer(to: address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<Address>.size)) }
+        }
+    }
 }
