@@ -30,6 +30,15 @@ import Testing
         #expect(config.signals == SignalSettings(staleFactor: 3, perObjectTransitions: false))
     }
 
+    @Test func httpMaxConnections() throws {
+        #expect(try resolve([]).httpLimits == HTTPServerLimits())
+        #expect(try resolve([]).httpLimits.maxConnections == 256)
+        #expect(try resolve(["--http-max-connections", "1000"]).httpLimits.maxConnections == 1000)
+        for bad in ["0", "-1", "1000001", "many"] {
+            #expect(throws: (any Error).self, "\(bad)") { try resolve(["--http-max-connections", bad]) }
+        }
+    }
+
     @Test func everyFlag() throws {
         let config = try resolve([
             "--kubeconfig", "/k", "--context", "c", "--namespace", "flux", "--reporting-interval", "1h30m",
