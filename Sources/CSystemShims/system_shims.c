@@ -1,5 +1,29 @@
 #include "system_shims.h"
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+
+int flux_raise_descriptor_limit(unsigned long long *soft_before, unsigned long long *hard,
+                                unsigned long long *soft_after) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
+    *soft_before = (unsigned long long)limit.rlim_cur;
+    *hard = (unsigned long long)limit.rlim_max;
+    *soft_after = *soft_before;
+    if (limit.rlim_cur == limit.rlim_max) return 0;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
+    *soft_after = (unsigned long long)limit.rlim_cur;
+    return 0;
+}
+
+int flux_set_descriptor_soft_limit(unsigned long long soft) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
+    limit.rlim_cur = (rlim_t)soft;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return errno;
+    return 0;
+}
 #if defined(__GLIBC__)
 #include <malloc.h>
 

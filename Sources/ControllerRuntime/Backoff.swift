@@ -1,4 +1,8 @@
+import Logging
+
 /// Jittered exponential backoff (client-go's reflector: 800 ms → 30 s, reset after 2 healthy minutes).
+/// The first delays may be short; the ceiling is at least `DelayFloor.minimum`, so a failure that
+/// lasts is retried at most about once a second.
 public struct Backoff: Sendable {
     public var initial: Duration
     public var max: Duration
@@ -14,7 +18,7 @@ public struct Backoff: Sendable {
     public init(initial: Duration = .milliseconds(800), max: Duration = .seconds(30), factor: Double = 2,
                 jitter: Double = 1.0, resetAfter: Duration = .seconds(120)) {
         self.initial = initial
-        self.max = max
+        self.max = DelayFloor.clamped(max, "backoff ceiling", logger: Logger(label: "controller-runtime.backoff"))
         self.factor = factor
         self.jitter = jitter
         self.resetAfter = resetAfter

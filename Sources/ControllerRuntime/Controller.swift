@@ -4,7 +4,8 @@ import Synchronization
 /// Runs a `Reconciler` over keys from a work queue with N workers (controller-runtime's `Controller`).
 ///
 /// The queue guarantees one key is never reconciled by two workers at once. Errors and `.requeue`
-/// go back through the rate limiter; `.requeueAfter` waits the given time; `.done` forgets the key.
+/// go back through the rate limiter; `.requeueAfter` waits the given time, at least
+/// `DelayFloor.minimum`; `.done` forgets the key.
 public final class Controller<Key: Hashable & Sendable>: Sendable {
     public let name: String
     public let queue: WorkQueue<Key>
@@ -99,7 +100,7 @@ public final class Controller<Key: Hashable & Sendable>: Sendable {
                 metrics?.requeue.increment()
             case .requeueAfter(let delay):
                 queue.forget(key)
-                queue.addAfter(key, delay)
+                queue.addAfter(key, DelayFloor.clamped(delay, "requeueAfter of controller \(name)", logger: logger))
                 metrics?.requeueAfter.increment()
             }
         } catch {

@@ -216,6 +216,12 @@ public final class EventRecorder: Sendable {
         return served
     }
 
+    /// The API server's limits on an events.k8s.io Event, in UTF-8 bytes (Go's `len`): the note,
+    /// and the reason, action and reportingInstance. Longer values are rejected (422), so the event
+    /// would be lost; they are cut on a character boundary instead.
+    static let noteBytes = 1024
+    static let shortFieldBytes = 128
+
     private func create(_ record: Record, useEventsAPI: Bool) async throws -> Aggregate {
         let namespace = record.object.namespace.isEmpty ? "default" : record.object.namespace
         let nanos = UInt64(max(0, record.time.timeIntervalSince1970) * 1_000_000_000)
@@ -228,9 +234,10 @@ public final class EventRecorder: Sendable {
                 "metadata": ["name": .string(name), "namespace": .string(namespace)],
                 "eventTime": .string(Timestamp.rfc3339(record.time, fractionDigits: 6)),
                 "reportingController": .string(options.reportingController),
-                "reportingInstance": .string(options.reportingInstance),
-                "action": .string(record.action), "reason": .string(record.reason),
-                "regarding": record.object.json, "note": .string(String(record.message.prefix(1024))),
+                "reportingInstance": .string(options.reportingInstance.prefix(utf8Bytes: Self.shortFieldBytes)),
+                "action": .string(record.action.prefix(utf8Bytes: Self.shortFieldBytes)),
+                "reason": .string(record.reason.prefix(utf8Bytes: Self.shortFieldBytes)),
+                "regarding": record.object.json, "note": .string(record.message.prefix(utf8Bytes: Self.noteBytes, marker: "…")),
                 "type": .string(record.type.rawValue),
             ]
         } else {

@@ -24,6 +24,8 @@ public final class Manager: Service, Sendable {
     public struct Options: Sendable {
         public var metricsAddress: ListenAddress?
         public var healthAddress: ListenAddress?
+        /// The metrics server's limits (the health server has its own, `HTTPServerLimits.health`).
+        public var metricsLimits: HTTPServerLimits
         /// nil: no leader election (every runnable starts at once).
         public var leaderElection: LeaderElector.Configuration?
         /// How often `/version` is fetched to prove the API server is reachable (readiness).
@@ -32,9 +34,10 @@ public final class Manager: Service, Sendable {
 
         public init(metricsAddress: ListenAddress? = nil, healthAddress: ListenAddress? = nil,
                     leaderElection: LeaderElector.Configuration? = nil, apiPingInterval: Duration = .seconds(30),
-                    gracefulShutdownTimeout: Duration = .seconds(10)) {
+                    gracefulShutdownTimeout: Duration = .seconds(10), metricsLimits: HTTPServerLimits = HTTPServerLimits()) {
             self.metricsAddress = metricsAddress
             self.healthAddress = healthAddress
+            self.metricsLimits = metricsLimits
             self.leaderElection = leaderElection
             self.apiPingInterval = apiPingInterval
             self.gracefulShutdownTimeout = gracefulShutdownTimeout
@@ -61,7 +64,7 @@ public final class Manager: Service, Sendable {
         self.logger = logger
         self.informers = InformerSet(api: api, logger: logger)
         registry.register(collector: ProcessCollector())
-        metricsServer = options.metricsAddress.map { RuntimeHTTPServer.metrics(address: $0, registry: registry, logger: logger) }
+        metricsServer = options.metricsAddress.map { RuntimeHTTPServer.metrics(address: $0, registry: registry, limits: options.metricsLimits, logger: logger) }
         healthServer = options.healthAddress.map { [health] in RuntimeHTTPServer.health(address: $0, checks: health, logger: logger) }
         leaderElector = options.leaderElection.map { LeaderElector(api: api, configuration: $0, registry: registry, logger: logger) }
         let informers = self.informers

@@ -1,4 +1,5 @@
 import KubeCore
+import Logging
 
 /// Decides how long an item waits before it is retried (client-go's `workqueue.RateLimiter`).
 public protocol RateLimiter<Item>: Sendable {
@@ -11,7 +12,7 @@ public protocol RateLimiter<Item>: Sendable {
     func numRequeues(_ item: Item) -> Int
 }
 
-/// Per-item exponential backoff: base × 2^failures, capped.
+/// Per-item exponential backoff: base × 2^failures, capped (the cap at least `DelayFloor.minimum`).
 public final class ItemExponentialFailureRateLimiter<Item: Hashable & Sendable>: RateLimiter {
     private let base: Duration
     private let maxDelay: Duration
@@ -19,7 +20,7 @@ public final class ItemExponentialFailureRateLimiter<Item: Hashable & Sendable>:
 
     public init(base: Duration = .milliseconds(5), max: Duration = .seconds(1000)) {
         self.base = base
-        self.maxDelay = max
+        self.maxDelay = DelayFloor.clamped(max, "rate limiter ceiling", logger: Logger(label: "controller-runtime.ratelimiter"))
     }
 
     public func when(_ item: Item) -> Duration {

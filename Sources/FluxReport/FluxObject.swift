@@ -165,18 +165,7 @@ public struct FluxObject: Sendable, Equatable {
     /// `value` unchanged when it fits in `limit` UTF-8 bytes; else its longest prefix on a
     /// character boundary that fits together with `truncationMarker`.
     public static func bounded(_ value: String, to limit: Int = maxFieldBytes) -> String {
-        guard value.utf8.count > limit else { return value }
-        let budget = max(0, limit - truncationMarker.utf8.count)
-        var end = value.startIndex
-        var used = 0
-        for index in value.indices {
-            let next = value.index(after: index)
-            let size = value.utf8.distance(from: index, to: next)
-            guard used + size <= budget else { break }
-            used += size
-            end = next
-        }
-        return String(value[..<end]) + truncationMarker
+        value.prefix(utf8Bytes: limit, marker: truncationMarker)
     }
 
     /// Upper estimate of the heap bytes this projection holds beyond its inline size: string

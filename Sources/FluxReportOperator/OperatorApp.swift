@@ -29,7 +29,7 @@ public final class OperatorApp: Sendable {
             : nil
         manager = Manager(api: api, options: Manager.Options(
             metricsAddress: configuration.metricsAddress, healthAddress: configuration.healthAddress,
-            leaderElection: leaderElection), registry: registry, logger: logger)
+            leaderElection: leaderElection, metricsLimits: configuration.httpLimits), registry: registry, logger: logger)
         let elector = manager.leaderElector
         let isLeader: @Sendable () -> Bool = { elector?.isLeader ?? true }
 
@@ -77,14 +77,14 @@ public final class OperatorApp: Sendable {
         manager.add(RunnableFunc { [recorder] in await recorder.run() }, needsLeaderElection: false)
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
-            let page = StatusPage(address: address, api: api, cache: cache, feed: feed, logger: logger)
+            let page = StatusPage(address: address, limits: configuration.httpLimits, api: api, cache: cache, feed: feed, logger: logger)
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()
                 if [.sync, .instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
             }
             statusPage = page
-            manager.add(RunnableFunc { await page.run() }, needsLeaderElection: false)
+            manager.add(RunnableFunc { try await page.run() }, needsLeaderElection: false)
         } else {
             statusPage = nil
         }
@@ -126,6 +126,7 @@ public final class OperatorApp: Sendable {
         RuntimeLogHandler.bootstrap(encoding: configuration.logEncoding == .json ? .json : .console,
                                     level: configuration.logLevel.swiftLogLevel)
         let logger = Logger(label: "flux-report-operator")
+        DescriptorLimit.raiseToHard(logger: logger)
         let (app, api, server) = try connect(configuration: configuration, logger: logger)
         logger.info("starting flux-report-operator", metadata: [
             "version": "\(BuildInfo.version)", "namespace": "\(configuration.namespace)", "server": "\(server)",

@@ -15,6 +15,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
     /// flag defaults to `:9080`, tests and embedders choose their own port.
     public var webAddress: ListenAddress? = nil
+    /// Limits of the metrics and web servers (`--http-max-connections`); the health server keeps its own.
+    public var httpLimits = HTTPServerLimits()
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding
@@ -41,8 +43,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
 
     public init(
         kubeconfigPath: String? = nil, context: String? = nil, namespace: String = "flux-system",
-        reportingInterval: Duration = .seconds(300), metricsAddress: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8080),
-        healthAddress: ListenAddress = ListenAddress(host: "0.0.0.0", port: 8081), leaderElection: Bool = false,
+        reportingInterval: Duration = .seconds(300), metricsAddress: ListenAddress = .anyInterface(port: 8080),
+        healthAddress: ListenAddress = .anyInterface(port: 8081), leaderElection: Bool = false,
         logLevel: LogLevel = .info, logEncoding: LogEncoding = .json, kubeAPIQPS: Double = 50, kubeAPIBurst: Int = 300,
         metricsObjectLabels: [String] = [], eventsAddress: String? = nil, gotkMetrics: Bool = true,
         podName: String = ProcessInfo.processInfo.hostName

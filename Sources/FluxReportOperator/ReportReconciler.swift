@@ -50,7 +50,8 @@ final class ReportReconciler: Reconciler, Sendable {
         let started = ContinuousClock.now
         let cached = cache.report.store.get("\(namespace)/\(FluxReportAPI.reportName)")
         let annotations = cached?.annotations ?? [:]
-        let interval = ReportAnnotations.interval(annotations, default: configuration.reportingInterval)
+        let interval = DelayFloor.clamped(ReportAnnotations.interval(annotations, default: configuration.reportingInterval),
+                                          "reporting interval (\(ReportAnnotations.reconcileEvery) or --reporting-interval)", logger: logger)
 
         if let cached, cached.beingDeleted {
             logger.debug("FluxReport is being deleted; waiting to recreate it")

@@ -3,7 +3,8 @@ import KubeCore
 /// Splits a byte stream into `\n`-terminated lines whatever the chunk boundaries.
 ///
 /// A line wholly inside one chunk is handed out without copying; only a partial tail is kept.
-/// Empty lines and a trailing `\r` are dropped.
+/// Every trailing `\r` is dropped (JSON counts it as whitespace), and so is a line left empty:
+/// no line handed out is empty or ends in `\r`.
 public struct LineSplitter: Sendable {
     private var pending: [UInt8] = []
 
@@ -46,9 +47,9 @@ public struct LineSplitter: Sendable {
     }
 
     private static func emit(_ piece: UnsafeBufferPointer<UInt8>, _ line: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
-        var piece = piece
-        if let last = piece.last, last == UInt8(ascii: "\r") { piece = UnsafeBufferPointer(rebasing: piece.dropLast()) }
-        if piece.isEmpty { return true }
-        return line(piece)
+        var end = piece.count
+        while end > 0, piece[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        if end == 0 { return true }
+        return line(UnsafeBufferPointer(rebasing: piece[..<end]))
     }
 }

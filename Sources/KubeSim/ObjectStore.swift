@@ -245,6 +245,7 @@ final class ObjectStore: Sendable {
             if new["kind"].isNull { new["kind"] = .string(info.kind) }
             if new["apiVersion"].isNull { new["apiVersion"] = .string(info.apiVersion(info.storageVersion)) }
             try Self.validateName(info, name)
+            try EventValidation.validate(info, new)
             if let old {
                 new = Self.applyStatusRules(info, old: old, new: new, mode: mode)
                 // Identity and bookkeeping belong to the server.

@@ -183,3 +183,47 @@ extension KubeSimIntegrationTests {
         await sim.stop()
     }
 }
+
+extension KubeSimIntegrationTests {
+    /// The API server counts an Event's limits in UTF-8 bytes: a 600-character CJK note is ~1,800
+    /// bytes. The recorder cuts each field to its byte limit on a character boundary, so the event
+    /// is stored (KubeSim rejects an over-long note with the API server's 422).
+    @Test func longMultibyteEventsAreStored() async throws {
+        let (sim, client) = try await Self.start()
+        let cjk = String(repeating: "同步失败：无法解析清单。", count: 50)  // 600 characters, 1,800 bytes
+        let family = "👨‍👩‍👧‍👦"  // one character of 25 bytes (7 scalars)
+        let messages = [
+            cjk,
+            String(repeating: family, count: 60),
+            String(repeating: "a\r\n", count: 400) + cjk,
+            String(repeating: "x", count: 1023) + "\r\n" + cjk,  // the CRLF (one character) would cross the limit
+            String(repeating: "🇯🇵", count: 200),
+        ]
+        let rawNote = String(repeating: "é", count: 600)
+        var note: JSONValue = ["apiVersion": "events.k8s.io/v1", "kind": "Event", "metadata": ["name": "raw", "namespace": "default"],
+                               "eventTime": "2026-01-01T00:00:00.000000Z", "reportingController": "c", "reportingInstance": "i",
+                               "action": "A", "reason": "R", "type": "Normal", "note": .string(rawNote),
+                               "regarding": ["kind": "ConfigMap", "namespace": "default", "name": "subject"]]
+        await #expect(throws: KubeAPIError.self) { _ = try await client.create(.events, namespace: "default", object: note, options: WriteOptions()) }
+        note["note"] = .string(String(rawNote.prefix(512)))
+        _ = try await client.create(.events, namespace: "default", object: note, options: WriteOptions())
+
+        let recorder = EventRecorder(api: client, options: EventRecorderTests.options)
+        for (index, message) in messages.enumerated() {
+            let object = ObjectReference(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "subject-\(index)", uid: "u-\(index)")
+            #expect(await recorder.publish(object, type: .warning, reason: "ReconciliationFailed", message: message), "message \(index)")
+        }
+        let events = try await client.listAll(.events, namespace: "default").items.filter { $0.name != "raw" }
+        #expect(events.count == messages.count)
+        for event in events {
+            let stored = try #require(event["note"].string)
+            let index = try #require(Int(event[path: "regarding", "name"].string?.split(separator: "-").last ?? ""))
+            #expect(stored.utf8.count <= 1024, "message \(index): \(stored.utf8.count) bytes")
+            #expect(stored.hasSuffix("…"))
+            // A prefix of whole characters: nothing split, not even a CRLF or a ZWJ family.
+            #expect(messages[index].hasPrefix(String(stored.dropLast())))
+            #expect(stored.utf8.count > 1024 - 30, "message \(index) cut shorter than needed")
+        }
+        await sim.stop()
+    }
+}

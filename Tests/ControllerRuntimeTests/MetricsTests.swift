@@ -127,7 +127,7 @@ struct MetricsTests {
     }
 
     @Test func listenAddressParsing() throws {
-        #expect(try ListenAddress(parsing: ":8080") == ListenAddress(host: "0.0.0.0", port: 8080))
+        #expect(try ListenAddress(parsing: ":8080") == ListenAddress(host: "", port: 8080))
         #expect(try ListenAddress(parsing: "127.0.0.1:0") == ListenAddress(host: "127.0.0.1", port: 0))
         #expect(try ListenAddress(parsing: "[::1]:9090") == ListenAddress(host: "::1", port: 9090))
         #expect(throws: ListenAddress.ParseError.self) { try ListenAddress(parsing: "8080") }

@@ -18,6 +18,16 @@ extension EndToEnd {
             env.sim.requestCount(verb: "patch", resource: specPatches) + env.sim.requestCount(verb: "patch", resource: statusPatches)
         }
 
+        /// From one report written (counts reset, then the first) to the third: two reporting intervals.
+        static func twoIntervals(_ env: E2EEnvironment, timeout: Duration) async throws -> Duration {
+            env.sim.resetRequestCounts()
+            let applies = { env.sim.requestCount(verb: "patch", resource: Self.specPatches) }
+            try await waitUntil("a first report after the reset", timeout: .seconds(10), interval: .milliseconds(5)) { applies() >= 1 }
+            let first = ContinuousClock.now
+            try await waitUntil("two more reports", timeout: timeout, interval: .milliseconds(5)) { applies() >= 3 }
+            return ContinuousClock.now - first
+        }
+
         @Test("kubectl delete fluxreport/flux: recreated, with a ReportInitialized event for the new object")
         func recreatedAfterDelete() async throws {
             try await E2EEnvironment.with(fleet: Self.fleet) { env in
@@ -93,12 +103,7 @@ extension EndToEnd {
                     try await waitUntil("a report scheduled at the 2s cadence", timeout: .seconds(10)) {
                         !op.logLines(containing: "report written", "\"next\":\"2s\"").isEmpty
                     }
-                    env.sim.resetRequestCounts()
-                    let applies = { env.sim.requestCount(verb: "patch", resource: Self.specPatches) }
-                    try await waitUntil("a first report after the reset", timeout: .seconds(10), interval: .milliseconds(20)) { applies() >= 1 }
-                    let first = ContinuousClock.now
-                    try await waitUntil("two more reports", timeout: .seconds(15), interval: .milliseconds(20)) { applies() >= 3 }
-                    let spacing = ContinuousClock.now - first
+                    let spacing = try await Self.twoIntervals(env, timeout: .seconds(15))
                     #expect(spacing >= .milliseconds(3500) && spacing <= .seconds(8), "two reporting intervals took \(spacing) with reconcileEvery=2s")
 
                     // Back to 5m: the report written for the change says the next one is due in 5m.
@@ -106,6 +111,26 @@ extension EndToEnd {
                     try await waitUntil("a report scheduled 5m ahead", timeout: .seconds(10)) {
                         !op.logLines(containing: "report written", "\"next\":\"5m0s\"").isEmpty
                     }
+                }
+            }
+        }
+
+        @Test("fluxcd.controlplane.io/reconcileEvery: 1ns is raised to the 1 s floor with a warning, not a tight loop of writes")
+        func reconcileEveryBelowTheFloor() async throws {
+            try await E2EEnvironment.with(fleet: Self.fleet) { env in
+                try await env.withOperator(arguments: ["--reporting-interval", "5m"]) { op in
+                    try await env.waitForCorrectReport()
+                    try await env.annotateReport("fluxcd.controlplane.io/reconcileEvery", "1ns")
+                    try await waitUntil("the floor's warning", timeout: .seconds(10)) {
+                        !op.logLines(containing: "delay below the floor", "reconcileEvery").isEmpty
+                    }
+                    try await waitUntil("a report scheduled 1s ahead", timeout: .seconds(10)) {
+                        !op.logLines(containing: "report written", "\"next\":\"1s\"").isEmpty
+                    }
+                    let spacing = try await Self.twoIntervals(env, timeout: .seconds(10))
+                    // Two intervals of at least 1 s each (a 1ns interval wrote hundreds of reports a second).
+                    #expect(spacing >= .milliseconds(1900), "two reporting intervals took \(spacing) with reconcileEvery=1ns")
+                    #expect(op.logLines(containing: "delay below the floor").count == 1, "the warning is logged once")
                 }
             }
         }

@@ -17,8 +17,8 @@ import Testing
         let config = try resolve([])
         #expect(config.namespace == "flux-system")
         #expect(config.reportingInterval == .seconds(300))
-        #expect(config.metricsAddress == ListenAddress(host: "0.0.0.0", port: 8080))
-        #expect(config.healthAddress == ListenAddress(host: "0.0.0.0", port: 8081))
+        #expect(config.metricsAddress == ListenAddress.anyInterface(port: 8080))
+        #expect(config.healthAddress == ListenAddress.anyInterface(port: 8081))
         #expect(config.leaderElection == false)
         #expect(config.logLevel == .info)
         #expect(config.logEncoding == .json)
@@ -28,6 +28,15 @@ import Testing
         #expect(config.metricsObjectLabels.isEmpty)
         #expect(config.eventsAddress == nil)
         #expect(config.signals == SignalSettings(staleFactor: 3, perObjectTransitions: false))
+    }
+
+    @Test func httpMaxConnections() throws {
+        #expect(try resolve([]).httpLimits == HTTPServerLimits())
+        #expect(try resolve([]).httpLimits.maxConnections == 256)
+        #expect(try resolve(["--http-max-connections", "1000"]).httpLimits.maxConnections == 1000)
+        for bad in ["0", "-1", "1000001", "many"] {
+            #expect(throws: (any Error).self, "\(bad)") { try resolve(["--http-max-connections", bad]) }
+        }
     }
 
     @Test func everyFlag() throws {

@@ -277,7 +277,7 @@ import Testing
     }
 
     @Test func webAddressDefaultsToPort9080AndZeroTurnsItOff() throws {
-        #expect(try resolve([]).webAddress == ListenAddress(host: "0.0.0.0", port: 9080))
+        #expect(try resolve([]).webAddress == ListenAddress.anyInterface(port: 9080))
         #expect(try resolve(["--web-addr", "127.0.0.1:0"]).webAddress == ListenAddress(host: "127.0.0.1", port: 0))
         #expect(try resolve(["--web-addr", "0"]).webAddress == nil)
         // Off unless asked for when the configuration is built in code (tests, embedders).

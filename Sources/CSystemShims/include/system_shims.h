@@ -10,4 +10,12 @@ int flux_limit_malloc_arenas(int arenas);
 /// when some were released. A no-op elsewhere.
 int flux_release_free_memory(void);
 
+/// Raises the soft limit on open descriptors (RLIMIT_NOFILE) to the hard limit, as Go's runtime
+/// does at start. Stores the limits before and after; returns 0, or the errno of the failed call.
+int flux_raise_descriptor_limit(unsigned long long *soft_before, unsigned long long *hard,
+                                unsigned long long *soft_after);
+
+/// Sets the soft descriptor limit (for tests); returns 0 or an errno.
+int flux_set_descriptor_soft_limit(unsigned long long soft);
+
 #endif

@@ -37,6 +37,9 @@ public struct OperatorOptions: ParsableArguments {
     @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off. Default: :9080 (the demo: 127.0.0.1:9080).")
     var webAddr: String?
 
+    @Option(name: .customLong("http-max-connections"), help: "Connections each of the metrics and status-page servers keeps open at most; more are closed at once (the health server has its own 64).")
+    var httpMaxConnections = HTTPServerLimits.defaultMaxConnections
+
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
 
@@ -98,6 +101,10 @@ public struct OperatorOptions: ParsableArguments {
         config.metricsAddress = metrics
         config.healthAddress = health
         config.webAddress = try Self.parseWebAddress(webAddr)
+        guard (1...1_000_000).contains(httpMaxConnections) else {
+            throw UsageError("invalid --http-max-connections \(httpMaxConnections): want a whole number from 1 to 1000000")
+        }
+        config.httpLimits.maxConnections = httpMaxConnections
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")

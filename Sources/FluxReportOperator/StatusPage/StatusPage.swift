@@ -12,16 +12,17 @@ final class StatusPage: Sendable {
     let server: RuntimeHTTPServer
     private let logger: Logger
 
-    init(address: ListenAddress, api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, logger: Logger) {
+    init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), api: any KubeAPI, cache: ClusterCache,
+         feed: ChangeFeed, logger: Logger) {
         data = StatusPageData(cache: cache, feed: feed, report: LiveReport(api: api, cache: cache, feed: feed, logger: logger),
                               streams: EventStreams(feed: feed))
-        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data), logger: logger)
+        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data), limits: limits, logger: logger)
         self.logger = logger
     }
 
-    /// Serves until cancelled. A port that cannot be bound is logged, not fatal: the page is a view,
-    /// the report and the metrics must go on without it.
-    func run() async {
+    /// Serves until cancelled. A port that cannot be bound fails the operator's start
+    /// (`RuntimeHTTPServer.BindError`), as for the other servers.
+    func run() async throws {
         let report = data.report
         let refresh = Task { await report.run() }
         defer { refresh.cancel() }
@@ -34,7 +35,7 @@ final class StatusPage: Sendable {
             }
         } catch {
             if Task.isCancelled { return }
-            logger.error("status page not served", metadata: ["address": "\(server.address)", "error": "\(error)"])
+            throw error
         }
     }
 }

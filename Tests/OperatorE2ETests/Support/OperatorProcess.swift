@@ -35,9 +35,12 @@ final class OperatorProcess: Sendable {
             let metrics = try FreePort.next()
             let health = try FreePort.next()
             let logPath = "\(directory)/operator-\(podName)-\(attempt).log"
+            // A port that cannot be bound stops the operator: the status page gets a free port too
+            // (its default, :9080, is shared by every operator running on this machine).
+            let web = extra.contains { $0.hasPrefix("--web-addr") } ? [] : ["--web-addr", "127.0.0.1:\(try FreePort.next())"]
             let arguments = ["--kubeconfig", kubeconfig, "--namespace", "flux-system",
                              "--metrics-addr", "127.0.0.1:\(metrics)", "--health-addr", "127.0.0.1:\(health)",
-                             "--log-encoding", "json"] + extra
+                             "--log-encoding", "json"] + web + extra
             // Independent of the test runner's cluster settings.
             let process = try ChildProcess.start(
                 binary, arguments, environment: ["POD_NAME": podName].merging(environment) { $1 },

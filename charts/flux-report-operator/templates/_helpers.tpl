@@ -73,6 +73,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- else }}
 - --web-addr=0
 {{- end }}
+- --http-max-connections={{ .Values.http.maxConnections }}
 - --kube-api-qps={{ .Values.kubeAPI.qps }}
 - --kube-api-burst={{ .Values.kubeAPI.burst }}
 {{- if eq (include "flux-report-operator.leaderElection" .) "true" }}
