@@ -7,11 +7,11 @@ import ServiceLifecycle
 /// A small Hummingbird server that reports the port it bound (for `127.0.0.1:0` in tests).
 public final class RuntimeHTTPServer: Service, Sendable {
     public let address: ListenAddress
-    private let responder: RouterResponder<BasicRequestContext>
+    private let responder: RouterResponder<ConnectionRequestContext>
     private let logger: Logger
     private let bound = OneShot<Int>()
 
-    public init(address: ListenAddress, router: Router<BasicRequestContext>, logger: Logger) {
+    public init(address: ListenAddress, router: Router<ConnectionRequestContext>, logger: Logger) {
         self.address = address
         self.responder = router.buildResponder()
         self.logger = logger
@@ -49,7 +49,7 @@ public final class RuntimeHTTPServer: Service, Sendable {
 extension RuntimeHTTPServer {
     /// `/metrics` in the Prometheus text format.
     public static func metrics(address: ListenAddress, registry: MetricsRegistry, logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
-        let router = Router()
+        let router = Router(context: ConnectionRequestContext.self)
         router.get("/metrics") { request, _ -> Response in
             // Streamed chunk by chunk (chunked transfer encoding): memory stays at one chunk, not the
             // whole body (tens of MB with 100,000 series), and collectors release locks between chunks.
@@ -76,7 +76,7 @@ extension RuntimeHTTPServer {
 
     /// `/healthz` and `/readyz`: 200 "ok", or 500 listing the failing checks.
     public static func health(address: ListenAddress, checks: HealthChecks, logger: Logger = Logger(label: "health-server")) -> RuntimeHTTPServer {
-        let router = Router()
+        let router = Router(context: ConnectionRequestContext.self)
         @Sendable func respond(_ failing: [String]) -> Response {
             if failing.isEmpty {
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))
