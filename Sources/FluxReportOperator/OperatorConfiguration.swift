@@ -15,6 +15,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
     /// flag defaults to `:9080`, tests and embedders choose their own port.
     public var webAddress: ListenAddress? = nil
+    /// Host names the status page answers besides IP literals and `localhost` (`--web-allowed-hosts`).
+    public var webAllowedHosts = AllowedHosts()
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding

@@ -37,6 +37,9 @@ public struct OperatorOptions: ParsableArguments {
     @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off. Default: :9080 (the demo: 127.0.0.1:9080).")
     var webAddr: String?
 
+    @Option(name: .customLong("web-allowed-hosts"), help: "Comma-separated host names the status page answers besides IP addresses and localhost (an Ingress's host; *.example.com for every name under it). Other Host headers get 421.")
+    var webAllowedHosts = ""
+
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
 
@@ -98,6 +101,11 @@ public struct OperatorOptions: ParsableArguments {
         config.metricsAddress = metrics
         config.healthAddress = health
         config.webAddress = try Self.parseWebAddress(webAddr)
+        do {
+            config.webAllowedHosts = try AllowedHosts(parsing: webAllowedHosts)
+        } catch {
+            throw UsageError("invalid --web-allowed-hosts: \(error)")
+        }
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")
