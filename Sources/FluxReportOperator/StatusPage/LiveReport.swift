@@ -18,6 +18,8 @@ final class LiveReport: Sendable {
         var result: ReportResult
         /// Seconds since the Unix epoch.
         var computedAt: Int64
+        /// `/api/v1/report`: the spec in the written report's encoding, rendered with the report.
+        var specJSON: String
     }
 
     struct TimedEvent: Sendable, Equatable {
@@ -136,7 +138,7 @@ final class LiveReport: Sendable {
             from: previous.map { ($0.result.spec, $0.result.status) }, to: (result.spec, result.status))
         // The page's first report is no news: only the states it starts in that are bad.
         if previous == nil { events.removeAll { $0.reason == ReportEvents.reportInitialized } }
-        let computed = Computed(result: result, computedAt: now)
+        let computed = Computed(result: result, computedAt: now, specJSON: result.spec.document.renderJSON())
         state.withLock { state in
             state.computed = computed
             state.events += events.map { TimedEvent(time: now, event: $0) }

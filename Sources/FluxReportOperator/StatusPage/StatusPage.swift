@@ -43,16 +43,17 @@ final class StatusPage: Sendable {
 
 /// What the status page shows, read from the caches: the routes' only source.
 struct StatusPageData: Sendable {
-    /// The page's heavy work (reports, list pages) runs here, on one thread of its own: many
-    /// clients at once use at most one core, and never the cooperative pool's threads.
-    static let executor = DedicatedExecutor(name: "status-page")
+    /// The page's heavy work (reports, list pages) runs here, on one thread of its own at a lower
+    /// priority: many clients at once use at most one core, never the cooperative pool's threads,
+    /// and yield to `/healthz`, watches and reconciles when the cores are busy.
+    static let executor = DedicatedExecutor(name: "status-page", niceness: 10)
 
     let cache: ClusterCache
     let feed: ChangeFeed
     let report: LiveReport
     let streams: EventStreams
-    /// List pages, one computation per query and cache version.
-    let listings = SharedComputation<ResourceQuery, ResourcePage>(executor: StatusPageData.executor)
+    /// List pages as sent (JSON), one computation per query and cache version.
+    let listings = SharedComputation<ResourceQuery, [UInt8]>(executor: StatusPageData.executor)
 
     init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, logger: Logger) {
         self.cache = cache
@@ -82,10 +83,10 @@ struct StatusPageData: Sendable {
         ]
     }
 
-    /// One page of the object list: shared by every request for the same query while it is
-    /// computed, reused until the caches change.
-    func resources(_ query: ResourceQuery) async -> ResourcePage {
-        await listings.value(for: query, version: feed.version) { [self] in listing(query) }
+    /// One page of the object list, serialized: shared by every request for the same query while
+    /// it is computed, reused until the caches change.
+    func resources(_ query: ResourceQuery) async -> [UInt8] {
+        await listings.value(for: query, version: feed.version) { [self] in listing(query).json.serialized() }
     }
 
     /// The page computed from the caches. Each store's lock is held only to copy its objects'

@@ -28,13 +28,13 @@ enum StatusPageRoutes {
         router.get("/api/v1/report") { _, _ in
             // The FluxReport spec exactly as the operator writes it, in the report's field order.
             let computed = await page.report.current()
-            return text(computed.result.spec.document.renderJSON(), type: "application/json")
+            return text(computed.specJSON, type: "application/json")
         }
         router.get("/api/v1/overview") { _, _ in json(await page.overview()) }
         router.get("/api/v1/resources") { request, _ in
             do throws(QueryError) {
                 let query = try ResourceQuery(parameters: parameters(request))
-                return json(await page.resources(query).json)
+                return json(await page.resources(query))
             } catch {
                 return Self.error(.badRequest, error.message)
             }
@@ -75,8 +75,10 @@ enum StatusPageRoutes {
         return ResourceKey(kind: kind, namespace: query.namespace ?? "", name: name)
     }
 
-    static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    static func json(_ value: JSONValue) -> Response { json(value.serialized()) }
+
+    static func json(_ serialized: [UInt8]) -> Response {
+        Response(status: .ok, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: serialized)))
     }
 
     static func text(_ body: String, type: String) -> Response {
