@@ -9,12 +9,14 @@ import http.client
 import json
 import ssl
 import tempfile
+import time
 import urllib.parse
 
 FLUX_SELECTOR = "app.kubernetes.io/part-of=flux"
 OPERATOR_GROUP = "fluxcd.controlplane.io"
 OPERATOR_KINDS = {"FluxInstance", "ResourceSet", "ResourceSetInputProvider"}
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
+REPORT_PATH = "/apis/fluxcd.controlplane.io/v1/namespaces/flux-system/fluxreports/flux"
 
 
 class BenchError(Exception):
@@ -177,3 +179,20 @@ def stats_match(report, expected, ignore=()):
 
 def total_objects(stats):
     return sum(v["running"] + v["suspended"] for v in stats.values())
+
+
+def handle_requested_at(client, value, timeout=30.0, path=REPORT_PATH):
+    """Sets the report's requestedAt to `value` and polls until the report says it handled it:
+    (seconds from the PATCH, the report). Raises BenchError when it is not handled in time."""
+    patch = {"metadata": {"annotations": {REQUESTED_AT: value}}}
+    start = time.monotonic()
+    status, obj = client.request("PATCH", path, patch, "application/merge-patch+json")
+    if status != 200:
+        raise BenchError(f"PATCH requestedAt: HTTP {status}: {obj}")
+    deadline = start + timeout
+    while time.monotonic() < deadline:
+        status, obj = client.request("GET", path)
+        if status == 200 and obj and (obj.get("status") or {}).get("lastHandledReconcileAt") == value:
+            return time.monotonic() - start, obj
+        time.sleep(0.005)
+    raise BenchError(f"requestedAt {value!r} not handled within {timeout:.0f}s")

@@ -9,7 +9,7 @@ import threading
 import time
 import urllib.request
 
-from bench_kube import (REQUESTED_AT, BenchError, Client, aggregate, flux_kinds, is_ready, list_expected,
+from bench_kube import (BenchError, Client, handle_requested_at, aggregate, flux_kinds, is_ready, list_expected,
                         report_stats, stats_match, total_objects, FLUX_SELECTOR)
 from bench_proc import Child, free_port
 
@@ -139,18 +139,7 @@ class Run:
 
     # -- 3. requestedAt latency ----------------------------------------------------------------
     def request_once(self, value):
-        patch = {"metadata": {"annotations": {REQUESTED_AT: value}}}
-        start = time.monotonic()
-        status, obj = self.client.request("PATCH", REPORT_PATH, patch, "application/merge-patch+json")
-        if status != 200:
-            raise BenchError(f"PATCH requestedAt: HTTP {status}: {obj}")
-        deadline = start + 30
-        while time.monotonic() < deadline:
-            status, obj = self.client.request("GET", REPORT_PATH)
-            if status == 200 and obj and (obj.get("status") or {}).get("lastHandledReconcileAt") == value:
-                return time.monotonic() - start, obj
-            time.sleep(0.005)
-        raise BenchError(f"requestedAt {value!r} not handled within 30s")
+        return handle_requested_at(self.client, value, path=REPORT_PATH)
 
     def requested_at(self):
         samples = []

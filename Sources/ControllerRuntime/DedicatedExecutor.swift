@@ -1,4 +1,7 @@
 import DequeModule
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KubeCore
 
@@ -17,9 +20,16 @@ public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private let ready = DispatchSemaphore(value: 0)
 
     /// Starts the thread. It lives as long as the process unless `stop()` is called: executors are
-    /// long-lived components (one per leader elector), not per-call objects.
-    public init(name: String) {
-        let thread = Thread { [self] in loop() }
+    /// long-lived components (one per leader elector), not per-call objects. A positive `niceness`
+    /// lowers the thread's scheduling priority (Linux nice values are per thread): work that may
+    /// take a core for seconds then yields to the pool's threads when the cores are contended.
+    public init(name: String, niceness: Int32 = 0) {
+        let thread = Thread { [self] in
+            #if canImport(Glibc)
+            if niceness != 0 { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness) }
+            #endif
+            loop()
+        }
         thread.name = name
         thread.start()
     }

@@ -20,12 +20,12 @@ public final class RuntimeHTTPServer: Service, Sendable {
     /// Its own event-loop thread and task executor: the health server answers even while the
     /// shared event loops and the cooperative pool are busy with the other servers' clients.
     public let isolated: Bool
-    private let responder: RouterResponder<BasicRequestContext>
+    private let responder: RouterResponder<ConnectionRequestContext>
     private let logger: Logger
     private let bound = OneShot<Int>()
     private let connections: ConnectionRegistry
 
-    public init(address: ListenAddress, router: Router<BasicRequestContext>, limits: HTTPServerLimits = HTTPServerLimits(),
+    public init(address: ListenAddress, router: Router<ConnectionRequestContext>, limits: HTTPServerLimits = HTTPServerLimits(),
                 isolated: Bool = false, logger: Logger) {
         self.address = address
         self.limits = limits
@@ -131,7 +131,7 @@ extension RuntimeHTTPServer {
         let responder = self.responder
         let logger = self.logger
         return { (request, writer: consuming ResponseWriter, channel) in
-            let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+            let context = ConnectionRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
             let response: Response
             do {
                 response = try await responder.respond(to: request, context: context)
@@ -288,7 +288,7 @@ extension RuntimeHTTPServer {
     /// `/metrics` in the Prometheus text format.
     public static func metrics(address: ListenAddress, registry: MetricsRegistry, limits: HTTPServerLimits = HTTPServerLimits(),
                                logger: Logger = Logger(label: "metrics-server")) -> RuntimeHTTPServer {
-        let router = Router()
+        let router = Router(context: ConnectionRequestContext.self)
         router.get("/metrics") { request, _ -> Response in
             // Streamed chunk by chunk (chunked transfer encoding): memory stays at one chunk, not the
             // whole body (tens of MB with 100,000 series), and collectors release locks between chunks.
@@ -317,7 +317,7 @@ extension RuntimeHTTPServer {
     /// On its own event loop and executor, with its own connection cap (`HTTPServerLimits.health`).
     public static func health(address: ListenAddress, checks: HealthChecks, limits: HTTPServerLimits = .health,
                               logger: Logger = Logger(label: "health-server")) -> RuntimeHTTPServer {
-        let router = Router()
+        let router = Router(context: ConnectionRequestContext.self)
         @Sendable func respond(_ failing: [String]) -> Response {
             if failing.isEmpty {
                 return Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "ok")))

@@ -17,6 +17,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var webAddress: ListenAddress? = nil
     /// Limits of the metrics and web servers (`--http-max-connections`); the health server keeps its own.
     public var httpLimits = HTTPServerLimits()
+    /// Host names the status page answers besides IP literals and `localhost` (`--web-allowed-hosts`).
+    public var webAllowedHosts = AllowedHosts()
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding

@@ -121,3 +121,18 @@ class Process:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
         self.log.close()
+
+
+def start_kubesim(binary: pathlib.Path, workdir: pathlib.Path, fleet: int, seed: int, fixtures: pathlib.Path,
+                  seconds: float = 60) -> tuple[Process, pathlib.Path]:
+    """KubeSim with a generated fleet (and the Flux fixtures when present), serving: (process, kubeconfig)."""
+    kubeconfig = workdir / "kubeconfig"
+    argv = [str(binary), "--fleet", str(fleet), "--seed", str(seed), "--kubeconfig-out", str(kubeconfig)]
+    if fixtures.is_dir():
+        argv += ["--fixtures", str(fixtures)]
+    sim = Process("kubesim", argv, workdir)
+    for _ in deadline_loop(seconds, "kubesim to serve"):
+        if "url:" in sim.output():
+            break
+        assert sim.proc.poll() is None, sim.output()[-3000:]
+    return sim, kubeconfig

@@ -111,6 +111,16 @@ def test_status_page_port_and_service(chart):
     assert [p["name"] for p in one(off, "Service")["spec"]["ports"]] == ["http-metrics"]
 
 
+def test_status_page_allowed_hosts(chart):
+    assert not any(a.startswith("--web-allowed-hosts") for a in container(render(chart))["args"])
+    listed = container(render(chart, {"web": {"allowedHosts": ["flux-status.example.com", "*.apps.example.org"]}}))
+    assert "--web-allowed-hosts=flux-status.example.com,*.apps.example.org" in listed["args"]
+    # The schema refuses what the flag would refuse (a URL, a port), before the pod crash-loops.
+    for bad in ("https://flux-status.example.com", "flux-status.example.com:443", "a b"):
+        with pytest.raises(Exception):
+            render(chart, {"web": {"allowedHosts": [bad]}})
+
+
 def test_default_args(chart):
     args = container(render(chart))["args"]
     for expected in ["--reporting-interval=5m", "--log-level=info", "--log-encoding=json",

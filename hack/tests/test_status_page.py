@@ -22,7 +22,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
-from conftest import Process, deadline_loop, free_port, http_get  # noqa: E402
+from conftest import Process, deadline_loop, free_port, http_get, start_kubesim  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
 BUILD = ROOT / ".build" / "debug"
@@ -128,17 +128,9 @@ class Browser:
 class Cluster:
     """KubeSim with a small fleet and the operator serving its status page."""
 
-    def __init__(self, workdir: pathlib.Path):
+    def __init__(self, workdir: pathlib.Path, fleet: int = 300, seed: int = 7):
         self.workdir = workdir
-        self.kubeconfig = workdir / "kubeconfig"
-        argv = [str(BUILD / "kubesim"), "--fleet", "300", "--seed", "7", "--kubeconfig-out", str(self.kubeconfig)]
-        if FIXTURES.is_dir():
-            argv += ["--fixtures", str(FIXTURES)]
-        self.sim = Process("kubesim", argv, workdir)
-        for _ in deadline_loop(30, "kubesim to serve"):
-            if "url:" in self.sim.output():
-                break
-            assert self.sim.proc.poll() is None, self.sim.output()
+        self.sim, self.kubeconfig = start_kubesim(BUILD / "kubesim", workdir, fleet=fleet, seed=seed, fixtures=FIXTURES, seconds=60)
         self.client = Client(str(self.kubeconfig), timeout=15)
         self.web_port = free_port()
         self.base = f"http://127.0.0.1:{self.web_port}"

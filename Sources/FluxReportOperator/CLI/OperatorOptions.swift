@@ -39,6 +39,8 @@ public struct OperatorOptions: ParsableArguments {
 
     @Option(name: .customLong("http-max-connections"), help: "Connections each of the metrics and status-page servers keeps open at most; more are closed at once (the health server has its own 64).")
     var httpMaxConnections = HTTPServerLimits.defaultMaxConnections
+    @Option(name: .customLong("web-allowed-hosts"), help: "Comma-separated host names the status page answers besides IP addresses and localhost (an Ingress's host; *.example.com for every name under it). Other Host headers get 421.")
+    var webAllowedHosts = ""
 
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
@@ -105,6 +107,11 @@ public struct OperatorOptions: ParsableArguments {
             throw UsageError("invalid --http-max-connections \(httpMaxConnections): want a whole number from 1 to 1000000")
         }
         config.httpLimits.maxConnections = httpMaxConnections
+        do {
+            config.webAllowedHosts = try AllowedHosts(parsing: webAllowedHosts)
+        } catch {
+            throw UsageError("invalid --web-allowed-hosts: \(error)")
+        }
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")

@@ -7,15 +7,18 @@ import Logging
 /// The report as the status page shows it: `ReportBuilder.build` — the function the reconciler
 /// writes the FluxReport with — over the same caches, on every replica (leader or not).
 ///
-/// The cache parts are read when a page asks and something changed since the last report (pages
-/// asking at once share one computation). The parts the reconciler reads with GETs (server version, entitlement Secret,
-/// sync Kustomization and source) are refreshed in the background every `lookupInterval`, and soon
-/// after the caches say the sync pair or the instances changed — never per page view.
+/// The cache parts are read when a page asks and something changed since the last report: one
+/// computation at a time, off the cooperative pool, shared by every page asking meanwhile
+/// (`SharedComputation`). The parts the reconciler reads with GETs (server version, entitlement
+/// Secret, sync Kustomization and source) are refreshed in the background every `lookupInterval`,
+/// and soon after the caches say the sync pair or the instances changed — never per page view.
 final class LiveReport: Sendable {
     struct Computed: Sendable {
         var result: ReportResult
         /// Seconds since the Unix epoch.
         var computedAt: Int64
+        /// `/api/v1/report`: the spec in the written report's encoding, rendered with the report.
+        var specJSON: String
     }
 
     struct TimedEvent: Sendable, Equatable {
@@ -34,7 +37,6 @@ final class LiveReport: Sendable {
 
     private struct State {
         var computed: Computed?
-        var computedVersion: UInt64?
         var lookups: Lookups?
         var lookupsStale = true
         var lookupsRefreshing = false
@@ -47,16 +49,20 @@ final class LiveReport: Sendable {
     private let lookupInterval: Duration
     private let logger: Logger
     private let state = LockedState(State())
-    /// Serializes computations: concurrent pages share one instead of each building a report.
-    private let computing = LockedState(())
+    private let reports: SharedComputation<Bool, Computed>
 
-    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, lookupInterval: Duration = .seconds(60), logger: Logger) {
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, lookupInterval: Duration = .seconds(60),
+         executor: (any TaskExecutor)?, logger: Logger) {
         self.api = api
         self.cache = cache
         self.feed = feed
         self.lookupInterval = lookupInterval
         self.logger = logger
+        reports = SharedComputation(executor: executor, capacity: 1)
     }
+
+    /// Reports computed since start (each shared by every page that asked meanwhile).
+    var computations: Int { reports.computations }
 
     /// The sync pair, the instances or the kinds changed: the lookups may name other objects now.
     func lookupsChanged() { state.withLock { $0.lookupsStale = true } }
@@ -68,7 +74,7 @@ final class LiveReport: Sendable {
         // One refresh at a time: while the API server is slow or down, other pages do not queue up
         // GETs behind it (they show the last lookups, or the parts as not read yet).
         if state.withLock({ ($0.lookups == nil || $0.lookupsStale) && !$0.lookupsRefreshing }) { await refreshLookups() }
-        return computeIfNeeded()
+        return await computed()
     }
 
     /// Recent report events, newest first.
@@ -86,7 +92,7 @@ final class LiveReport: Sendable {
                 await refreshLookups()
                 lastLookup = .now
             }
-            if cache.hasSynced { _ = computeIfNeeded() }
+            if cache.hasSynced { _ = await computed() }
             try? await Task.sleep(for: .seconds(2))
         }
     }
@@ -104,45 +110,40 @@ final class LiveReport: Sendable {
         await SnapshotReader(api: api, cache: cache).readLookups(into: &snapshot)
         let lookups = Lookups(serverVersion: snapshot.serverVersion, entitlement: snapshot.entitlement,
                               syncKustomization: snapshot.syncKustomization, syncSource: snapshot.syncSource)
-        state.withLock { state in
-            state.lookups = lookups
-            state.computedVersion = nil  // the next page sees the new lookups
-        }
-        feed.touch()
+        state.withLock { $0.lookups = lookups }
+        feed.touch()  // a new version: the next page sees the new lookups
     }
 
-    private func computeIfNeeded() -> Computed {
-        computing.withLock { _ in
-            let version = feed.version
-            let (previous, lookups, fresh) = state.withLock { state -> (Computed?, Lookups?, Bool) in
-                (state.computed, state.lookups, state.computedVersion == version)
-            }
-            if fresh, let previous { return previous }
+    /// The report for the caches' current version: the last one if nothing changed since.
+    private func computed() async -> Computed {
+        await reports.value(for: true, version: feed.version) { [self] in compute() }
+    }
 
-            var snapshot = SnapshotReader(api: api, cache: cache).readCaches()
-            if let lookups {
-                snapshot.serverVersion = lookups.serverVersion
-                snapshot.entitlement = lookups.entitlement
-                snapshot.syncKustomization = lookups.syncKustomization
-                snapshot.syncSource = lookups.syncSource
-            }
-            let now = Int64(Date().timeIntervalSince1970)
-            let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform, now: now)
-            let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.result.spec,
-                                             previousStatus: previous?.result.status, context: context)
-            var events = ReportEvents.transitions(
-                from: previous.map { ($0.result.spec, $0.result.status) }, to: (result.spec, result.status))
-            // The page's first report is no news: only the states it starts in that are bad.
-            if previous == nil { events.removeAll { $0.reason == ReportEvents.reportInitialized } }
-            let computed = Computed(result: result, computedAt: now)
-            state.withLock { state in
-                state.computed = computed
-                state.computedVersion = version
-                state.events += events.map { TimedEvent(time: now, event: $0) }
-                if state.events.count > Self.eventCapacity { state.events.removeFirst(state.events.count - Self.eventCapacity) }
-            }
-            return computed
+    /// A report from the caches and the last lookups; one at a time (`reports`).
+    private func compute() -> Computed {
+        let (previous, lookups) = state.withLock { ($0.computed, $0.lookups) }
+        var snapshot = SnapshotReader(api: api, cache: cache).readCaches()
+        if let lookups {
+            snapshot.serverVersion = lookups.serverVersion
+            snapshot.entitlement = lookups.entitlement
+            snapshot.syncKustomization = lookups.syncKustomization
+            snapshot.syncSource = lookups.syncSource
         }
+        let now = Int64(Date().timeIntervalSince1970)
+        let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform, now: now)
+        let result = ReportBuilder.build(snapshot: snapshot, previous: previous?.result.spec,
+                                         previousStatus: previous?.result.status, context: context)
+        var events = ReportEvents.transitions(
+            from: previous.map { ($0.result.spec, $0.result.status) }, to: (result.spec, result.status))
+        // The page's first report is no news: only the states it starts in that are bad.
+        if previous == nil { events.removeAll { $0.reason == ReportEvents.reportInitialized } }
+        let computed = Computed(result: result, computedAt: now, specJSON: result.spec.document.renderJSON())
+        state.withLock { state in
+            state.computed = computed
+            state.events += events.map { TimedEvent(time: now, event: $0) }
+            if state.events.count > Self.eventCapacity { state.events.removeFirst(state.events.count - Self.eventCapacity) }
+        }
+        return computed
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 
 /// A validated `GET /api/v1/resources` query. Every parameter is outside data: anything that is
 /// not exactly what is documented is a `QueryError` (HTTP 400), never a trap or a silent default.
-struct ResourceQuery: Sendable, Equatable {
+struct ResourceQuery: Sendable, Hashable {
     enum Status: String, Sendable, CaseIterable {
         case all, failing, suspended
     }

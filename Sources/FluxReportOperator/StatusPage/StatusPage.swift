@@ -12,11 +12,11 @@ final class StatusPage: Sendable {
     let server: RuntimeHTTPServer
     private let logger: Logger
 
-    init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), api: any KubeAPI, cache: ClusterCache,
-         feed: ChangeFeed, logger: Logger) {
-        data = StatusPageData(cache: cache, feed: feed, report: LiveReport(api: api, cache: cache, feed: feed, logger: logger),
-                              streams: EventStreams(feed: feed))
-        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data), limits: limits, logger: logger)
+    init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), allowedHosts: AllowedHosts = AllowedHosts(),
+         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, logger: Logger) {
+        data = StatusPageData(api: api, cache: cache, feed: feed, logger: logger)
+        let gate = StatusPageGate(hosts: allowedHosts, limiter: ClientRateLimiter())
+        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data, gate: gate), limits: limits, logger: logger)
         self.logger = logger
     }
 
@@ -42,10 +42,24 @@ final class StatusPage: Sendable {
 
 /// What the status page shows, read from the caches: the routes' only source.
 struct StatusPageData: Sendable {
+    /// The page's heavy work (reports, list pages) runs here, on one thread of its own at a lower
+    /// priority: many clients at once use at most one core, never the cooperative pool's threads,
+    /// and yield to `/healthz`, watches and reconciles when the cores are busy.
+    static let executor = DedicatedExecutor(name: "status-page", niceness: 10)
+
     let cache: ClusterCache
     let feed: ChangeFeed
     let report: LiveReport
     let streams: EventStreams
+    /// List pages as sent (JSON), one computation per query and cache version.
+    let listings = SharedComputation<ResourceQuery, [UInt8]>(executor: StatusPageData.executor)
+
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, logger: Logger) {
+        self.cache = cache
+        self.feed = feed
+        report = LiveReport(api: api, cache: cache, feed: feed, executor: Self.executor, logger: logger)
+        self.streams = streams ?? EventStreams(feed: feed)
+    }
 
     /// `/api/v1/overview`: the report (spec and status as written), when it was computed, the
     /// parts that failed, recent report events and recent object transitions.
@@ -62,19 +76,25 @@ struct StatusPageData: Sendable {
             "transitions": .array(feed.transitions(limit: 20).map(\.json)),
             "cachesSynced": .bool(cache.hasSynced),
             "eventStreams": .int(Int64(streams.openStreams)),
+            // The caches' change counter and the reports computed: one report per version at most.
+            "version": .int(Int64(truncatingIfNeeded: feed.version)),
+            "reportComputations": .int(Int64(report.computations)),
         ]
     }
 
-    /// One page of the object list, read kind by kind under each store's lock (no copy of the fleet).
-    func resources(_ query: ResourceQuery) -> ResourcePage {
+    /// One page of the object list, serialized: shared by every request for the same query while
+    /// it is computed, reused until the caches change.
+    func resources(_ query: ResourceQuery) async -> [UInt8] {
+        await listings.value(for: query, version: feed.version) { [self] in listing(query).json.serialized() }
+    }
+
+    /// The page computed from the caches. Each store's lock is held only to copy its objects'
+    /// references (no filtering or sorting under it: watch events wait for that lock).
+    func listing(_ query: ResourceQuery) -> ResourcePage {
         var builder = ResourcePageBuilder<CachedFluxObject>(query: query)
         for (kind, informers) in kindInformers() where builder.wants(kind: kind) {
-            if informers.count == 1, let informer = informers.first {
-                informer.store.withItems { builder.add(kind: kind, objects: $0.values) }
-            } else {
-                // One kind name served by two groups: added together, so the page stays in order.
-                builder.add(kind: kind, objects: informers.flatMap { $0.store.list() })
-            }
+            // One kind name served by two groups: added together, so the page stays in order.
+            builder.add(kind: kind, objects: informers.flatMap { $0.store.list() })
         }
         return builder.finish()
     }

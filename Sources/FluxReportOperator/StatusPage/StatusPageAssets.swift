@@ -96,7 +96,13 @@ enum StatusPageAssets {
       }
       function objectHref(o) { return "/resource" + query({ kind: o.kind, namespace: o.namespace, name: o.name }); }
       async function getJSON(url) {
-        const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+        let response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+        // Over this address's request budget: wait as told, then ask again (a few times at most).
+        for (let tries = 0; response.status === 429 && tries < 5; tries++) {
+          const seconds = Math.min(30, Math.max(1, Number(response.headers.get("Retry-After")) || 1));
+          await new Promise(resolve => setTimeout(resolve, seconds * 1000));
+          response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+        }
         const body = await response.json().catch(() => ({}));
         if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
         return body;

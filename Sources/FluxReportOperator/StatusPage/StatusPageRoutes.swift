@@ -8,8 +8,10 @@ import NIOCore
 /// specs beyond what the report and the metrics already show); other methods get 404/405 from
 /// the router.
 enum StatusPageRoutes {
-    static func router(page: StatusPageData) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(page: StatusPageData, gate: StatusPageGate) -> Router<ConnectionRequestContext> {
+        let router = Router(context: ConnectionRequestContext.self)
+        // First: the routes added after it are behind it, and so is "not found".
+        router.add(middleware: gate)
         // The pages: one shell, the script renders the view the path names.
         for path in ["/", "/resources", "/resource", "/events"] {
             router.get(RouterPath(path)) { _, _ in
@@ -26,13 +28,13 @@ enum StatusPageRoutes {
         router.get("/api/v1/report") { _, _ in
             // The FluxReport spec exactly as the operator writes it, in the report's field order.
             let computed = await page.report.current()
-            return text(computed.result.spec.document.renderJSON(), type: "application/json")
+            return text(computed.specJSON, type: "application/json")
         }
         router.get("/api/v1/overview") { _, _ in json(await page.overview()) }
         router.get("/api/v1/resources") { request, _ in
             do throws(QueryError) {
                 let query = try ResourceQuery(parameters: parameters(request))
-                return json(page.resources(query).json)
+                return json(await page.resources(query))
             } catch {
                 return Self.error(.badRequest, error.message)
             }
@@ -48,7 +50,7 @@ enum StatusPageRoutes {
                 return Self.error(.badRequest, error.message)
             }
         }
-        router.get("/api/v1/events") { _, _ in page.streams.response() }
+        router.get("/api/v1/events") { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
         return router
     }
 
@@ -73,8 +75,10 @@ enum StatusPageRoutes {
         return ResourceKey(kind: kind, namespace: query.namespace ?? "", name: name)
     }
 
-    static func json(_ value: JSONValue) -> Response {
-        Response(status: .ok, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serialized())))
+    static func json(_ value: JSONValue) -> Response { json(value.serialized()) }
+
+    static func json(_ serialized: [UInt8]) -> Response {
+        Response(status: .ok, headers: headers("application/json"), body: ResponseBody(byteBuffer: ByteBuffer(bytes: serialized)))
     }
 
     static func text(_ body: String, type: String) -> Response {
