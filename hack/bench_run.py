@@ -102,7 +102,7 @@ class Run:
         self.metrics_port, health_port = free_port(), free_port()
         argv = [self.bins["flux-report-operator"], "--kubeconfig", self.kubeconfig,
                 "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{health_port}",
-                "--log-encoding", "json", "--reporting-interval", f"{REPORTING_INTERVAL_S}s"]
+                "--web-addr", f"127.0.0.1:{free_port()}", "--log-encoding", "json", "--reporting-interval", f"{REPORTING_INTERVAL_S}s"]
         self.operator = Child("flux-report-operator", argv, os.path.join(self.workdir, "operator.log"))
 
     def first_report(self):

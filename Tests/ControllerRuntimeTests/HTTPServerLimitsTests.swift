@@ -4,6 +4,7 @@ import KubeCore
 import Logging
 import ServiceLifecycle
 import Testing
+import TestSupport
 @testable import ControllerRuntime
 
 /// The runtime's HTTP servers against real sockets: what a hostile or careless client can hold.
@@ -15,8 +16,8 @@ struct HTTPServerLimitsTests {
                                         writeTimeout: .milliseconds(300), shutdownTimeout: .milliseconds(300))
 
     /// `/ok` answers; `/stream` writes 64 KiB chunks until the write fails, then counts itself done.
-    static func router(streamsEnded: LockedState<Int>? = nil) -> Router<BasicRequestContext> {
-        let router = Router()
+    static func router(streamsEnded: LockedState<Int>? = nil) -> Router<ConnectionRequestContext> {
+        let router = Router(context: ConnectionRequestContext.self)
         router.get("/ok") { _, _ in "ok" }
         router.get("/stream") { _, _ -> Response in
             Response(status: .ok, body: ResponseBody { writer in
@@ -107,7 +108,7 @@ struct HTTPServerLimitsTests {
         try await Self.serving(server) { port in
             var held: [RawSocket] = []
             for _ in 0..<3 { held.append(try await RawSocket.connect("127.0.0.1", port)) }
-            #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { server.openConnections == 3 })
+            try await waitUntil(timeout: .seconds(10)) { server.openConnections == 3 }
             let extra = try await RawSocket.connect("127.0.0.1", port)
             let start = ContinuousClock.now
             #expect(await extra.read(timeout: .seconds(10)).closed, "a connection over the cap was kept")
@@ -116,7 +117,7 @@ struct HTTPServerLimitsTests {
             try await held[0].send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await held[0].readResponse() == 200)
             held.removeFirst()  // closes the socket
-            #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { server.openConnections == 2 })
+            try await waitUntil(timeout: .seconds(10)) { server.openConnections == 2 }
             let next = try await RawSocket.connect("127.0.0.1", port)
             try await next.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await next.readResponse() == 200)
@@ -131,9 +132,8 @@ struct HTTPServerLimitsTests {
             try await client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
             // The client never reads: the socket buffers fill, the write deadline passes, the
             // server closes the connection and the handler's pending write fails.
-            #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { ended.withLock { $0 } == 1 },
-                    "the response's task did not end")
-            #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { server.openConnections == 0 })
+            try await waitUntil("the response's task ends", timeout: .seconds(10)) { ended.withLock { $0 } == 1 }
+            try await waitUntil(timeout: .seconds(10)) { server.openConnections == 0 }
         }
     }
 
@@ -155,7 +155,7 @@ struct HTTPServerLimitsTests {
         let idle = try await RawSocket.connect("127.0.0.1", port)
         try await idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(await idle.readResponse() == 200)
-        #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { server.openConnections == 3 })
+        try await waitUntil(timeout: .seconds(10)) { server.openConnections == 3 }
 
         let start = ContinuousClock.now
         await group.triggerGracefulShutdown()
@@ -228,7 +228,7 @@ struct HTTPServerLimitsTests {
                     try await client.send("GET /metrics HTTP/1.1\r\nHost:")
                     stalled.append(client)
                 }
-                #expect(await ControllerTests.waitUntil(timeout: .seconds(10)) { metrics.openConnections == 2 })
+                try await waitUntil(timeout: .seconds(10)) { metrics.openConnections == 2 }
                 let probe = try await RawSocket.connect("127.0.0.1", healthPort)
                 try await probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(await probe.readResponse() == 200)

@@ -6,6 +6,7 @@ import KubeFake
 import Logging
 import NIOCore
 import Testing
+import TestSupport
 @testable import FluxReportOperator
 
 /// The status page's defences against hostile and careless clients: the Host check, the

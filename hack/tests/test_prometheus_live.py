@@ -138,7 +138,7 @@ class Cluster:
         self.operator = Process(f"operator-{self.starts}", [
             str(BUILD / "flux-report-operator"), "run", "--kubeconfig", str(self.kubeconfig), "--namespace", "flux-system",
             "--metrics-addr", f"127.0.0.1:{self.metrics_port}", "--health-addr", f"127.0.0.1:{free_port()}",
-            "--reporting-interval", "2s", "--stale-interval-factor", "1", "--enable-leader-election",
+            "--web-addr", "0", "--reporting-interval", "2s", "--stale-interval-factor", "1", "--enable-leader-election",
             "--metrics-gotk-resource-info", *self.extra_args], self.workdir)
         for _ in deadline_loop(30, f"operator {self.name} to export the objects"):
             assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
