@@ -1,0 +1,192 @@
+/// A search over Flux objects (docs/diagnosis.md, Query syntax): terms separated by spaces, all of
+/// which must hold. `kind:HelmRelease`, `ns:tenant-*`, `name:web*` and `status:failing` filter on a
+/// field (`*` is any run of characters, letters match either case); any other term is free text
+/// looked for in the name, the Ready reason and the message. A leading `-` negates a term;
+/// `"…"` quotes a value with spaces.
+public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
+    public enum Field: String, Sendable, CaseIterable {
+        case kind, ns, name, status
+    }
+
+    public enum Status: String, Sendable, CaseIterable {
+        case failing, blocked, stale, drifted, suspended, ready
+    }
+
+    public enum Test: Sendable, Equatable {
+        case field(Field, String)
+        case status(Status)
+        case text(String)
+    }
+
+    public struct Term: Sendable, Equatable {
+        public var test: Test
+        public var negated: Bool
+
+        public init(_ test: Test, negated: Bool = false) {
+            self.test = test
+            self.negated = negated
+        }
+    }
+
+    public let terms: [Term]
+    /// The terms with their patterns lowercased once, for matching many objects.
+    private let compiled: [Compiled]
+
+    public static let maxLength = 1024
+    public static let maxTerms = 32
+
+    public init(terms: [Term] = []) {
+        self.terms = terms
+        compiled = terms.map(Compiled.init)
+    }
+
+    public init(parsing text: String) throws(QueryError) {
+        guard text.utf8.count <= Self.maxLength else {
+            throw QueryError(.tooLong, "the query is \(text.utf8.count) bytes long; at most \(Self.maxLength) are read")
+        }
+        var terms: [Term] = []
+        for token in try Self.tokens(text) {
+            guard terms.count < Self.maxTerms else {
+                throw QueryError(.tooManyTerms, term: token, "more than \(Self.maxTerms) terms; combine them with * wildcards")
+            }
+            terms.append(try Self.term(token))
+        }
+        self.init(terms: terms)
+    }
+
+    public static func == (a: ObjectQuery, b: ObjectQuery) -> Bool { a.terms == b.terms }
+
+    /// Splits at unquoted spaces, keeping quotes in the tokens.
+    static func tokens(_ text: String) throws(QueryError) -> [Substring] {
+        var tokens: [Substring] = []
+        var start: String.Index?
+        var quoted = false
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if c == "\"" {
+                quoted.toggle()
+                if start == nil { start = index }
+            } else if c.isWhitespace && !quoted {
+                if let s = start { tokens.append(text[s..<index]) }
+                start = nil
+            } else if start == nil {
+                start = index
+            }
+            index = text.index(after: index)
+        }
+        if quoted {
+            throw QueryError(.unterminatedQuote, term: start.map { text[$0...] } ?? "", "a quote is not closed: add \" after the value")
+        }
+        if let s = start { tokens.append(text[s...]) }
+        return tokens
+    }
+
+    static func term(_ token: Substring) throws(QueryError) -> Term {
+        var body = token
+        let negated = body.first == "-"
+        if negated { body = body.dropFirst() }
+        guard !body.isEmpty else { throw QueryError(.emptyTerm, term: token, "\"-\" alone: put the term to exclude right after it, as in -kind:Bucket") }
+        if negated, body.first == "-" {
+            throw QueryError(.doubleNegation, term: token, "\"\(token)\": one - negates a term; quote text that starts with -")
+        }
+        if body.first != "\"", let colon = body.firstIndex(of: ":"), body[..<colon].allSatisfy({ $0.isASCII && $0.isLetter }) {
+            let name = body[..<colon].lowercased()
+            guard let field = Field(rawValue: name == "namespace" ? "ns" : name) else {
+                throw QueryError(.unknownFilter, term: token,
+                                 "unknown filter \"\(body[..<colon]):\": use kind:, ns:, name: or status:, or quote the text")
+            }
+            let value = try unquote(body[body.index(after: colon)...], token)
+            guard !value.isEmpty else {
+                throw QueryError(.emptyValue, term: token, "\"\(token)\" has no value: write \(field.rawValue):VALUE")
+            }
+            if field == .status {
+                guard let status = Status(rawValue: value.lowercased()) else {
+                    throw QueryError(.unknownStatus, term: token, "unknown status \"\(value)\": use "
+                                     + Status.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return Term(.status(status), negated: negated)
+            }
+            return Term(.field(field, value), negated: negated)
+        }
+        let value = try unquote(body, token)
+        guard !value.isEmpty else { throw QueryError(.emptyValue, term: token, "\"\(token)\": empty quotes match nothing; remove them") }
+        return Term(.text(value), negated: negated)
+    }
+
+    /// The value without its quotes; a quote elsewhere than around the whole value is an error.
+    static func unquote(_ value: Substring, _ token: Substring) throws(QueryError) -> String {
+        if value.first == "\"" {
+            guard value.count >= 2, value.last == "\"", !value.dropFirst().dropLast().contains("\"") else {
+                throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
+            }
+            return String(value.dropFirst().dropLast())
+        }
+        guard !value.contains("\"") else {
+            throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
+        }
+        return String(value)
+    }
+
+    /// The query in its canonical form; parsing it gives this query again.
+    public var description: String {
+        terms.map { term in
+            let body: String
+            switch term.test {
+            case .field(let field, let value): body = "\(field.rawValue):\(Self.quoted(value))"
+            case .status(let status): body = "status:\(status.rawValue)"
+            case .text(let value):
+                let needsQuotes = value.first == "-" || value.contains(":") || value.contains(where: \.isWhitespace)
+                body = needsQuotes ? "\"\(value)\"" : value
+            }
+            return (term.negated ? "-" : "") + body
+        }.joined(separator: " ")
+    }
+
+    static func quoted(_ value: String) -> String { value.contains(where: \.isWhitespace) ? "\"\(value)\"" : value }
+
+    // MARK: Matching
+
+    /// Whether the object, with its signals at the moment, satisfies every term.
+    public func matches(_ object: FluxObject, _ signals: ObjectSignals) -> Bool {
+        compiled.allSatisfy { $0.matches(object, signals) }
+    }
+
+    private struct Compiled: Sendable {
+        let term: Term
+        let pattern: [UInt8]
+
+        init(_ term: Term) {
+            self.term = term
+            switch term.test {
+            case .field(_, let value), .text(let value): pattern = value.utf8.map(Glob.lower)
+            case .status: pattern = []
+            }
+        }
+
+        func matches(_ object: FluxObject, _ signals: ObjectSignals) -> Bool {
+            let holds: Bool
+            switch term.test {
+            case .field(.kind, _): holds = Glob.matches(pattern, object.kind)
+            case .field(.ns, _): holds = Glob.matches(pattern, object.namespace)
+            case .field(.name, _): holds = Glob.matches(pattern, object.name)
+            case .field(.status, _): holds = false  // parsed as `.status`
+            case .status(let status):
+                switch status {
+                case .failing: holds = signals.state == .failing
+                case .blocked: holds = signals.state == .blocked
+                case .suspended: holds = object.suspended
+                case .stale: holds = signals.stale
+                case .drifted: holds = object.signals.drifted
+                case .ready: holds = object.metricReady == .true && !object.suspended
+                }
+            case .text:
+                let fields = [object.name, object.reason, object.message]
+                holds = pattern.contains(UInt8(ascii: "*"))
+                    ? fields.contains { Glob.matches(pattern, $0) }
+                    : fields.contains { Glob.contains(pattern, in: $0) }
+            }
+            return holds != term.negated
+        }
+    }
+}
