@@ -47,7 +47,7 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
         var terms: [Term] = []
         for token in try Self.tokens(text) {
             guard terms.count < Self.maxTerms else {
-                throw QueryError(.tooManyTerms, term: token, "more than \(Self.maxTerms) terms; combine them with * wildcards")
+                throw QueryError(.tooManyTerms, term: Self.string(token), "more than \(Self.maxTerms) terms; combine them with * wildcards")
             }
             terms.append(try Self.term(token))
         }
@@ -56,76 +56,86 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
 
     public static func == (a: ObjectQuery, b: ObjectQuery) -> Bool { a.terms == b.terms }
 
-    /// Splits at unquoted spaces, keeping quotes in the tokens.
-    static func tokens(_ text: String) throws(QueryError) -> [Substring] {
-        var tokens: [Substring] = []
-        var start: String.Index?
+    typealias Scalars = ArraySlice<Unicode.Scalar>
+
+    /// Splits at unquoted white space, keeping quotes in the tokens. Scalars, not characters: a
+    /// combining mark after a space or a quote must not glue it to its neighbour.
+    static func tokens(_ text: String) throws(QueryError) -> [Scalars] {
+        let scalars = Array(text.unicodeScalars)
+        var tokens: [Scalars] = []
+        var start: Int?
         var quoted = false
-        var index = text.startIndex
-        while index < text.endIndex {
-            let c = text[index]
+        for (i, c) in scalars.enumerated() {
             if c == "\"" {
                 quoted.toggle()
-                if start == nil { start = index }
-            } else if c.isWhitespace && !quoted {
-                if let s = start { tokens.append(text[s..<index]) }
+                if start == nil { start = i }
+            } else if c.properties.isWhitespace && !quoted {
+                if let s = start { tokens.append(scalars[s..<i]) }
                 start = nil
             } else if start == nil {
-                start = index
+                start = i
             }
-            index = text.index(after: index)
         }
         if quoted {
-            throw QueryError(.unterminatedQuote, term: start.map { text[$0...] } ?? "", "a quote is not closed: add \" after the value")
+            throw QueryError(.unterminatedQuote, term: string(start.map { scalars[$0...] } ?? []), "a quote is not closed: add \" after the value")
         }
-        if let s = start { tokens.append(text[s...]) }
+        if let s = start { tokens.append(scalars[s...]) }
         return tokens
     }
 
-    static func term(_ token: Substring) throws(QueryError) -> Term {
+    static func string(_ scalars: Scalars) -> String {
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars)
+        return String(out)
+    }
+
+    static func term(_ token: Scalars) throws(QueryError) -> Term {
+        let shown = string(token)
         var body = token
         let negated = body.first == "-"
         if negated { body = body.dropFirst() }
-        guard !body.isEmpty else { throw QueryError(.emptyTerm, term: token, "\"-\" alone: put the term to exclude right after it, as in -kind:Bucket") }
+        guard !body.isEmpty else { throw QueryError(.emptyTerm, term: shown, "\"-\" alone: put the term to exclude right after it, as in -kind:Bucket") }
         if negated, body.first == "-" {
-            throw QueryError(.doubleNegation, term: token, "\"\(token)\": one - negates a term; quote text that starts with -")
+            throw QueryError(.doubleNegation, term: shown, "\"\(shown)\": one - negates a term; quote text that starts with -")
         }
-        if body.first != "\"", let colon = body.firstIndex(of: ":"), body[..<colon].allSatisfy({ $0.isASCII && $0.isLetter }) {
-            let name = body[..<colon].lowercased()
+        if body.first != "\"", let colon = body.firstIndex(of: ":"), colon > body.startIndex,
+           body[..<colon].allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) {
+            let name = string(body[..<colon]).lowercased()
             guard let field = Field(rawValue: name == "namespace" ? "ns" : name) else {
-                throw QueryError(.unknownFilter, term: token,
-                                 "unknown filter \"\(body[..<colon]):\": use kind:, ns:, name: or status:, or quote the text")
+                throw QueryError(.unknownFilter, term: shown,
+                                 "unknown filter \"\(string(body[..<colon])):\": use kind:, ns:, name: or status:, or quote the text")
             }
-            let value = try unquote(body[body.index(after: colon)...], token)
+            let value = try unquote(body[(colon + 1)...], shown)
             guard !value.isEmpty else {
-                throw QueryError(.emptyValue, term: token, "\"\(token)\" has no value: write \(field.rawValue):VALUE")
+                throw QueryError(.emptyValue, term: shown, "\"\(shown)\" has no value: write \(field.rawValue):VALUE")
             }
             if field == .status {
                 guard let status = Status(rawValue: value.lowercased()) else {
-                    throw QueryError(.unknownStatus, term: token, "unknown status \"\(value)\": use "
+                    throw QueryError(.unknownStatus, term: shown, "unknown status \"\(value)\": use "
                                      + Status.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 return Term(.status(status), negated: negated)
             }
             return Term(.field(field, value), negated: negated)
         }
-        let value = try unquote(body, token)
-        guard !value.isEmpty else { throw QueryError(.emptyValue, term: token, "\"\(token)\": empty quotes match nothing; remove them") }
+        let value = try unquote(body, shown)
+        guard !value.isEmpty else { throw QueryError(.emptyValue, term: shown, "\"\(shown)\": empty quotes match nothing; remove them") }
         return Term(.text(value), negated: negated)
     }
 
     /// The value without its quotes; a quote elsewhere than around the whole value is an error.
-    static func unquote(_ value: Substring, _ token: Substring) throws(QueryError) -> String {
+    static func unquote(_ value: Scalars, _ token: String) throws(QueryError) -> String {
+        var inner = value
         if value.first == "\"" {
-            guard value.count >= 2, value.last == "\"", !value.dropFirst().dropLast().contains("\"") else {
+            guard value.count >= 2, value.last == "\"" else {
                 throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
             }
-            return String(value.dropFirst().dropLast())
+            inner = value.dropFirst().dropLast()
         }
-        guard !value.contains("\"") else {
+        guard !inner.contains("\"") else {
             throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
         }
-        return String(value)
+        return string(inner)
     }
 
     /// The query in its canonical form; parsing it gives this query again.
@@ -136,14 +146,17 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
             case .field(let field, let value): body = "\(field.rawValue):\(Self.quoted(value))"
             case .status(let status): body = "status:\(status.rawValue)"
             case .text(let value):
-                let needsQuotes = value.first == "-" || value.contains(":") || value.contains(where: \.isWhitespace)
+                let scalars = value.unicodeScalars
+                let needsQuotes = scalars.first == "-" || scalars.contains(":") || scalars.contains { $0.properties.isWhitespace }
                 body = needsQuotes ? "\"\(value)\"" : value
             }
             return (term.negated ? "-" : "") + body
         }.joined(separator: " ")
     }
 
-    static func quoted(_ value: String) -> String { value.contains(where: \.isWhitespace) ? "\"\(value)\"" : value }
+    static func quoted(_ value: String) -> String {
+        value.unicodeScalars.contains { $0.properties.isWhitespace } ? "\"\(value)\"" : value
+    }
 
     // MARK: Matching
 

@@ -9,9 +9,9 @@ public struct QueryError: Error, Equatable, Sendable, CustomStringConvertible {
     public var term: String
     public var message: String
 
-    init(_ problem: Problem, term: Substring = "", _ message: String) {
+    init(_ problem: Problem, term: String = "", _ message: String) {
         self.problem = problem
-        self.term = FluxObject.bounded(String(term), to: 64)
+        self.term = FluxObject.bounded(term, to: 64)
         self.message = message
     }
 
