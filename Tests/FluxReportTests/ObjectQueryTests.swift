@@ -26,36 +26,36 @@ import Testing
 
     @Test("parse(print(q)) == q for random queries, and printing is stable")
     func roundTrip() throws {
-        let seed = SignalsTests.seed()
-        var rng = SplitMix64(seed: seed)
-        for _ in 0..<2000 {
-            let query = Self.randomQuery(&rng)
-            let printed = query.description
-            let parsed = try ObjectQuery(parsing: printed)
-            #expect(parsed == query, "seed \(seed) (TEST_SEED): \(printed)")
-            #expect(parsed.description == printed, "seed \(seed) (TEST_SEED)")
+        try seeded { rng, context in
+            for _ in 0..<2000 {
+                let query = Self.randomQuery(&rng)
+                let printed = query.description
+                let parsed = try ObjectQuery(parsing: printed)
+                #expect(parsed == query, "\(context): \(printed)")
+                #expect(parsed.description == printed, "\(context)")
+            }
         }
     }
 
     @Test("random and hostile input: a query or a QueryError with a message, never a crash; what parses reprints to itself")
     func malformedInput() {
-        let seed = SignalsTests.seed()
-        var rng = SplitMix64(seed: seed)
-        let alphabet: [Character] = ["a", "Z", " ", "\t", "\n", "\"", ":", "-", "*", "k", "i", "n", "d", "s", "t", "u", "ü", "\u{301}", "\u{0}", "/", "é"]
-        var errors = 0
-        for _ in 0..<5000 {
-            var text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
-            if Bool.random(using: &rng) { text = ["kind:", "status:", "-", "ns:", "\"", "name:"].randomElement(using: &rng)! + text }
-            do {
-                let query = try ObjectQuery(parsing: text)
-                let again = try ObjectQuery(parsing: query.description)
-                #expect(again == query, "seed \(seed) (TEST_SEED): \(text.debugDescription) → \(query.description.debugDescription)")
-            } catch {
-                errors += 1
-                #expect(!error.message.isEmpty && error.term.utf8.count <= 64, "seed \(seed) (TEST_SEED): \(text.debugDescription)")
+        seeded { rng, context in
+            let alphabet: [Character] = ["a", "Z", " ", "\t", "\n", "\"", ":", "-", "*", "k", "i", "n", "d", "s", "t", "u", "ü", "\u{301}", "\u{0}", "/", "é"]
+            var errors = 0
+            for _ in 0..<5000 {
+                var text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
+                if Bool.random(using: &rng) { text = (["kind:", "status:", "-", "ns:", "\"", "name:"].randomElement(using: &rng) ?? "") + text }
+                do throws(QueryError) {
+                    let query = try ObjectQuery(parsing: text)
+                    let again = try ObjectQuery(parsing: query.description)
+                    #expect(again == query, "\(context): \(text.debugDescription) → \(query.description.debugDescription)")
+                } catch {
+                    errors += 1
+                    #expect(!error.message.isEmpty && error.term.utf8.count <= 64, "\(context): \(text.debugDescription)")
+                }
             }
+            #expect(errors > 100, "\(context): the generator must reach the errors")
         }
-        #expect(errors > 100, "seed \(seed) (TEST_SEED): the generator must reach the errors")
         // Bounded length and term count.
         #expect(throws: QueryError.self) { try ObjectQuery(parsing: String(repeating: "a", count: ObjectQuery.maxLength + 1)) }
         #expect(throws: QueryError.self) { try ObjectQuery(parsing: Array(repeating: "x", count: ObjectQuery.maxTerms + 1).joined(separator: " ")) }
@@ -96,42 +96,43 @@ import Testing
     }
 
     @Test("matching agrees with the model on random objects and queries")
-    func matchingModel() throws {
-        let seed = SignalsTests.seed()
-        var rng = SplitMix64(seed: seed)
-        let names = ["web", "web-prod", "tenant-a", "abc", "axbyc", "x", "api-test", "Web-Prod"]
-        for _ in 0..<300 {
-            let name = names.randomElement(using: &rng) ?? "x"
-            let namespace = ["flux-system", "tenant-1", "prod"].randomElement(using: &rng) ?? "prod"
-            let kind = ["Kustomization", "HelmRelease", "GitRepository"].randomElement(using: &rng) ?? "Kustomization"
-            let (ready, reason) = [("True", "Succeeded"), ("False", "BuildFailed"), ("False", "DependencyNotReady")].randomElement(using: &rng) ?? ("True", "Succeeded")
-            let json = fluxObject(kind: kind, apiVersion: "x/v1", name: name, namespace: namespace, spec: ["suspend": .bool(Int.random(in: 0..<4, using: &rng) == 0)],
-                                  ready: ready, reason: reason, message: "Build failed: x")
-            let object = FluxObject(json: json, kind: kind)
-            let signals = Signals.evaluate(object, history: nil, now: DiagnosisModelTests.now, factor: 3)
-            for _ in 0..<20 {
-                let query = Self.randomQuery(&rng)
-                let expected = query.terms.allSatisfy { term -> Bool in
-                    let holds: Bool
-                    switch term.test {
-                    case .field(.kind, let p): holds = Self.globModel(p, kind)
-                    case .field(.ns, let p): holds = Self.globModel(p, namespace)
-                    case .field(.name, let p): holds = Self.globModel(p, name)
-                    case .field(.status, _): holds = false
-                    case .status(.failing): holds = !object.suspended && ready == "False" && reason != "DependencyNotReady"
-                    case .status(.blocked): holds = !object.suspended && reason == "DependencyNotReady"
-                    case .status(.suspended): holds = object.suspended
-                    case .status(.ready): holds = ready == "True" && !object.suspended
-                    case .status(.stale): holds = signals.stale
-                    case .status(.drifted): holds = false
-                    case .text(let p):
-                        let fields = [name, reason, ready == "False" ? "Build failed: x" : ""]
-                        holds = p.contains("*") ? fields.contains { Self.globModel(p, $0) } : fields.contains { $0.lowercased().contains(p.lowercased()) }
+    func matchingModel() {
+        seeded { rng, context in
+            let names = ["web", "web-prod", "tenant-a", "abc", "axbyc", "x", "api-test", "Web-Prod"]
+            for _ in 0..<300 {
+                let name = names.randomElement(using: &rng) ?? "x"
+                let namespace = ["flux-system", "tenant-1", "prod"].randomElement(using: &rng) ?? "prod"
+                let kind = ["Kustomization", "HelmRelease", "GitRepository"].randomElement(using: &rng) ?? "Kustomization"
+                let (ready, reason) = [("True", "Succeeded"), ("False", "BuildFailed"), ("False", "DependencyNotReady")].randomElement(using: &rng) ?? ("True", "Succeeded")
+                let json = fluxObject(kind: kind, apiVersion: "x/v1", name: name, namespace: namespace, spec: ["suspend": .bool(Int.random(in: 0..<4, using: &rng) == 0)],
+                                      ready: ready, reason: reason, message: "Build failed: x")
+                let object = FluxObject(json: json, kind: kind)
+                let signals = Signals.evaluate(object, history: nil, now: DiagnosisModelTests.now, factor: 3)
+                for _ in 0..<20 {
+                    let query = Self.randomQuery(&rng)
+                    let expected = query.terms.allSatisfy { term -> Bool in
+                        let holds: Bool
+                        switch term.test {
+                        case .field(.kind, let p): holds = Self.globModel(p, kind)
+                        case .field(.ns, let p): holds = Self.globModel(p, namespace)
+                        case .field(.name, let p): holds = Self.globModel(p, name)
+                        case .field(.status, _): holds = false
+                        case .status(.failing): holds = !object.suspended && ready == "False" && reason != "DependencyNotReady"
+                        case .status(.blocked): holds = !object.suspended && reason == "DependencyNotReady"
+                        case .status(.suspended): holds = object.suspended
+                        case .status(.ready): holds = ready == "True" && !object.suspended
+                        case .status(.stale): holds = signals.stale
+                        case .status(.drifted): holds = false
+                        case .text(let p):
+                            let fields = [name, reason, ready == "False" ? "Build failed: x" : ""]
+                            holds = p.contains("*") ? fields.contains { Self.globModel(p, $0) } : fields.contains { $0.lowercased().contains(p.lowercased()) }
+                        }
+                        return holds != term.negated
                     }
-                    return holds != term.negated
+                    #expect(query.matches(object, signals) == expected, "\(context): \(query) on \(kind)/\(namespace)/\(name)")
                 }
-                #expect(query.matches(object, signals) == expected, "seed \(seed) (TEST_SEED): \(query) on \(kind)/\(namespace)/\(name)")
             }
         }
     }
 }
+
