@@ -37,7 +37,7 @@ import Testing
         }
     }
 
-    @Test("random and hostile input: a query or a QueryError with a message, never a crash; what parses reprints to itself")
+    @Test("random and hostile input: a query or an ObjectQueryError with a message, never a crash; what parses reprints to itself")
     func malformedInput() {
         seeded { rng, context in
             let alphabet: [Character] = ["a", "Z", " ", "\t", "\n", "\"", ":", "-", "*", "k", "i", "n", "d", "s", "t", "u", "ü", "\u{301}", "\u{0}", "/", "é"]
@@ -45,7 +45,7 @@ import Testing
             for _ in 0..<5000 {
                 var text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng) ?? "a" })
                 if Bool.random(using: &rng) { text = (["kind:", "status:", "-", "ns:", "\"", "name:"].randomElement(using: &rng) ?? "") + text }
-                do throws(QueryError) {
+                do throws(ObjectQueryError) {
                     let query = try ObjectQuery(parsing: text)
                     let again = try ObjectQuery(parsing: query.description)
                     #expect(again == query, "\(context): \(text.debugDescription) → \(query.description.debugDescription)")
@@ -57,19 +57,19 @@ import Testing
             #expect(errors > 100, "\(context): the generator must reach the errors")
         }
         // Bounded length and term count.
-        #expect(throws: QueryError.self) { try ObjectQuery(parsing: String(repeating: "a", count: ObjectQuery.maxLength + 1)) }
-        #expect(throws: QueryError.self) { try ObjectQuery(parsing: Array(repeating: "x", count: ObjectQuery.maxTerms + 1).joined(separator: " ")) }
+        #expect(throws: ObjectQueryError.self) { try ObjectQuery(parsing: String(repeating: "a", count: ObjectQuery.maxLength + 1)) }
+        #expect(throws: ObjectQueryError.self) { try ObjectQuery(parsing: Array(repeating: "x", count: ObjectQuery.maxTerms + 1).joined(separator: " ")) }
         let megabyte = String(repeating: "*a", count: 1 << 19)
         #expect((try? ObjectQuery(parsing: megabyte)) == nil)
     }
 
     @Test("each malformed form names its problem", arguments: [
-        ("foo:bar", QueryError.Problem.unknownFilter), ("status:broken", .unknownStatus), ("kind:", .emptyValue),
+        ("foo:bar", ObjectQueryError.Problem.unknownFilter), ("status:broken", .unknownStatus), ("kind:", .emptyValue),
         ("\"build failed", .unterminatedQuote), ("-", .emptyTerm), ("--x", .doubleNegation), ("kind:a\"b", .unterminatedQuote),
         ("\"\"", .emptyValue),
     ])
-    func errors(text: String, problem: QueryError.Problem) {
-        #expect(throws: QueryError.self) { try ObjectQuery(parsing: text) }
+    func errors(text: String, problem: ObjectQueryError.Problem) {
+        #expect(throws: ObjectQueryError.self) { try ObjectQuery(parsing: text) }
         do {
             _ = try ObjectQuery(parsing: text)
         } catch {

@@ -2,6 +2,7 @@ import FluxReport
 import Foundation
 import KubeClient
 import KubeCore
+import KubeSim
 import Testing
 
 extension EndToEnd {
@@ -117,8 +118,8 @@ extension EndToEnd {
                         return samples.filter { $0.name == "flux_resource_blocked_since_timestamp_seconds" }.count == 4 ? samples : nil
                     }
                     let again = try JSONValue.parse(try await Self.run(env, ["problems", "-o", "json"]).stdout)["counts"]
-                    func series(_ state: String) -> Int { samples.filter { $0.name == "flux_resource_\(state)_since_timestamp_seconds" }.count }
-                    func sum(_ name: String) -> Int { Int(samples.filter { $0.name == name }.reduce(0) { $0 + $1.value }) }
+                    func series(_ state: String) -> Int64 { Int64(samples.filter { $0.name == "flux_resource_\(state)_since_timestamp_seconds" }.count) }
+                    func sum(_ name: String) -> Int64 { Int64(samples.filter { $0.name == name }.reduce(0) { $0 + $1.value }) }
                     #expect(again["failing"].int == series("failing"))
                     #expect(again["blocked"].int == series("blocked"))
                     #expect(again["suspended"].int == series("suspended"))

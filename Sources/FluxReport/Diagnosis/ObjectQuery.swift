@@ -40,14 +40,14 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
         compiled = terms.map(Compiled.init)
     }
 
-    public init(parsing text: String) throws(QueryError) {
+    public init(parsing text: String) throws(ObjectQueryError) {
         guard text.utf8.count <= Self.maxLength else {
-            throw QueryError(.tooLong, "the query is \(text.utf8.count) bytes long; at most \(Self.maxLength) are read")
+            throw ObjectQueryError(.tooLong, "the query is \(text.utf8.count) bytes long; at most \(Self.maxLength) are read")
         }
         var terms: [Term] = []
         for token in try Self.tokens(text) {
             guard terms.count < Self.maxTerms else {
-                throw QueryError(.tooManyTerms, term: Self.string(token), "more than \(Self.maxTerms) terms; combine them with * wildcards")
+                throw ObjectQueryError(.tooManyTerms, term: Self.string(token), "more than \(Self.maxTerms) terms; combine them with * wildcards")
             }
             terms.append(try Self.term(token))
         }
@@ -60,7 +60,7 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
 
     /// Splits at unquoted white space, keeping quotes in the tokens. Scalars, not characters: a
     /// combining mark after a space or a quote must not glue it to its neighbour.
-    static func tokens(_ text: String) throws(QueryError) -> [Scalars] {
+    static func tokens(_ text: String) throws(ObjectQueryError) -> [Scalars] {
         let scalars = Array(text.unicodeScalars)
         var tokens: [Scalars] = []
         var start: Int?
@@ -77,7 +77,7 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
             }
         }
         if quoted {
-            throw QueryError(.unterminatedQuote, term: string(start.map { scalars[$0...] } ?? []), "a quote is not closed: add \" after the value")
+            throw ObjectQueryError(.unterminatedQuote, term: string(start.map { scalars[$0...] } ?? []), "a quote is not closed: add \" after the value")
         }
         if let s = start { tokens.append(scalars[s...]) }
         return tokens
@@ -89,29 +89,29 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
         return String(out)
     }
 
-    static func term(_ token: Scalars) throws(QueryError) -> Term {
+    static func term(_ token: Scalars) throws(ObjectQueryError) -> Term {
         let shown = string(token)
         var body = token
         let negated = body.first == "-"
         if negated { body = body.dropFirst() }
-        guard !body.isEmpty else { throw QueryError(.emptyTerm, term: shown, "\"-\" alone: put the term to exclude right after it, as in -kind:Bucket") }
+        guard !body.isEmpty else { throw ObjectQueryError(.emptyTerm, term: shown, "\"-\" alone: put the term to exclude right after it, as in -kind:Bucket") }
         if negated, body.first == "-" {
-            throw QueryError(.doubleNegation, term: shown, "\"\(shown)\": one - negates a term; quote text that starts with -")
+            throw ObjectQueryError(.doubleNegation, term: shown, "\"\(shown)\": one - negates a term; quote text that starts with -")
         }
         if body.first != "\"", let colon = body.firstIndex(of: ":"), colon > body.startIndex,
            body[..<colon].allSatisfy({ $0.isASCII && $0.properties.isAlphabetic }) {
             let name = string(body[..<colon]).lowercased()
             guard let field = Field(rawValue: name == "namespace" ? "ns" : name) else {
-                throw QueryError(.unknownFilter, term: shown,
+                throw ObjectQueryError(.unknownFilter, term: shown,
                                  "unknown filter \"\(string(body[..<colon])):\": use kind:, ns:, name: or status:, or quote the text")
             }
             let value = try unquote(body[(colon + 1)...], shown)
             guard !value.isEmpty else {
-                throw QueryError(.emptyValue, term: shown, "\"\(shown)\" has no value: write \(field.rawValue):VALUE")
+                throw ObjectQueryError(.emptyValue, term: shown, "\"\(shown)\" has no value: write \(field.rawValue):VALUE")
             }
             if field == .status {
                 guard let status = Status(rawValue: value.lowercased()) else {
-                    throw QueryError(.unknownStatus, term: shown, "unknown status \"\(value)\": use "
+                    throw ObjectQueryError(.unknownStatus, term: shown, "unknown status \"\(value)\": use "
                                      + Status.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 return Term(.status(status), negated: negated)
@@ -119,21 +119,21 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
             return Term(.field(field, value), negated: negated)
         }
         let value = try unquote(body, shown)
-        guard !value.isEmpty else { throw QueryError(.emptyValue, term: shown, "\"\(shown)\": empty quotes match nothing; remove them") }
+        guard !value.isEmpty else { throw ObjectQueryError(.emptyValue, term: shown, "\"\(shown)\": empty quotes match nothing; remove them") }
         return Term(.text(value), negated: negated)
     }
 
     /// The value without its quotes; a quote elsewhere than around the whole value is an error.
-    static func unquote(_ value: Scalars, _ token: String) throws(QueryError) -> String {
+    static func unquote(_ value: Scalars, _ token: String) throws(ObjectQueryError) -> String {
         var inner = value
         if value.first == "\"" {
             guard value.count >= 2, value.last == "\"" else {
-                throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
+                throw ObjectQueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
             }
             inner = value.dropFirst().dropLast()
         }
         guard !inner.contains("\"") else {
-            throw QueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
+            throw ObjectQueryError(.unterminatedQuote, term: token, "\"\(token)\": quote the whole value, as in \"some text\"")
         }
         return string(inner)
     }

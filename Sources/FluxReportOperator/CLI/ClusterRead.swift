@@ -66,14 +66,12 @@ struct ClusterRead {
         return "\(error)"
     }
 
-    /// Starts the caches and waits until `until` for `synced` (by default every cache); false when
-    /// they did not sync in time. The caller cancels the returned task when done.
-    func syncCache(namespace: String, until: ContinuousClock.Instant,
-                   synced: @escaping @Sendable (ClusterCache) async -> Void = { await $0.waitForSync() }) async
-        -> (cache: ClusterCache, task: Task<Void, Never>, synced: Bool) {
+    /// Starts the caches and waits until `until` for all of them to sync; false when they did not
+    /// in time. The caller cancels the returned task when done.
+    func syncCache(namespace: String, until: ContinuousClock.Instant) async -> (cache: ClusterCache, task: Task<Void, Never>, synced: Bool) {
         let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
         let task = Task { await cache.run() }
-        switch await race(until: until, { await synced(cache) }) {
+        switch await race(until: until, { await cache.waitForSync() }) {
         case .finished: return (cache, task, true)
         case .failed, .timedOut: return (cache, task, false)
         }

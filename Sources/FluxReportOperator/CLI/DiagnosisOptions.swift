@@ -32,7 +32,8 @@ struct DiagnosisOptions: ParsableArguments {
     func diagnose(command: String, settings: (inout DiagnosisSettings) -> Void = { _ in }) async throws -> Diagnosis {
         try check()
         let read = try await ClusterRead.connect(cluster, timeout: timeout, command: command)
-        let (cache, task, synced) = await read.syncCache(namespace: "flux-system", until: read.deadline) { await $0.waitForFluxObjects() }
+        // Every cache, as `report` waits: none is then mid-request when the process exits.
+        let (cache, task, synced) = await read.syncCache(namespace: "flux-system", until: read.deadline)
         defer { task.cancel() }
         guard synced else {
             throw OperatorExit(code: ClusterRead.timeoutExitCode,

@@ -1,5 +1,5 @@
 /// Why a search query cannot be read, with a message meant for the person who typed it.
-public struct QueryError: Error, Equatable, Sendable, CustomStringConvertible {
+public struct ObjectQueryError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Problem: String, Sendable, Equatable {
         case tooLong, tooManyTerms, unknownFilter, emptyValue, unknownStatus, unterminatedQuote, emptyTerm, doubleNegation
     }
