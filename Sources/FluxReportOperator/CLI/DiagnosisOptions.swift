@@ -34,12 +34,14 @@ struct DiagnosisOptions: ParsableArguments {
         let read = try await ClusterRead.connect(cluster, timeout: timeout, command: command)
         // Every cache, as `report` waits: none is then mid-request when the process exits.
         let (cache, task, synced) = await read.syncCache(namespace: "flux-system", until: read.deadline)
-        defer { task.cancel() }
+        let objects = cache.fluxObjects
+        // The watches stop before the process exits: a transfer torn down by exit() can crash it.
+        task.cancel()
+        _ = await race(until: ContinuousClock.now + .seconds(2)) { await task.value }
         guard synced else {
             throw OperatorExit(code: ClusterRead.timeoutExitCode,
                                message: "error: not every Flux object could be read from \(read.server) within \(timeout)")
         }
-        let objects = cache.fluxObjects
         var chosen = DiagnosisSettings(staleFactor: staleIntervalFactor)
         settings(&chosen)
         return Diagnosis(objects: objects, now: Int64(Date().timeIntervalSince1970), settings: chosen)
