@@ -2,18 +2,8 @@
 /// that a change calls for a report at once: the Kustomization named by the first FluxInstance
 /// (else the namespace's own name) in the operator's namespace, and the source it references.
 public enum ClusterSync {
-    /// One object by kind, namespace and name.
-    public struct ObjectKey: Sendable, Hashable {
-        public var kind: String
-        public var namespace: String
-        public var name: String
-
-        public init(kind: String, namespace: String, name: String) {
-            self.kind = kind
-            self.namespace = namespace
-            self.name = name
-        }
-    }
+    /// One object by kind, namespace and name (the diagnosis' key).
+    public typealias ObjectKey = FluxReport.ObjectKey
 
     /// The name of the cluster's sync Kustomization: `spec.sync.name` of the first FluxInstance by
     /// name, else (no instance, or one without a sync) the namespace's name.

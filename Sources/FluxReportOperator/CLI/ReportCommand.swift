@@ -16,10 +16,6 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report", abstract: "Print the FluxReport of the current cluster as YAML or JSON, without installing anything.")
 
-    /// Exit codes besides 0 (report printed), 1 (report printed, some part failed) and 2 (usage).
-    static let clusterUnusableExitCode: Int32 = 3
-    static let timeoutExitCode: Int32 = 4
-
     @OptionGroup var cluster: KubeconfigOptions
 
     @Option(help: "Namespace of the Flux installation (not the context's working namespace, which is rarely it).")
@@ -35,55 +31,30 @@ struct ReportCommand: AsyncParsableCommand {
         guard output == "yaml" || output == "json" else {
             throw UsageError("invalid --output \"\(output)\": want yaml or json")
         }
-        guard let wait = try? GoDuration.parse(timeout), wait > .zero else {
-            throw UsageError("invalid --timeout \"\(timeout)\": want a positive Go duration such as 30s")
+        let read = try await ClusterRead.connect(cluster, timeout: timeout, command: "report") {
+            guard OperatorOptions.isDNSLabel(namespace) else {
+                throw UsageError("invalid --namespace \"\(namespace)\": not a valid namespace name")
+            }
         }
-        let clientConfiguration = try cluster.load()
-        guard OperatorOptions.isDNSLabel(namespace) else {
-            throw UsageError("invalid --namespace \"\(namespace)\": not a valid namespace name")
-        }
-        RuntimeLogHandler.bootstrap(encoding: .console, level: .error)
-        let logger = Logger(label: "report")
-        let started = ContinuousClock.now
-        let deadline = started + wait
-        let api = KubernetesClient(configuration: clientConfiguration)
-        let server = clientConfiguration.server
-
-        // One cheap request first: a kubeconfig that cannot work (wrong token, missing CA, nothing
-        // listening, unknown host, no RBAC for the CRDs everything starts from) fails here at once,
-        // with its cause, instead of as informers retrying until the timeout.
-        switch await race(until: deadline, { try await Self.checkAccess(api) }) {
-        case .finished: break
-        case .timedOut:
-            throw OperatorExit(code: Self.timeoutExitCode, message: "error: no answer from \(server) within \(timeout)")
-        case .failed(let error):
-            throw OperatorExit(code: Self.clusterUnusableExitCode, message: "error: \(Self.describe(error, server: server))")
-        }
-
-        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
-        let cacheTask = Task { await cache.run() }
+        let (api, server) = (read.api, read.server)
         // The snapshot's few GETs get the end of the budget; the caches the rest.
-        let reserve = min(Duration.seconds(5), wait / 5)
-        let synced: Bool
-        switch await race(until: deadline - reserve, { await cache.waitForSync() }) {
-        case .finished: synced = true
-        case .failed, .timedOut: synced = false
-        }
+        let reserve = min(Duration.seconds(5), (read.deadline - read.started) / 5)
+        let (cache, cacheTask, synced) = await read.syncCache(namespace: namespace, until: read.deadline - reserve)
         let snapshot: ReportSnapshot
-        switch await race(until: deadline, { await SnapshotReader(api: api, cache: cache).read() }) {
-        case .finished(let read): snapshot = read
+        switch await race(until: read.deadline, { await SnapshotReader(api: api, cache: cache).read() }) {
+        case .finished(let value): snapshot = value
         case .failed(let error):
             cacheTask.cancel()
-            throw OperatorExit(code: 1, message: "error: \(Self.describe(error, server: server))")
+            throw OperatorExit(code: 1, message: "error: \(ClusterRead.describe(error, server: server))")
         case .timedOut:
             cacheTask.cancel()
-            throw OperatorExit(code: Self.timeoutExitCode,
+            throw OperatorExit(code: ClusterRead.timeoutExitCode,
                                message: "error: timed out after \(timeout) reading the report's parts from \(server)")
         }
         cacheTask.cancel()
 
         let context = ReportContext(operatorVersion: BuildInfo.version, operatorPlatform: BuildInfo.platform,
-                                    now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - started)
+                                    now: Int64(Date().timeIntervalSince1970), elapsed: ContinuousClock.now - read.started)
         let result = ReportBuilder.build(snapshot: snapshot, context: context)
         let report = FluxReportObject(namespace: namespace, spec: result.spec, status: result.status)
         if output == "json" {
@@ -101,18 +72,5 @@ struct ReportCommand: AsyncParsableCommand {
         if !result.failures.isEmpty {
             throw OperatorExit(code: 1, message: result.failures.map { "error: \($0.description)" }.joined(separator: "\n"))
         }
-    }
-
-    /// LIST of one CRD: reaches the server, authenticates, and checks the one permission without
-    /// which no report can be computed.
-    static func checkAccess(_ api: KubernetesClient) async throws {
-        _ = try await api.list(.customResourceDefinitions, namespace: nil, options: ListOptions(limit: 1))
-    }
-
-    static func describe(_ error: any Error, server: String) -> String {
-        if let error = error as? KubeAPIError {
-            return error.summary(server: server, verb: "list", resource: "customresourcedefinitions.apiextensions.k8s.io")
-        }
-        return "\(error)"
     }
 }

@@ -1,0 +1,19 @@
+/// One object's diagnosis (docs/diagnosis.md, Explanation): its Ready condition and signals in
+/// words, what it depends on and what depends on it with their states, and for a blocked object
+/// the shortest path to each of its root causes.
+public struct Explanation: Sendable, Equatable {
+    public var object: ObjectSummary
+    /// The Ready condition's last transition (0 when unknown).
+    public var readySince: Int64
+    public var suspended: Bool
+    /// `spec.interval` in seconds (0 when none) and the last reconcile seen with its evidence.
+    public var interval: Int64
+    public var lastReconcile: Int64
+    public var evidence: ReconcileEvidence
+    /// When it is itself a root cause: how many blocked objects it holds up.
+    public var blocks: Int
+    public var dependencies: Bounded<ObjectSummary>
+    public var dependents: Bounded<ObjectSummary>
+    /// Each path starts at this object and ends at a root cause (at most `DiagnosisSettings.pathDepth` long).
+    public var paths: Bounded<[ObjectKey]>
+}
