@@ -77,7 +77,7 @@ public final class OperatorApp: Sendable {
         manager.add(RunnableFunc { [recorder] in await recorder.run() }, needsLeaderElection: false)
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
-            let page = StatusPage(address: address, api: api, cache: cache, feed: feed, logger: logger)
+            let page = StatusPage(address: address, api: api, cache: cache, feed: feed, mcp: configuration.mcp ? tracker : nil, logger: logger)
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()

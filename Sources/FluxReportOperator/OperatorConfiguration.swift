@@ -15,6 +15,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
     /// flag defaults to `:9080`, tests and embedders choose their own port.
     public var webAddress: ListenAddress? = nil
+    /// Serve the MCP tools at `/mcp` on the status page's server (`--mcp`; needs `webAddress`).
+    public var mcp = false
     public var leaderElection: Bool
     public var logLevel: LogLevel
     public var logEncoding: LogEncoding

@@ -37,6 +37,9 @@ public struct OperatorOptions: ParsableArguments {
     @Option(name: .customLong("web-addr"), help: "Address the read-only status page binds to; 0 turns it off. Default: :9080 (the demo: 127.0.0.1:9080).")
     var webAddr: String?
 
+    @Flag(name: .customLong("mcp"), help: "Serve the read-only MCP diagnosis tools at /mcp on the status page's address (needs --web-addr).")
+    var mcp = false
+
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
 
@@ -98,6 +101,10 @@ public struct OperatorOptions: ParsableArguments {
         config.metricsAddress = metrics
         config.healthAddress = health
         config.webAddress = try Self.parseWebAddress(webAddr)
+        if mcp, config.webAddress == nil {
+            throw UsageError("--mcp serves /mcp on the status page's server: it needs --web-addr (not 0)")
+        }
+        config.mcp = mcp
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")

@@ -13,9 +13,9 @@ final class StatusPage: Sendable {
     let server: RuntimeHTTPServer
     private let logger: Logger
 
-    init(address: ListenAddress, api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, logger: Logger) {
+    init(address: ListenAddress, api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, mcp: SignalTracker? = nil, logger: Logger) {
         data = StatusPageData(cache: cache, feed: feed, report: LiveReport(api: api, cache: cache, feed: feed, logger: logger),
-                              streams: EventStreams(feed: feed))
+                              streams: EventStreams(feed: feed), mcp: mcp)
         server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data), logger: logger)
         self.logger = logger
     }
@@ -46,6 +46,8 @@ struct StatusPageData: Sendable {
     let feed: ChangeFeed
     let report: LiveReport
     let streams: EventStreams
+    /// With `--mcp`: the signal history the `/mcp` tools read besides the above (`MCPRoute`).
+    var mcp: SignalTracker? = nil
 
     /// `/api/v1/overview`: the report (spec and status as written), when it was computed, the
     /// parts that failed, recent report events and recent object transitions.

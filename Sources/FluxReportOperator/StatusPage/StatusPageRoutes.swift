@@ -49,6 +49,9 @@ enum StatusPageRoutes {
             }
         }
         router.get("/api/v1/events") { _, _ in page.streams.response() }
+        if let tracker = page.mcp {
+            MCPRoute.mount(on: router, OperatorTools(view: FluxView(cache: page.cache, tracker: tracker, feed: page.feed, report: page.report)))
+        }
         return router
     }
 
