@@ -70,6 +70,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - --health-addr=:8081
 {{- if .Values.web.enabled }}
 - --web-addr=:{{ .Values.web.port }}
+{{- if .Values.web.mcp }}
+- --mcp
+{{- end }}
 {{- else }}
 - --web-addr=0
 {{- end }}
