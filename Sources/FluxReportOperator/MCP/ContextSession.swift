@@ -168,7 +168,12 @@ final class ContextSession: ToolProvider {
     private func ready() async throws(ToolError) -> FluxView {
         guard let cluster = current.withLock({ $0 }) else { throw ToolError("no kubeconfig context selected") }
         let cache = cluster.view.cache
-        if cache.hasSynced { return cluster.view }
+        // The Flux objects are what the tools need: not the FluxReport's own cache, whose CRD a
+        // cluster without this operator does not have.
+        if cache.crds.hasSynced {
+            cache.reconcileKinds()  // idempotent: the kinds' informers exist before they are asked
+            if cache.informers.hasSynced { return cluster.view }
+        }
         let api = cluster.api
         switch await race(until: .now + Self.accessTimeout, { try await ClusterRead.checkAccess(api) }) {
         case .finished: break
@@ -177,7 +182,11 @@ final class ContextSession: ToolProvider {
         case .failed(let error):
             throw ToolError("cannot use \(cluster.server) (context \(cluster.context)): \(ClusterRead.describe(error, server: cluster.server))")
         }
-        switch await race(until: .now + Self.syncTimeout, { await cache.waitForSync() }) {
+        switch await race(until: .now + Self.syncTimeout, {
+            await cache.crds.waitForSync()
+            cache.reconcileKinds()
+            await cache.informers.waitForSync()
+        }) {
         case .finished: return cluster.view
         case .failed, .timedOut:
             throw ToolError("the Flux objects of \(cluster.server) are not all listed after \(Self.syncTimeout.components.seconds) s; try again shortly")
