@@ -25,6 +25,11 @@ actor LineTransport: Transport {
     private let stream: AsyncThrowingStream<Data, any Error>
     private let continuation: AsyncThrowingStream<Data, any Error>.Continuation
     private var started = false
+    /// Ids of the requests read and not answered yet, and whether stdin has ended: at its end the
+    /// stream (and so the server) finishes only once every request read has its answer written.
+    private let inFlight = LockedState<(ids: Set<JSONValue>, inputEnded: Bool)>(([], false))
+    /// How long answers still being computed are waited for once stdin has ended.
+    static let drainTimeout: Duration = .seconds(30)
 
     init(input: Int32 = 0, output: Int32 = 1, logger: Logger) {
         self.input = input
@@ -36,15 +41,29 @@ actor LineTransport: Transport {
     func connect() async throws {
         guard !started else { return }
         started = true
-        let (input, continuation, logger) = (input, continuation, logger)
+        let (input, continuation, logger, inFlight) = (input, continuation, logger, inFlight)
         let reject: @Sendable ([UInt8]) -> Void = { [weak self] bytes in
             guard let self else { return }
             Task { try? await self.send(Data(bytes)) }
         }
         let thread = Thread {
-            Self.readLoop(input: input, deliver: { continuation.yield(Data($0)) }, reject: reject)
+            Self.readLoop(input: input, deliver: { line in
+                if let id = Self.requestID(line) { inFlight.withLock { _ = $0.ids.insert(id) } }
+                continuation.yield(Data(line))
+            }, reject: reject)
             logger.debug("stdin closed")
-            continuation.finish()
+            let done = inFlight.withLock { state -> Bool in
+                state.inputEnded = true
+                return state.ids.isEmpty
+            }
+            if done {
+                continuation.finish()
+            } else {
+                Task {
+                    try? await Task.sleep(for: Self.drainTimeout)
+                    continuation.finish()
+                }
+            }
         }
         thread.name = "mcp-stdin"
         thread.start()
@@ -57,6 +76,13 @@ actor LineTransport: Transport {
         line.append(UInt8(ascii: "\n"))
         // Blocking, on the actor: one whole line at a time.
         if !Self.writeAll(line, to: output) { throw MCPError.connectionClosed }
+        if let id = Self.responseID(data) {
+            let drained = inFlight.withLock { state -> Bool in
+                state.ids.remove(id)
+                return state.inputEnded && state.ids.isEmpty
+            }
+            if drained { continuation.finish() }
+        }
     }
 
     nonisolated func receive() -> AsyncThrowingStream<Data, any Error> { stream }
@@ -103,6 +129,18 @@ actor LineTransport: Transport {
                 }
             }
         }
+    }
+
+    /// The id of a request (a message with a method and an id).
+    static func requestID(_ line: [UInt8]) -> JSONValue? {
+        guard case .object(let fields)? = try? JSONValue.parse(line), fields["method"] != nil else { return nil }
+        return fields["id"]
+    }
+
+    /// The id of a response (a message with an id and no method).
+    static func responseID(_ data: Data) -> JSONValue? {
+        guard case .object(let fields)? = try? JSONValue.parse(data), fields["method"] == nil else { return nil }
+        return fields["id"]
     }
 
     static func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> Bool {
