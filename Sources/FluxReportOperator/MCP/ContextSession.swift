@@ -95,9 +95,7 @@ final class ContextSession: ToolProvider {
                 let args = try ToolArguments(arguments, allowed: ["name"])
                 return try select(try args.required("name"))
             default:
-                guard FluxTools.names.contains(name) else { return nil }
-                let view = try await ready()
-                return await FluxTools.call(name, arguments: arguments, view: view)
+                return await FluxTools.call(name, arguments: arguments) { () async throws(ToolError) in try await ready() }
             }
         } catch {
             return .error(error)

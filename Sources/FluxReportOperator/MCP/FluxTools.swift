@@ -48,22 +48,23 @@ enum FluxTools {
 
     static var names: [String] { definitions.map(\.name) }
 
-    /// Answers a call of one of `definitions`; nil for another name.
-    static func call(_ name: String, arguments: JSONValue?, view: FluxView) async -> ToolResult? {
+    /// Answers a call of one of `definitions`; nil for another name. The arguments are checked
+    /// before `view` is asked for the data, so a bad call is answered as such whatever the cluster.
+    static func call(_ name: String, arguments: JSONValue?,
+                     view: () async throws(ToolError) -> FluxView) async -> ToolResult? {
         do throws(ToolError) {
             switch name {
             case "get_flux_report":
                 _ = try ToolArguments(arguments, allowed: [])
-                return await report(view)
+                return await report(try await view())
             case "list_root_causes":
                 let args = try ToolArguments(arguments, allowed: ["limit"])
-                return rootCauses(view.diagnosis(), limit: try args.integer("limit", in: 1...maxItems, default: 10))
+                let limit = try args.integer("limit", in: 1...maxItems, default: 10)
+                return rootCauses(try await view().diagnosis(), limit: limit)
             case "list_flux_objects":
                 let args = try ToolArguments(arguments, allowed: ["kind", "namespace", "status", "text", "limit"])
+                let kind = try args.kind("kind", required: false)
                 var terms: [ObjectQuery.Term] = []
-                if let kind = try args.kind("kind", required: false) {
-                    terms.append(ObjectQuery.Term(.field(.kind, try served(kind, view))))
-                }
                 if let namespace = try args.namespace("namespace", required: false) {
                     terms.append(ObjectQuery.Term(.field(.ns, namespace)))
                 }
@@ -72,13 +73,16 @@ enum FluxTools {
                 }
                 if let text = try args.string("text") { terms.append(ObjectQuery.Term(.text(text))) }
                 let limit = try args.integer("limit", in: 1...maxItems, default: 20)
-                return objects(view.diagnosis(), query: ObjectQuery(terms: terms), limit: limit)
+                let data = try await view()
+                if let kind { terms.insert(ObjectQuery.Term(.field(.kind, try served(kind, data))), at: 0) }
+                return objects(data.diagnosis(), query: ObjectQuery(terms: terms), limit: limit)
             case "explain_flux_object":
                 let args = try ToolArguments(arguments, allowed: ["kind", "namespace", "name"])
-                let kind = try served(try args.kind("kind", required: true) ?? "", view)
+                let kind = try args.kind("kind", required: true) ?? ""
                 let namespace = try args.namespace("namespace", required: true) ?? ""
-                let key = ObjectKey(kind: kind, namespace: namespace, name: try args.objectName("name"))
-                return try explain(key, view)
+                let name = try args.objectName("name")
+                let data = try await view()
+                return try explain(ObjectKey(kind: try served(kind, data), namespace: namespace, name: name), data)
             default:
                 return nil
             }
@@ -272,6 +276,6 @@ struct OperatorTools: ToolProvider {
     var tools: [ToolDefinition] { FluxTools.definitions }
 
     func call(_ name: String, arguments: JSONValue?) async -> ToolResult? {
-        await FluxTools.call(name, arguments: arguments, view: view)
+        await FluxTools.call(name, arguments: arguments) { () throws(ToolError) in view }
     }
 }

@@ -67,33 +67,29 @@ struct ToolArguments {
 
     /// A Kubernetes object name: a DNS subdomain (lowercase letters, digits, `-` and `.`, at most 253).
     func objectName(_ name: String) throws(ToolError) -> String {
-        let text = try required(name)
-        guard Self.isSubdomain(text) else {
-            throw ToolError("invalid \(name) \"\(Self.clip(text))\": want an object name (lowercase letters, digits, - and ., at most 253)")
-        }
-        return text
+        try checked(name, required: true, Self.isSubdomain,
+                    want: "an object name (lowercase letters, digits, - and ., at most 253)") ?? ""
     }
 
     func namespace(_ name: String, required: Bool) throws(ToolError) -> String? {
-        guard let text = try string(name) else {
-            if required { throw ToolError("\(name) is required") }
-            return nil
-        }
-        guard OperatorOptions.isDNSLabel(text) else {
-            throw ToolError("invalid \(name) \"\(Self.clip(text))\": want a namespace name (lowercase letters, digits and -, at most 63)")
-        }
-        return text
+        try checked(name, required: required, OperatorOptions.isDNSLabel,
+                    want: "a namespace name (lowercase letters, digits and -, at most 63)")
     }
 
     /// A kind name as Kubernetes spells them (`HelmRelease`); whether the cluster serves it is checked later.
     func kind(_ name: String, required: Bool) throws(ToolError) -> String? {
+        try checked(name, required: required, { text in
+            text.utf8.count <= 63 && text.first?.isUppercase == true && text.utf8.allSatisfy(Self.isAlphanumeric)
+        }, want: "a Flux kind such as Kustomization or HelmRelease")
+    }
+
+    /// A string argument that `valid` accepts; nil when absent and not required.
+    private func checked(_ name: String, required: Bool, _ valid: (String) -> Bool, want: String) throws(ToolError) -> String? {
         guard let text = try string(name) else {
             if required { throw ToolError("\(name) is required") }
             return nil
         }
-        guard text.utf8.count <= 63, text.first?.isUppercase == true, text.utf8.allSatisfy(Self.isAlphanumeric) else {
-            throw ToolError("invalid \(name) \"\(Self.clip(text))\": want a Flux kind such as Kustomization or HelmRelease")
-        }
+        guard valid(text) else { throw ToolError("invalid \(name) \"\(Self.clip(text))\": want \(want)") }
         return text
     }
 
