@@ -86,21 +86,26 @@ public struct ClientConfiguration: Sendable, Hashable {
     /// merged like kubectl), else in-cluster when `KUBERNETES_SERVICE_HOST`/`_PORT` are set, else `~/.kube/config`.
     public static func load(kubeconfigPath: String?, context: String?,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientConfiguration {
-        if let path = kubeconfigPath, !path.isEmpty {
-            return try Kubeconfig.load(paths: [path]).configuration(context: context)
+        guard let paths = kubeconfigPaths(kubeconfigPath, environment: environment) else {
+            return try inCluster(environment: environment)
         }
+        return try Kubeconfig.load(paths: paths).configuration(context: context)
+    }
+
+    /// The kubeconfig files `load` reads, in that order; nil when it uses the in-cluster configuration.
+    public static func kubeconfigPaths(_ kubeconfigPath: String?,
+                                       environment: [String: String] = ProcessInfo.processInfo.environment) -> [String]? {
+        if let path = kubeconfigPath, !path.isEmpty { return [path] }
         if let list = environment["KUBECONFIG"], !list.isEmpty {
             let paths = list.split(separator: ":").map(String.init).filter { !$0.isEmpty }
-            if !paths.isEmpty {
-                return try Kubeconfig.load(paths: paths).configuration(context: context)
-            }
+            if !paths.isEmpty { return paths }
         }
         if let host = environment["KUBERNETES_SERVICE_HOST"], !host.isEmpty,
            let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty {
-            return try inCluster(environment: environment)
+            return nil
         }
         let home = environment["HOME"] ?? NSHomeDirectory()
-        return try Kubeconfig.load(paths: ["\(home)/.kube/config"]).configuration(context: context)
+        return ["\(home)/.kube/config"]
     }
 }
 

@@ -77,6 +77,23 @@ public struct Kubeconfig: Sendable {
         }
     }
 
+    /// A context as a list shows it: no credentials, only what it points at.
+    public struct ContextEntry: Sendable, Equatable {
+        public var name: String
+        public var cluster: String
+        /// The cluster's server URL, when the cluster is defined.
+        public var server: String?
+        public var namespace: String?
+    }
+
+    /// Every context, sorted by name.
+    public var contextEntries: [ContextEntry] {
+        contexts.map { name, located in
+            ContextEntry(name: name, cluster: located.value.cluster, server: clusters[located.value.cluster]?.value.server,
+                         namespace: located.value.namespace.flatMap { $0.isEmpty ? nil : $0 })
+        }.sorted { $0.name < $1.name }
+    }
+
     /// The configuration of the named context, or of the current context.
     public func configuration(context name: String? = nil) throws -> ClientConfiguration {
         let where_ = files.joined(separator: ":")

@@ -9,7 +9,7 @@ import Testing
 /// The status page's pure parts: query validation (outside data), filtering and paging over a
 /// snapshot, object transitions, and the timestamps "since" is computed from.
 @Suite struct StatusPageQueryTests {
-    static func parse(_ pairs: [(String, String)]) throws(QueryError) -> ResourceQuery {
+    static func parse(_ pairs: [(String, String)]) throws(FluxReportOperator.QueryError) -> ResourceQuery {
         try ResourceQuery(parameters: pairs.map { (name: $0.0, value: $0.1) })
     }
 
@@ -35,15 +35,15 @@ import Testing
         ("continue", "@@@"), ("continue", "YQ"), ("continue", String(repeating: "A", count: 5000)), ("unknown", "1"),
     ])
     func rejectsHostileInput(name: String, value: String) {
-        #expect(throws: QueryError.self) { try Self.parse([(name, value)]) }
+        #expect(throws: FluxReportOperator.QueryError.self) { try Self.parse([(name, value)]) }
     }
 
     @Test func rejectsRepeatedParameters() {
-        #expect(throws: QueryError("parameter \"limit\" given more than once")) { try Self.parse([("limit", "1"), ("limit", "2")]) }
+        #expect(throws: FluxReportOperator.QueryError("parameter \"limit\" given more than once")) { try Self.parse([("limit", "1"), ("limit", "2")]) }
     }
 
     @Test func errorMessagesDoNotEchoHugeInput() throws {
-        do throws(QueryError) {
+        do throws(FluxReportOperator.QueryError) {
             _ = try Self.parse([("kind", String(repeating: "<", count: 100_000))])
             Issue.record("accepted a 100 kB kind")
         } catch {

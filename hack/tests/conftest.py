@@ -1,6 +1,7 @@
 """Shared helpers for the packaging tests: paths, chart rendering, kustomize and promtool."""
 from __future__ import annotations
 
+import json
 import pathlib
 import shutil
 import socket
@@ -136,3 +137,15 @@ def start_kubesim(binary: pathlib.Path, workdir: pathlib.Path, fleet: int, seed:
             break
         assert sim.proc.poll() is None, sim.output()[-3000:]
     return sim, kubeconfig
+
+
+def wait_for_synced_page(operator: Process, base: str, seconds: float = 30):
+    """Until the operator's status page at `base` says its caches are synced (fails if it exits)."""
+    for _ in deadline_loop(seconds, "the status page to serve synced caches"):
+        assert operator.proc.poll() is None, operator.output()[-3000:]
+        try:
+            status, _, body = http_get(base + "/api/v1/overview", timeout=5)
+        except OSError:
+            continue
+        if status == 200 and json.loads(body).get("cachesSynced"):
+            return

@@ -121,6 +121,15 @@ def test_status_page_allowed_hosts(chart):
             render(chart, {"web": {"allowedHosts": [bad]}})
 
 
+def test_mcp_is_off_by_default_and_needs_the_status_page(chart):
+    assert "--mcp" not in container(render(chart))["args"]
+    assert "--mcp" in container(render(chart, {"web": {"mcp": True}}))["args"]
+    # Without the status page's server there is no /mcp: the flag would be refused at start.
+    assert "--mcp" not in container(render(chart, {"web": {"enabled": False, "mcp": True}}))["args"]
+    with pytest.raises(Exception):
+        chart.validate_schema({"web": {"mcp": "yes"}})
+
+
 def test_default_args(chart):
     args = container(render(chart))["args"]
     for expected in ["--reporting-interval=5m", "--log-level=info", "--log-encoding=json",

@@ -22,7 +22,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
-from conftest import Process, deadline_loop, free_port, http_get, start_kubesim  # noqa: E402
+from conftest import Process, deadline_loop, free_port, http_get, start_kubesim, wait_for_synced_page  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
 BUILD = ROOT / ".build" / "debug"
@@ -142,14 +142,7 @@ class Cluster:
                 "--metrics-addr", f"127.0.0.1:{free_port()}", "--health-addr", f"127.0.0.1:{free_port()}",
                 "--web-addr", f"127.0.0.1:{self.web_port}", "--reporting-interval", "30s"]
         self.operator = Process("operator", argv, self.workdir)
-        for _ in deadline_loop(30, "the status page to serve synced caches"):
-            assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
-            try:
-                status, _, body = http_get(self.base + "/api/v1/overview", timeout=5)
-            except OSError:
-                continue
-            if status == 200 and json.loads(body).get("cachesSynced"):
-                break
+        wait_for_synced_page(self.operator, self.base)
 
     def diagnose(self) -> str:
         """What the server says right now, for a timeout's message."""

@@ -41,6 +41,8 @@ public struct OperatorOptions: ParsableArguments {
     var httpMaxConnections = HTTPServerLimits.defaultMaxConnections
     @Option(name: .customLong("web-allowed-hosts"), help: "Comma-separated host names the status page answers besides IP addresses and localhost (an Ingress's host; *.example.com for every name under it). Other Host headers get 421.")
     var webAllowedHosts = ""
+    @Flag(name: .customLong("mcp"), help: "Serve the read-only MCP diagnosis tools at /mcp on the status page's address (needs --web-addr).")
+    var mcp = false
 
     @Flag(name: .customLong("enable-leader-election"), help: "Elect a leader through a Lease so only one replica writes.")
     var enableLeaderElection = false
@@ -112,6 +114,10 @@ public struct OperatorOptions: ParsableArguments {
         } catch {
             throw UsageError("invalid --web-allowed-hosts: \(error)")
         }
+        if mcp, config.webAddress == nil {
+            throw UsageError("--mcp serves /mcp on the status page's server: it needs --web-addr (not 0)")
+        }
+        config.mcp = mcp
         config.leaderElection = enableLeaderElection
         guard let level = LogLevel(flag: logLevel) else {
             throw UsageError("invalid --log-level \"\(logLevel)\": want one of trace, debug, info, warning, error")

@@ -2,13 +2,13 @@ import ArgumentParser
 
 import Foundation
 
-/// `flux-report-operator`: runs the operator by default; `report`, `problems`, `why` and `version` are one-shot tools.
+/// `flux-report-operator`: runs the operator by default; `report`, `problems`, `why` and `version` are one-shot tools, `mcp` an MCP server on stdio.
 public struct FluxReportOperatorCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "flux-report-operator",
         abstract: "Keeps FluxReport/flux up to date with the observed state of a Flux installation.",
         version: BuildInfo.version,
-        subcommands: [RunCommand.self, ReportCommand.self, ProblemsCommand.self, WhyCommand.self, VersionCommand.self],
+        subcommands: [RunCommand.self, ReportCommand.self, ProblemsCommand.self, WhyCommand.self, MCPCommand.self, VersionCommand.self],
         defaultSubcommand: RunCommand.self)
 
     public init() {}

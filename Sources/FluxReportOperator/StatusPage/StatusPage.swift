@@ -13,8 +13,8 @@ final class StatusPage: Sendable {
     private let logger: Logger
 
     init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), allowedHosts: AllowedHosts = AllowedHosts(),
-         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, logger: Logger) {
-        data = StatusPageData(api: api, cache: cache, feed: feed, logger: logger)
+         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, mcp: SignalTracker? = nil, logger: Logger) {
+        data = StatusPageData(api: api, cache: cache, feed: feed, mcp: mcp, logger: logger)
         let gate = StatusPageGate(hosts: allowedHosts, limiter: ClientRateLimiter())
         server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data, gate: gate), limits: limits, logger: logger)
         self.logger = logger
@@ -53,12 +53,16 @@ struct StatusPageData: Sendable {
     let streams: EventStreams
     /// List pages as sent (JSON), one computation per query and cache version.
     let listings = SharedComputation<ResourceQuery, [UInt8]>(executor: StatusPageData.executor)
+    /// With `--mcp`: the signal history the `/mcp` tools read besides the above (`MCPRoute`).
+    let mcp: SignalTracker?
 
-    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, logger: Logger) {
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, mcp: SignalTracker? = nil,
+         logger: Logger) {
         self.cache = cache
         self.feed = feed
         report = LiveReport(api: api, cache: cache, feed: feed, executor: Self.executor, logger: logger)
         self.streams = streams ?? EventStreams(feed: feed)
+        self.mcp = mcp
     }
 
     /// `/api/v1/overview`: the report (spec and status as written), when it was computed, the

@@ -51,6 +51,9 @@ enum StatusPageRoutes {
             }
         }
         router.get("/api/v1/events") { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
+        if let tracker = page.mcp {
+            MCPRoute.mount(on: router, OperatorTools(view: FluxView(cache: page.cache, tracker: tracker, feed: page.feed, report: page.report)))
+        }
         return router
     }
 

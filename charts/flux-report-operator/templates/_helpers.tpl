@@ -73,6 +73,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- with .Values.web.allowedHosts }}
 - --web-allowed-hosts={{ join "," . }}
 {{- end }}
+{{- if .Values.web.mcp }}
+- --mcp
+{{- end }}
 {{- else }}
 - --web-addr=0
 {{- end }}

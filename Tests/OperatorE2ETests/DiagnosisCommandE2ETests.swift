@@ -4,6 +4,7 @@ import KubeClient
 import KubeCore
 import KubeSim
 import Testing
+import TestSupport
 
 extension EndToEnd {
     /// `problems` and `why` with the built binary against KubeSim: a known failing chain, a healthy
@@ -45,9 +46,9 @@ extension EndToEnd {
                                    status: ["observedGeneration": 1, "conditions": [SignalsE2ETests.ready("False", "DependencyNotReady")]]),
         ]
 
-        static func run(_ env: E2EEnvironment, _ arguments: [String], kubeconfig: String? = nil) async throws -> E2EEnvironment.CommandResult {
-            try await E2EEnvironment.run(try OperatorBinary.path(), arguments + ["--kubeconfig", kubeconfig ?? env.kubeconfigPath],
-                                         directory: env.directory, timeout: .seconds(45))
+        static func run(_ env: E2EEnvironment, _ arguments: [String], kubeconfig: String? = nil) async throws -> ChildProcess.Outcome {
+            try await ChildProcess.run(try OperatorBinary.path(), arguments + ["--kubeconfig", kubeconfig ?? env.kubeconfigPath],
+                                       timeout: .seconds(45))
         }
 
         @Test("a failing chain: root causes ranked, the chain explained, exit 1; counts equal the operator's series")
