@@ -489,7 +489,11 @@ def post(env: Env, body: bytes, headers: dict | None = None, method: str = "POST
         conn.request(method, "/mcp", body=body, headers=base | (headers or {}))
         response = conn.getresponse()
         data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, (json.loads(data) if data else None)
+        headers = {k.lower(): v for k, v in response.getheaders()}
+        if not data:
+            return response.status, headers, None
+        # JSON-RPC answers are JSON; the page's gate refuses with one line of plain text.
+        return response.status, headers, (json.loads(data) if "json" in headers.get("content-type", "") else data.decode())
     finally:
         conn.close()
 
@@ -527,6 +531,7 @@ def test_foreign_host_gets_no_data(env):
         pytest.skip("this build has no Host check on the web server (--web-allowed-hosts)")
     status, _, answer = post(env, b'{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}', {"Host": f"evil.example:{env.web_port}"})
     assert status in (403, 421), (status, answer)
+    assert isinstance(answer, str) and "tools" not in answer and "flux" not in answer.lower(), answer
 
 
 # MARK: - Contexts (stdio)
