@@ -83,8 +83,34 @@ extension RuntimeHTTPServer {
     /// What the listener hands the accept loop: a connection to serve, or one closed at once
     /// because the server is at `maxConnections` or shutting down.
     private enum Accepted: Sendable {
-        case connection(HTTP1Channel.Value)
+        case connection(PendingConnection)
         case rejected
+    }
+
+    /// An accepted connection on its way from the listener to the accept loop. One the loop never
+    /// takes (accepted while the listener closes, or still buffered when the loop ends) is closed
+    /// here: its async channel's writer must be finished before it is freed, or NIO traps
+    /// ("Deinited NIOAsyncWriter without calling finish()").
+    private final class PendingConnection: Sendable {
+        private let value: HTTP1Channel.Value
+        private let taken = LockedState(false)
+
+        init(_ value: HTTP1Channel.Value) { self.value = value }
+
+        /// The connection, once; nil after the first call.
+        func take() -> HTTP1Channel.Value? {
+            let first = taken.withLock { taken in
+                defer { taken = true }
+                return !taken
+            }
+            return first ? value : nil
+        }
+
+        deinit {
+            guard !taken.withLock({ $0 }) else { return }
+            value.outbound.finish()
+            value.channel.close(promise: nil)
+        }
     }
 
     private func serve(group: MultiThreadedEventLoopGroup, stop: Stopper) async throws {
@@ -105,7 +131,7 @@ extension RuntimeHTTPServer {
             do {
                 try await listener.executeThenClose { inbound in
                     for try await accepted in inbound {
-                        guard case .connection(let value) = accepted else { continue }
+                        guard case .connection(let pending) = accepted, let value = pending.take() else { continue }
                         tasks.addTask { await http1.handle(value: value, logger: logger) }
                     }
                 }
@@ -201,7 +227,7 @@ extension RuntimeHTTPServer {
                 channel.close(promise: nil)
                 return channel.eventLoop.makeSucceededFuture(.rejected)
             }
-            return http1.setup(channel: channel, logger: logger).map { Accepted.connection($0) }
+            return http1.setup(channel: channel, logger: logger).map { Accepted.connection(PendingConnection($0)) }
         }
         logger.info("listening", metadata: [
             "address": "\(address)", "socket": "\(listener.channel.localAddress?.description ?? "")",
