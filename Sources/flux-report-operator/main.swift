@@ -7,4 +7,8 @@ import Glibc
 
 // CSystemShims caps glibc's malloc arenas before any thread starts (see system_shims.c).
 let code = await FluxReportOperatorCommand.execute()
-exit(code)
+// Everything is written: flush it and end the process without exit()'s atexit handlers and static
+// destructors, which can tear libraries down under threads still running (a cancelled watch's
+// transfer, an executor's thread) and crash a command after its answer was printed.
+fflush(nil)
+_exit(code)
