@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import shutil
 import socket
@@ -125,14 +126,15 @@ class Process:
 
 
 def start_kubesim(binary: pathlib.Path, workdir: pathlib.Path, fleet: int, seed: int, fixtures: pathlib.Path,
-                  seconds: float = 60) -> tuple[Process, pathlib.Path]:
-    """KubeSim with a generated fleet (and the Flux fixtures when present), serving: (process, kubeconfig)."""
-    kubeconfig = workdir / "kubeconfig"
+                  seconds: float = 60, name: str = "kubesim", kubeconfig_name: str = "kubeconfig") -> tuple[Process, pathlib.Path]:
+    """KubeSim with a generated fleet (and the Flux fixtures when present), serving: (process, kubeconfig).
+    Several in one workdir need their own `name` and `kubeconfig_name`."""
+    kubeconfig = workdir / kubeconfig_name
     argv = [str(binary), "--fleet", str(fleet), "--seed", str(seed), "--kubeconfig-out", str(kubeconfig)]
     if fixtures.is_dir():
         argv += ["--fixtures", str(fixtures)]
-    sim = Process("kubesim", argv, workdir)
-    for _ in deadline_loop(seconds, "kubesim to serve"):
+    sim = Process(name, argv, workdir)
+    for _ in deadline_loop(seconds, f"{name} to serve"):
         if "url:" in sim.output():
             break
         assert sim.proc.poll() is None, sim.output()[-3000:]
@@ -149,3 +151,10 @@ def wait_for_synced_page(operator: Process, base: str, seconds: float = 30):
             continue
         if status == 200 and json.loads(body).get("cachesSynced"):
             return
+
+
+def unavailable(message: str):
+    """A prerequisite is missing: a skip on a developer's machine, a failure in CI (which builds and installs everything)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI builds the binaries and installs the tools before the Python suites)")
+    pytest.skip(message)

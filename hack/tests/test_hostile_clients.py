@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import json
-import os
 import pathlib
 import resource
 import socket
@@ -25,23 +24,16 @@ import time
 
 import pytest
 
-from conftest import Process, deadline_loop, free_port
+from conftest import Process, deadline_loop, free_port, unavailable
 from test_status_page import BUILD, Cluster  # the debug build and KubeSim with a fleet, as the page's suite runs them
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from bench_kube import REPORT_PATH, handle_requested_at  # noqa: E402
 
-IN_CI = bool(os.environ.get("CI"))
 ALLOWED_HOST = "status.example.test"
 # Held connections in the flood, as the probe held them: half on metrics, half on the page.
 FLOOD_CONNECTIONS = 4000
 MiB = 1 << 20
-
-
-def unavailable(message: str):
-    if IN_CI:
-        pytest.fail(f"{message} (CI builds the binaries before the Python suites)")
-    pytest.skip(message)
 
 
 # -- plain sockets: requests as no HTTP client would send them, from chosen loopback sources -----

@@ -33,12 +33,11 @@ import yaml
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
-from conftest import Process, deadline_loop, free_port, http_get, wait_for_synced_page  # noqa: E402
+from conftest import Process, deadline_loop, free_port, http_get, start_kubesim, unavailable, wait_for_synced_page  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
 BUILD = pathlib.Path(os.environ.get("MCP_TEST_BUILD", ROOT / ".build" / "debug"))  # the binaries under test
 OPERATOR = BUILD / "flux-report-operator"
-IN_CI = bool(os.environ.get("CI"))
 SECRET_SENTINEL = "s3cr3t-sentinel-never-returned"
 EXPECTED_TOOLS = {"get_flux_report", "list_root_causes", "list_flux_objects", "explain_flux_object"}
 CONTEXT_TOOLS = {"get_kubeconfig_contexts", "set_kubeconfig_context"}
@@ -49,12 +48,6 @@ anyio = pytest.importorskip("anyio")
 from mcp import ClientSession, StdioServerParameters  # noqa: E402
 from mcp.client.stdio import stdio_client  # noqa: E402
 from mcp.client.streamable_http import streamable_http_client  # noqa: E402
-
-
-def unavailable(message: str):
-    if IN_CI:
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def condition(status: str, reason: str, message: str) -> dict:
@@ -97,16 +90,7 @@ CHAIN_FLEET = [
 
 
 def start_sim(workdir: pathlib.Path, name: str, fleet: int) -> tuple[Process, pathlib.Path]:
-    kubeconfig = workdir / f"{name}.kubeconfig"
-    argv = [str(BUILD / "kubesim"), "--fleet", str(fleet), "--seed", "3", "--kubeconfig-out", str(kubeconfig)]
-    if FIXTURES.is_dir():
-        argv += ["--fixtures", str(FIXTURES)]
-    sim = Process(name, argv, workdir)
-    for _ in deadline_loop(30, f"{name} to serve"):
-        if "url:" in sim.output():
-            break
-        assert sim.proc.poll() is None, sim.output()
-    return sim, kubeconfig
+    return start_kubesim(BUILD / "kubesim", workdir, fleet, 3, FIXTURES, seconds=30, name=name, kubeconfig_name=f"{name}.kubeconfig")
 
 
 class Env:
