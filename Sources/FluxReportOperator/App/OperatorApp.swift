@@ -158,15 +158,3 @@ public final class OperatorApp: Sendable {
         }
     }
 }
-
-extension LogLevel {
-    public var swiftLogLevel: Logger.Level {
-        switch self {
-        case .trace: return .trace
-        case .debug: return .debug
-        case .info: return .info
-        case .warning: return .warning
-        case .error: return .error
-        }
-    }
-}

@@ -78,18 +78,3 @@ extension OperatorConfiguration {
         return try ListenAddress(parsing: text)
     }
 }
-
-public enum LogLevel: String, Sendable, Hashable, CaseIterable {
-    case trace, debug, info, warning, error
-
-    public init?(flag: String) {
-        switch flag.lowercased() {
-        case "warn": self = .warning
-        default: self.init(rawValue: flag.lowercased())
-        }
-    }
-}
-
-public enum LogEncoding: String, Sendable, Hashable, CaseIterable {
-    case json, console
-}

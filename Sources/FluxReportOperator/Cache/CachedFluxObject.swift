@@ -35,36 +35,3 @@ public final class CachedFluxObject: Sendable {
         return CachedFluxObject(object)
     }
 }
-
-/// Shares one copy of strings that repeat across objects (namespaces, reasons, branch names):
-/// a String longer than 15 bytes is a heap allocation per object otherwise. Only short strings
-/// are interned, so the table stays small even when a field turns out to be unique per object.
-final class StringInterner: Sendable {
-    private let table = LockedState<Set<String>>([])
-    private let maxLength = 64
-    private let maxEntries = 50_000
-
-    func intern(_ value: String) -> String {
-        guard value.utf8.count > 15, value.utf8.count <= maxLength else { return value }  // ≤ 15 bytes are stored inline
-        return table.withLock { table in
-            if let existing = table.firstIndex(of: value).map({ table[$0] }) { return existing }
-            if table.count < maxEntries { table.insert(value) }
-            return value
-        }
-    }
-}
-
-/// A kind's `KindAggregate`, kept by its informer's store in step with the cached objects, so
-/// a report reads the aggregate instead of scanning the objects.
-struct KindIndex: StoreIndex {
-    var aggregate: KindAggregate
-
-    mutating func add(_ object: CachedFluxObject) { aggregate.add(object.object) }
-    mutating func remove(_ object: CachedFluxObject) { aggregate.remove(object.object) }
-    mutating func reset() { aggregate = KindAggregate(staleFactor: aggregate.staleFactor) }
-    /// Sorted once, not object by object: one insertion into the sorted deadlines moves half of
-    /// them, so a relist of k objects cost k²/4 entry moves (minutes at a million objects).
-    mutating func rebuild(from objects: some Collection<CachedFluxObject>) {
-        aggregate = KindAggregate(objects: objects.lazy.map(\.object), staleFactor: aggregate.staleFactor)
-    }
-}
