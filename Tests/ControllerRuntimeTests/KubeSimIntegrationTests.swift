@@ -79,11 +79,10 @@ struct KubeSimIntegrationTests {
         await sim.stop()
     }
 
-    /// A watch sent but not yet answered does not make the cache current. The chaos test found it
-    /// (seed 3043512233): a slow server answered a resumed watch only after a `requestedAt` came,
-    /// the watch had counted as running since it was sent, and the report computed meanwhile
-    /// missed a suspend. Until the server accepts the watch, the cache covers neither the request
-    /// nor `.live`; the relist the reconciler then asks for brings the change.
+    /// A watch sent but not yet answered does not make the cache current: a slow server may answer
+    /// a resumed watch only after a `requestedAt` came, with changes made before it still to replay.
+    /// Until the server accepts the watch, the cache covers neither the request nor `.live`; the
+    /// relist the reconciler then asks for brings the change.
     @Test func unansweredWatchCoversNoRequest() async throws {
         let (sim, client) = try await Self.start()
         _ = try await client.create(.configMaps, namespace: "default", object: Self.configMap("a", 1), options: WriteOptions())
@@ -114,7 +113,7 @@ struct KubeSimIntegrationTests {
     }
 
     /// The client's lazily parsed LIST pages hold the same items, resourceVersion and continue
-    /// tokens as its `JSONValue` pages (issue #14), odd strings included.
+    /// tokens as its `JSONValue` pages, odd strings included.
     @Test func listPagesMatchListsOverHTTP() async throws {
         let (sim, client) = try await Self.start()
         for i in 0..<120 {

@@ -3,7 +3,7 @@ import KubeFake
 import Testing
 @testable import ControllerRuntime
 
-/// A Lease is written by peers (or anyone with RBAC): its numbers are outside data (issue #10 §1b).
+/// A Lease is written by peers (or anyone with RBAC): its numbers are outside data.
 @Suite struct LeaseNumberTests {
     @Test(arguments: [Int64.max, Int64.min, -1, 0])
     func takeoverWithExtremeTransitionsAndDurationDoesNotTrap(value: Int64) async throws {

@@ -68,9 +68,9 @@ struct WorkQueueTests {
     }
 
     /// `addAfter`s racing from several threads: every item must be queued at its own deadline, whatever
-    /// the order in which the calls arm their timers (a later deadline used to be able to cancel the
-    /// timer of an earlier one, so the earlier item waited for the later time). Randomized delays,
-    /// seed printed on failure.
+    /// the order in which the calls arm their timers: a later deadline must not cancel the timer of an
+    /// earlier one (the earlier item would wait for the later time). Randomized delays, seed printed
+    /// on failure.
     @Test func racingAddAfterNeverLetsALaterDeadlineCancelAnEarlierTimer() async throws {
         var rng = TestRandom()
         let seed = rng.seed

@@ -4,9 +4,10 @@ import TestSupport
 import Testing
 
 /// Numbers from outside (annotations, flags, object fields) at and past their limits: each one gets
-/// an answer or the documented fallback, never a trap (issue #10 §1, §1b).
+/// an answer or the documented fallback, never a trap.
 @Suite struct OutsideNumberTests {
-    // The annotation that killed the operator: 2^63-1 ns made the old Double-based parser trap.
+    // 2^63-1 ns, the longest duration an Int64 holds: parsed exactly, not through Double (whose
+    // nearest value, 2^63, traps when converted back to Int64).
     @Test func reconcileEveryAtInt64MaxDoesNotTrap() {
         let annotations = [ReportAnnotations.reconcileEvery: "9223372036854775807ns"]
         #expect(ReportAnnotations.interval(annotations, default: .seconds(300)) == .nanoseconds(Int64.max))

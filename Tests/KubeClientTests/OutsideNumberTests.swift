@@ -2,7 +2,7 @@ import KubeCore
 import Testing
 @testable import KubeClient
 
-/// Numbers a server, proxy or flag hands the client, at and past their limits (issue #10 §1b).
+/// Numbers a server, proxy or flag hands the client, at and past their limits.
 @Suite struct ClientOutsideNumberTests {
     static func tooMany(retry: Int? = nil) -> [UInt8] {
         Status(message: "slow down", reason: "TooManyRequests", code: 429,

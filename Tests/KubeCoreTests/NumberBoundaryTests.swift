@@ -1,7 +1,7 @@
 import KubeCore
 import Testing
 
-/// JSON numbers at and past the limits of `Int64` and `Double` (issue #10 §1b).
+/// JSON numbers at and past the limits of `Int64` and `Double`.
 @Suite struct NumberBoundaryTests {
     @Test(arguments: [
         ("9223372036854775807", JSONValue.int(.max)), ("-9223372036854775808", .int(.min)),

@@ -2,8 +2,8 @@ import KubeCore
 import Testing
 
 @Suite struct OneShotTests {
-    /// Cancelling one waiter ends that wait only. (Informer.waitForSync used to resume every waiter
-    /// when any one of them was cancelled, so a second waiter went on before the cache had synced.)
+    /// Cancelling one waiter ends that wait only: the others (a second `Informer.waitForSync`) keep
+    /// waiting until the value is delivered.
     @Test func cancellingOneWaiterLeavesTheOthersWaiting() async {
         let shot = OneShot<Int>()
         let cancelled = Task { await shot.waitUnlessCancelled() }

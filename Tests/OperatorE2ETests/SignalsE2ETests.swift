@@ -142,7 +142,7 @@ extension EndToEnd {
                     let flips = try await op.metrics().series("flux_resource_ready_transitions_total", ["kind": "Kustomization"]).first
                     #expect((flips?.value ?? 0) >= 3, "sig-base, sig-mid and sig-top went False → True: \(String(describing: flips))")
                     // The fleet's generated ImageRepositories last scanned hours ago (stale by definition): the
-                    // report's count must agree with the per-kind series and no longer name sig-stale.
+                    // report's count must agree with the per-kind series, and sig-stale (fresh again) is not named.
                     try await waitUntil("ReconcilersStale agrees with flux_resource_stale and drops sig-stale (now: \(String(describing: env.report()?.condition(FluxReportAPI.staleCondition))))",
                                         timeout: .seconds(20)) {
                         guard let c = env.report()?.condition(FluxReportAPI.staleCondition) else { return false }

@@ -31,7 +31,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from bench_kube import REPORT_PATH, handle_requested_at  # noqa: E402
 
 ALLOWED_HOST = "status.example.test"
-# Held connections in the flood, as the probe held them: half on metrics, half on the page.
+# Held connections in the flood: half on metrics, half on the page.
 FLOOD_CONNECTIONS = 4000
 MiB = 1 << 20
 

@@ -60,10 +60,10 @@ extension EndToEnd {
             }
         }
 
-        /// The sequence behind the chaos failure of seed 3043512233, made deterministic: watches are
-        /// dropped, the resumed HelmRelease watch waits 3 s for the server's answer, a HelmRelease is
-        /// suspended meanwhile and a `requestedAt` set at once. The report marked as handling it must
-        /// count the suspend (it did not while a watch counted as running from when it was sent).
+        /// A chaos sequence made deterministic: watches are dropped, the resumed HelmRelease watch waits
+        /// 3 s for the server's answer, a HelmRelease is suspended meanwhile and a `requestedAt` set at
+        /// once. The report marked as handling it must count the suspend: a watch counts as running
+        /// only once the server answered it, not from when it was sent.
         @Test("a requestedAt while a resumed watch waits for a slow server: the report has the change made before it",
               .timeLimit(.minutes(3)))
         func requestDuringUnansweredWatch() async throws {
