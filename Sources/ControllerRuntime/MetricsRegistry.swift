@@ -5,17 +5,12 @@ import Synchronization
 
 /// A source of text-format lines rendered at scrape time, for series that live in caches
 /// (e.g. 100,000 `flux_resource_info` lines) rather than as one object per series.
-/// Implementations append complete `# HELP`/`# TYPE` blocks and sample lines to `buffer`.
 public protocol MetricsCollector: Sendable {
-    func collect(into buffer: inout [UInt8])
-
-    /// The same output as `collect(into:)`, as steps rendered one after another. The metrics server
-    /// streams each step's bytes before rendering the next, so a scrape of 100,000 series never holds
-    /// the whole body, and a collector can release its locks between steps.
-    func chunks() -> [MetricsChunk]
-
-    /// The same output again, where a collector may hand over pieces it keeps compressed
-    /// (`MetricsPiece.compressed`): a gzip scrape then splices them in instead of compressing again.
+    /// The collector's complete `# HELP`/`# TYPE` blocks and sample lines, as steps rendered one
+    /// after another: the metrics server streams each step's bytes before rendering the next (a
+    /// scrape of 100,000 series never holds the whole body, and a collector can release its locks
+    /// between steps), and a gzip scrape splices in the segments of `MetricsPiece.compressed` pieces
+    /// instead of compressing their text again.
     func pieces() -> [MetricsPiece]
 }
 
@@ -23,8 +18,10 @@ public protocol MetricsCollector: Sendable {
 public typealias MetricsChunk = @Sendable (inout [UInt8]) -> Void
 
 extension MetricsCollector {
-    public func chunks() -> [MetricsChunk] { [{ self.collect(into: &$0) }] }
-    public func pieces() -> [MetricsPiece] { chunks().map { .text($0) } }
+    /// The collector's whole text at once.
+    public func collect(into buffer: inout [UInt8]) {
+        for piece in pieces() { piece.text(&buffer) }
+    }
 }
 
 /// One step of a scrape: text, or text that also exists as a raw deflate segment.
@@ -152,14 +149,12 @@ public final class MetricsRegistry: Sendable {
     public func scrape() -> [UInt8] {
         var buffer: [UInt8] = []
         buffer.reserveCapacity(64 * 1024)
-        for chunk in scrapeChunks() { chunk(&buffer) }
+        for piece in scrapePieces() { piece.text(&buffer) }
         return buffer
     }
 
-    /// The exposition as steps, in order: registered families, then each collector's chunks.
-    public func scrapeChunks() -> [MetricsChunk] { scrapePieces().map(\.text) }
-
-    /// The exposition as pieces, some of them kept compressed by their collector.
+    /// The exposition as pieces, in order: registered families, then each collector's pieces (some
+    /// kept compressed by their collector).
     public func scrapePieces() -> [MetricsPiece] {
         let prometheus = self.prometheus
         var pieces: [MetricsPiece] = [.text({ prometheus.emit(into: &$0) })]

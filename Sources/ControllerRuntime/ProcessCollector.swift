@@ -7,7 +7,9 @@ import Foundation
 public struct ProcessCollector: MetricsCollector {
     public init() {}
 
-    public func collect(into buffer: inout [UInt8]) {
+    public func pieces() -> [MetricsPiece] { [.text { self.render(into: &$0) }] }
+
+    private func render(into buffer: inout [UInt8]) {
         #if os(Linux)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))

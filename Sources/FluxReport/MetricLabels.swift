@@ -1,23 +1,29 @@
 /// Which object labels `--metrics-object-labels` copies onto the metrics, and their series names.
 public struct ObjectLabelSelection: Sendable, Equatable {
-    /// Object label keys, in flag order, without duplicates after sanitizing.
-    public let keys: [String]
-    /// `label_<sanitized key>`, aligned with `keys`.
-    public let labelNames: [String]
+    /// One kept object label: its key on the objects and its label on the series.
+    public struct Label: Sendable, Equatable {
+        public let key: String
+        /// `label_<sanitized key>`.
+        public let name: String
+    }
+
+    /// In flag order, without two keys that sanitize to one name.
+    public let labels: [Label]
 
     public init(keys: [String]) {
         var seen: Set<String> = []
-        var kept: [String] = []
-        var names: [String] = []
+        var labels: [Label] = []
         for key in keys where !key.isEmpty {
             let name = "label_" + MetricLabels.sanitize(key)
             guard seen.insert(name).inserted else { continue }  // two keys may sanitize to one name
-            kept.append(key)
-            names.append(name)
+            labels.append(Label(key: key, name: name))
         }
-        self.keys = kept
-        labelNames = names
+        self.labels = labels
     }
+
+    /// The keys in `labels` order: what objects are projected with (`FluxObject.labelValues`).
+    public var keys: [String] { labels.map(\.key) }
+    public var labelNames: [String] { labels.map(\.name) }
 
     public static let none = ObjectLabelSelection(keys: [])
 }
@@ -74,7 +80,7 @@ public enum MetricLabels {
     /// `object.labelValues` must have been projected with `selection.keys`.
     public static func info(_ object: FluxObject, objectLabels selection: ObjectLabelSelection = .none) -> [(String, String)] {
         var labels: [(String, String)] = []
-        labels.reserveCapacity(12 + selection.keys.count)
+        labels.reserveCapacity(12 + selection.labels.count)
         forEachInfoLabel(object, objectLabels: selection) { labels.append(($0, $1)) }
         return labels
     }
@@ -107,8 +113,8 @@ public enum MetricLabels {
         case .resourceSetInputProviderInfo:
             body("url", object.url)
         }
-        for (i, name) in selection.labelNames.enumerated() {
-            body(name, i < object.labelValues.count ? object.labelValues[i] : "")
+        for (i, label) in selection.labels.enumerated() {
+            body(label.name, i < object.labelValues.count ? object.labelValues[i] : "")
         }
     }
 

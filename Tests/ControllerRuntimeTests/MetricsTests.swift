@@ -12,11 +12,13 @@ import Testing
 /// Renders N series at scrape time without holding per-series objects.
 struct ManySeriesCollector: MetricsCollector {
     var count: Int
-    func collect(into buffer: inout [UInt8]) {
-        MetricsText.header("test_resource_info", help: "A test family with many series.", type: "gauge", into: &buffer)
-        for i in 0..<count {
-            MetricsText.sample("test_resource_info", labels: [("name", "obj-\(i)"), ("note", "a \"quoted\"\\value")], value: 1, into: &buffer)
-        }
+    func pieces() -> [MetricsPiece] {
+        [.text { [count] buffer in
+            MetricsText.header("test_resource_info", help: "A test family with many series.", type: "gauge", into: &buffer)
+            for i in 0..<count {
+                MetricsText.sample("test_resource_info", labels: [("name", "obj-\(i)"), ("note", "a \"quoted\"\\value")], value: 1, into: &buffer)
+            }
+        }]
     }
 }
 

@@ -15,8 +15,9 @@ import Testing
     static func collector(limit: Int) -> FluxMetricsCollector {
         // The cache is never run: only the deleted-object memory is exercised.
         let api = FakeKubeAPI()
-        let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: Logger(label: "test"))
-        return FluxMetricsCollector(cache: cache, objectLabels: .none, gotk: true, deletedLimit: limit, isLeader: { true })
+        let cache = ClusterCache(api: api, namespace: "flux-system", logger: Logger(label: "test"))
+        return FluxMetricsCollector(cache: cache, series: ObjectSeriesCache(), objectLabels: .none, gotk: true, deletedLimit: limit,
+                                    isLeader: { true })
     }
 
     static func object(_ name: String) -> FluxObject {
@@ -58,7 +59,7 @@ import Testing
         let ratio = large / max(small, 1e-6)
         #expect(ratio < 24, "8× the deletions took \(ratio)× the time (\(small) s → \(large) s)")
         // And in absolute terms (debug build, loaded machine): 12,000 deletions into a memory of 4,000
-        // take about a second; a scan per eviction took about 20 s.
+        // take about a second; a scan per eviction would take about 20 s.
         #expect(large < 5, "12,000 deletions took \(large) s")
     }
 

@@ -39,21 +39,18 @@ import Testing
         let world = World(start: Int64(Date().timeIntervalSince1970))
         let selection = ObjectLabelSelection(keys: ["step"])
         let logger = Logger(label: "test")
-        let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: selection.keys, gotkResourceInfo: true, logger: logger)
-        let tracker = SignalTracker(now: { world.clock.withLock { $0 } })
+        let cache = ClusterCache(api: api, namespace: Self.namespace, objectLabels: selection, gotkResourceInfo: true, logger: logger)
         let isLeader: @Sendable () -> Bool = { world.leader.withLock { $0 } }
-        let collector = FluxMetricsCollector(cache: cache, objectLabels: selection, gotk: true, deletedRetention: 120,
-                                             now: { Date(timeIntervalSince1970: TimeInterval(world.clock.withLock { $0 })) },
-                                             isLeader: isLeader)
-        cache.objectEvents.addBatchHandler { events in
-            collector.objectEvents(events)
-            tracker.objectEvents(events)
-        }
+        let metrics = FluxObjectMetrics(cache: cache, objectLabels: selection, gotk: true, gotkResourceInfo: true,
+                                        signals: SignalSettings(perObjectTransitions: true),
+                                        tracker: SignalTracker(now: { world.clock.withLock { $0 } }), deletedRetention: 120,
+                                        now: { Date(timeIntervalSince1970: TimeInterval(world.clock.withLock { $0 })) },
+                                        isLeader: isLeader)
+        cache.objectEvents.addBatchHandler { metrics.objectEvents($0) }
         let registry = MetricsRegistry()
-        registry.register(collector: collector)
-        registry.register(collector: SignalsCollector(cache: cache, tracker: tracker, settings: SignalSettings(perObjectTransitions: true),
-                                                      isLeader: isLeader))
-        registry.register(collector: GotkResourceInfoCollector(cache: cache, isLeader: isLeader))
+        registry.register(collector: metrics.objects)
+        registry.register(collector: metrics.signals)
+        if let gotkResourceInfo = metrics.gotkResourceInfo { registry.register(collector: gotkResourceInfo) }
         let task = Task { await cache.run() }
         defer { task.cancel() }
         await cache.waitForSync()
@@ -138,11 +135,14 @@ import Testing
         var rng = Self.random("rebucketing")
         let seed = rng.seed
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
-        let cache = ClusterCache(api: api, namespace: Self.namespace, keepLabels: ["step"], logger: Logger(label: "test"))
-        let collector = FluxMetricsCollector(cache: cache, objectLabels: ObjectLabelSelection(keys: ["step"]), gotk: true, isLeader: { true })
-        cache.objectEvents.addBatchHandler { collector.objectEvents($0) }
+        let selection = ObjectLabelSelection(keys: ["step"])
+        let cache = ClusterCache(api: api, namespace: Self.namespace, objectLabels: selection, logger: Logger(label: "test"))
+        let metrics = FluxObjectMetrics(cache: cache, objectLabels: selection, gotk: true, gotkResourceInfo: false, signals: SignalSettings(),
+                                        isLeader: { true })
+        cache.objectEvents.addBatchHandler { metrics.objectEvents($0) }
         let registry = MetricsRegistry()
-        registry.register(collector: collector)
+        registry.register(collector: metrics.objects)
+        registry.register(collector: metrics.signals)
         let task = Task { await cache.run() }
         defer { task.cancel() }
         await cache.waitForSync()

@@ -46,7 +46,7 @@ import Testing
     static func withReconciler<T>(_ api: FakeKubeAPI, isLeader: @escaping @Sendable () -> Bool = { true },
                                   _ body: (ReportReconciler, ClusterCache) async throws -> T) async throws -> T {
         let logger = Logger(label: "test")
-        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
+        let cache = ClusterCache(api: api, namespace: namespace, logger: logger)
         let task = Task { await cache.run() }
         defer { task.cancel() }
         await cache.waitForSync()

@@ -317,7 +317,7 @@ struct StatusPageServer {
                     _ body: (StatusPageServer) async throws -> Void) async throws {
         let logger = Logger(label: "status-page-test")
         let api = FakeKubeAPI()
-        let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: logger)
+        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
         let data = StatusPageData(api: api, cache: cache, feed: feed, streams: streams, logger: logger)
         let server = RuntimeHTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0),
                                        router: StatusPageRoutes.router(page: data, gate: StatusPageGate(hosts: hosts, limiter: limiter)),

@@ -33,29 +33,27 @@ public final class OperatorApp: Sendable {
         let elector = manager.leaderElector
         let isLeader: @Sendable () -> Bool = { elector?.isLeader ?? true }
 
-        let tracker = SignalTracker()
         // The status page's view of changes; fed by the same cache sources as the reports and metrics.
         let feed = configuration.webAddress.map { _ in ChangeFeed() }
-        // Objects are projected with the same de-duplicated key list the metrics use: keys that
-        // sanitize to one label name (`my.team`, `my-team`) would otherwise shift every later value.
+        // Objects are projected with the same de-duplicated label selection the metrics render.
         let objectLabels = ObjectLabelSelection(keys: configuration.metricsObjectLabels)
         cache = ClusterCache(
-            api: api, namespace: configuration.namespace, keepLabels: objectLabels.keys,
+            api: api, namespace: configuration.namespace, objectLabels: objectLabels,
             gotkResourceInfo: configuration.gotkResourceInfo,
             staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger)
-        let collector = FluxMetricsCollector(cache: cache, objectLabels: objectLabels,
-                                             gotk: configuration.gotkMetrics, isLeader: isLeader)
+        let metrics = FluxObjectMetrics(cache: cache, objectLabels: objectLabels, gotk: configuration.gotkMetrics,
+                                        gotkResourceInfo: configuration.gotkResourceInfo, signals: configuration.signals,
+                                        isLeader: isLeader)
         cache.objectEvents.addBatchHandler { events in
-            collector.objectEvents(events)
-            tracker.objectEvents(events)
+            metrics.objectEvents(events)
             feed?.objectEvents(events)
         }
         let reportMetrics = ReportMetrics(isLeader: isLeader)
-        registry.register(collector: collector)
+        registry.register(collector: metrics.objects)
         registry.register(collector: reportMetrics)
-        registry.register(collector: SignalsCollector(cache: cache, tracker: tracker, settings: configuration.signals, isLeader: isLeader))
-        if configuration.gotkResourceInfo {
-            registry.register(collector: GotkResourceInfoCollector(cache: cache, isLeader: isLeader))
+        registry.register(collector: metrics.signals)
+        if let gotkResourceInfo = metrics.gotkResourceInfo {
+            registry.register(collector: gotkResourceInfo)
         }
         registry.gauge("flux_operator_info", help: "Information about the flux-report-operator.", labels: [
             ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
@@ -78,7 +76,7 @@ public final class OperatorApp: Sendable {
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
             let page = StatusPage(address: address, limits: configuration.httpLimits, allowedHosts: configuration.webAllowedHosts,
-                                  api: api, cache: cache, feed: feed, mcp: configuration.mcp ? tracker : nil, logger: logger)
+                                  api: api, cache: cache, feed: feed, mcp: configuration.mcp ? metrics.tracker : nil, logger: logger)
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()

@@ -10,6 +10,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var namespace: String
     /// Default report interval; the `fluxcd.controlplane.io/reconcileEvery` annotation overrides it.
     public var reportingInterval: Duration
+    /// `--reporting-interval`'s default (5m).
+    public static let defaultReportingInterval: Duration = .seconds(300)
     public var metricsAddress: ListenAddress
     public var healthAddress: ListenAddress
     /// The status page (`--web-addr`); nil turns it off. Off unless asked for: the `run` command's
@@ -47,7 +49,7 @@ public struct OperatorConfiguration: Sendable, Hashable {
 
     public init(
         kubeconfigPath: String? = nil, context: String? = nil, namespace: String = "flux-system",
-        reportingInterval: Duration = .seconds(300), metricsAddress: ListenAddress = .anyInterface(port: 8080),
+        reportingInterval: Duration = defaultReportingInterval, metricsAddress: ListenAddress = .anyInterface(port: 8080),
         healthAddress: ListenAddress = .anyInterface(port: 8081), leaderElection: Bool = false,
         logLevel: LogLevel = .info, logEncoding: LogEncoding = .json, kubeAPIQPS: Double = 50, kubeAPIBurst: Int = 300,
         metricsObjectLabels: [String] = [], eventsAddress: String? = nil, gotkMetrics: Bool = true,

@@ -69,7 +69,7 @@ struct ClusterRead {
     /// Starts the caches and waits until `until` for all of them to sync; false when they did not
     /// in time. The caller cancels the returned task when done.
     func syncCache(namespace: String, until: ContinuousClock.Instant) async -> (cache: ClusterCache, task: Task<Void, Never>, synced: Bool) {
-        let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
+        let cache = ClusterCache(api: api, namespace: namespace, logger: logger)
         let task = Task { await cache.run() }
         switch await race(until: until, { await cache.waitForSync() }) {
         case .finished: return (cache, task, true)

@@ -12,7 +12,7 @@ public struct OperatorOptions: ParsableArguments {
         public var metricsAddr = ":8080"
         public var healthAddr = ":8081"
         public var webAddr = ":9080"
-        public var reportingInterval: Duration = .seconds(300)
+        public var reportingInterval = OperatorConfiguration.defaultReportingInterval
         public var logEncoding = "json"
 
         public static let production = Defaults()

@@ -20,7 +20,8 @@ public final class ClusterCache: Sendable {
     public let report: Informer<CachedReport>
 
     private let api: any KubeAPI
-    private let keepLabels: [String]
+    /// Object labels kept on the projections (`--metrics-object-labels`).
+    private let objectLabels: ObjectLabelSelection
     private let gotkResourceInfo: Bool
     /// The stale factor the per-kind aggregates index deadlines with (`KindAggregate`).
     public let staleFactor: Int64
@@ -52,11 +53,11 @@ public final class ClusterCache: Sendable {
         case cacheHealth
     }
 
-    public init(api: any KubeAPI, namespace: String, keepLabels: [String], gotkResourceInfo: Bool = false,
+    public init(api: any KubeAPI, namespace: String, objectLabels: ObjectLabelSelection = .none, gotkResourceInfo: Bool = false,
                 staleFactor: Int64 = Signals.defaultStaleFactor, informers: InformerSet? = nil, logger: Logger) {
         self.api = api
         self.namespace = namespace
-        self.keepLabels = keepLabels
+        self.objectLabels = objectLabels
         self.gotkResourceInfo = gotkResourceInfo
         self.staleFactor = staleFactor
         self.logger = logger
@@ -280,7 +281,7 @@ public final class ClusterCache: Sendable {
         logger.info("starting informer for Flux kind", metadata: ["kind": "\(crd.kind)", "resource": "\(resource)"])
         let kind = crd.kind
         let apiVersion = crd.apiVersion
-        let (keepLabels, gotkResourceInfo) = (self.keepLabels, self.gotkResourceInfo)
+        let (keepLabels, gotkResourceInfo) = (objectLabels.keys, self.gotkResourceInfo)
         let interner = self.interner
         let informer: Informer<CachedFluxObject>? = informers.start(resource, listTransform: { node in
             CachedFluxObject.project(node, kind: kind, apiVersion: apiVersion, keepLabels: keepLabels, gotkResourceInfo: gotkResourceInfo, interner: interner)

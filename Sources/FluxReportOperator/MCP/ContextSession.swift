@@ -33,7 +33,7 @@ final class ContextSession: ToolProvider {
             self.context = context
             server = configuration.server
             api = KubernetesClient(configuration: configuration)
-            let cache = ClusterCache(api: api, namespace: namespace, keepLabels: [], logger: logger)
+            let cache = ClusterCache(api: api, namespace: namespace, logger: logger)
             let tracker = SignalTracker()
             let feed = ChangeFeed()
             let report = LiveReport(api: api, cache: cache, feed: feed, executor: StatusPageData.executor, logger: logger)

@@ -16,15 +16,16 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
     /// Deleted objects keep `gotk_reconcile_condition{status="Deleted"} 1` for a while, as Flux did.
     private let deleted: LockedState<DeletedObjects>
     private let deletedRetention: TimeInterval
-    /// The per-object series, kept compressed per bucket of objects.
+    /// The per-object series, kept compressed per bucket of objects (shared with the other collectors).
     private let series: ObjectSeriesCache
     /// Injectable so tests control the Deleted series' retention.
     private let now: @Sendable () -> Date
 
-    init(cache: ClusterCache, objectLabels: ObjectLabelSelection, gotk: Bool, deletedRetention: TimeInterval = 600,
-         deletedLimit: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() }, isLeader: @escaping @Sendable () -> Bool) {
+    init(cache: ClusterCache, series: ObjectSeriesCache, objectLabels: ObjectLabelSelection, gotk: Bool,
+         deletedRetention: TimeInterval = 600, deletedLimit: Int = 10_000, now: @escaping @Sendable () -> Date = { Date() },
+         isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
-        self.series = ObjectSeriesCache(cache: cache)
+        self.series = series
         self.now = now
         self.selection = objectLabels
         self.gotk = gotk
@@ -53,19 +54,6 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         }
     }
 
-    func collect(into buffer: inout [UInt8]) {
-        for chunk in chunks() { chunk(&buffer) }
-    }
-
-    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
-
-    /// Objects per chunk of the collectors that render every object at each scrape: bounds the
-    /// memory of a scrape in flight (a chunk is rendered, then sent).
-    static let objectsPerChunk = 1000
-
-    /// Sections of `series` (segment keys).
-    private enum Section: Int { case info, condition, suspend }
-
     /// Per family, a header, then per kind one piece per bucket of objects (`ObjectSeriesCache`):
     /// a gzip scrape splices the buckets' cached segments, re-rendering only buckets whose objects
     /// changed. Each kind's objects are snapshotted first — pointers to immutable boxes, taken under
@@ -76,14 +64,14 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
             series.clear()
             return []
         }
-        let snapshots = series.snapshot(cache.kinds.compactMap { entry in entry.informer.map { (entry.crd.kind, $0) } })
+        let snapshots = series.snapshot(cache.kindInformers)
         let selection = self.selection
         let series = self.series
         var pieces: [MetricsPiece] = []
         for family in FluxMetricFamily.allCases {
             pieces.append(.text { MetricsText.header(family.rawValue, help: family.help, type: "gauge", into: &$0) })
             for snapshot in snapshots where FluxMetricFamily(kind: snapshot.kind) == family {
-                pieces += series.pieces(section: Section.info.rawValue, snapshot) { cached, buffer, _ in
+                pieces += series.pieces(section: .info, snapshot) { cached, buffer, _ in
                     Self.appendInfo(family.rawValue, cached.object, selection, into: &buffer)
                 }
             }
@@ -95,7 +83,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
                                type: "gauge", into: &$0)
         })
         for snapshot in snapshots {
-            pieces += series.pieces(section: Section.condition.rawValue, snapshot) { cached, buffer, scratch in
+            pieces += series.pieces(section: .reconcileCondition, snapshot) { cached, buffer, scratch in
                 let object = cached.object
                 Self.appendCondition(kind: object.kind, name: object.name, namespace: object.namespace,
                                      current: GotkConditionStatus(object.metricReady), into: &buffer, scratch: &scratch)
@@ -115,7 +103,7 @@ final class FluxMetricsCollector: MetricsCollector, Sendable {
         })
         pieces.append(.text { MetricsText.header("gotk_suspend_status", help: "The current suspend status of a GitOps Toolkit resource.", type: "gauge", into: &$0) })
         for snapshot in snapshots {
-            pieces += series.pieces(section: Section.suspend.rawValue, snapshot) { cached, buffer, _ in
+            pieces += series.pieces(section: .suspendStatus, snapshot) { cached, buffer, _ in
                 Self.appendSuspendStatus(cached.object, into: &buffer)
             }
         }

@@ -11,30 +11,23 @@ final class GotkResourceInfoCollector: MetricsCollector, Sendable {
     private let isLeader: @Sendable () -> Bool
     private let series: ObjectSeriesCache
 
-    init(cache: ClusterCache, isLeader: @escaping @Sendable () -> Bool) {
+    init(cache: ClusterCache, series: ObjectSeriesCache, isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
-        self.series = ObjectSeriesCache(cache: cache)
+        self.series = series
         self.isLeader = isLeader
     }
-
-    func collect(into buffer: inout [UInt8]) {
-        for chunk in chunks() { chunk(&buffer) }
-    }
-
-    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
 
     func pieces() -> [MetricsPiece] {
         guard isLeader() else {
             series.clear()
             return []
         }
-        let snapshots = series.snapshot(cache.kinds.compactMap { entry in
-            guard let informer = entry.informer, GotkResourceInfo.kinds.contains(entry.crd.kind) else { return nil }
-            return (entry.crd.kind, informer)
-        })
+        // Every kind snapshotted (the series cache keeps only the kinds it is shown), the kinds of
+        // flux2-monitoring-example's config rendered.
+        let snapshots = series.snapshot(cache.kindInformers).filter { GotkResourceInfo.kinds.contains($0.kind) }
         var pieces: [MetricsPiece] = [.text { MetricsText.header(GotkResourceInfo.metricName, help: GotkResourceInfo.help, type: "gauge", into: &$0) }]
         for snapshot in snapshots {
-            pieces += series.pieces(section: 0, snapshot) { cached, buffer, _ in
+            pieces += series.pieces(section: .gotkResourceInfo, snapshot) { cached, buffer, _ in
                 guard let own = cached.object.gotkInfo else { return }
                 MetricsText.sample(GotkResourceInfo.metricName, labels: GotkResourceInfo.labels(cached.object, own), value: 1, into: &buffer)
             }

@@ -15,11 +15,23 @@ import KubeCore
 /// A relist publishes its differences as events, and a removed kind's objects as deletions
 /// (`ClusterCache`), so they invalidate like any change.
 ///
+/// One instance serves every collector of per-object series (`FluxObjectMetrics`): the epochs and
+/// the bucket layout are the same for all of them, the segments are kept per `Section`.
 /// A renderer must depend on the object alone (and the collector's fixed settings): series that
 /// change with time, history or other objects stay out of it (rendered at each scrape).
 final class ObjectSeriesCache: Sendable {
     static let slots = 1024
     static let objectsPerBucket = 128
+
+    /// The per-object families kept as segments, one section each.
+    enum Section: Int, Sendable {
+        /// `flux_resource_info` and the other `*_info` families (one per kind).
+        case info
+        case reconcileCondition
+        case suspendStatus
+        case gotkResourceInfo
+        case lastReconcile
+    }
 
     private struct Entry {
         var version: UInt64
@@ -29,7 +41,7 @@ final class ObjectSeriesCache: Sendable {
     /// With the bucket count: a scrape that began before the kind's count changed must not take a
     /// segment of the new layout whose version happens to be equal.
     private struct SegmentKey: Hashable {
-        var section: Int
+        var section: Section
         var kind: String
         var bucket: Int
         var buckets: Int
@@ -43,11 +55,9 @@ final class ObjectSeriesCache: Sendable {
 
     private let state = LockedState(State())
 
-    /// Subscribes to the cache's object events (for as long as this cache lives).
-    init(cache: ClusterCache) {
-        cache.objectEvents.addBatchHandler { [weak self] events in self?.objectEvents(events) }
-    }
-
+    /// Informer events of every Flux kind. Called after every other reader of the events whose
+    /// state a renderer may read (the signal tracker's history): a bucket's version then counts an
+    /// event only once everything rendered under that version has it.
     func objectEvents(_ events: [InformerEvent<CachedFluxObject>]) {
         state.withLock { state in
             // A batch is mostly one kind (a relist's is): its epochs are looked up once per run.
@@ -81,7 +91,8 @@ final class ObjectSeriesCache: Sendable {
     }
 
     /// The kinds' snapshots for one scrape: per kind its bucket count, each bucket's version (read
-    /// first), then its objects. Segments of kinds no longer listed are dropped.
+    /// first), then its objects. `informers` are every kind of the cache (`ClusterCache.kindInformers`):
+    /// segments of kinds not listed are dropped.
     func snapshot(_ informers: [(kind: String, informer: Informer<CachedFluxObject>)]) -> [KindSnapshot] {
         // Segments are keyed by kind; a kind name served by two groups gets a second key (its
         // epochs stay shared: both invalidate on either's events, which is only conservative).
@@ -124,9 +135,9 @@ final class ObjectSeriesCache: Sendable {
         return result
     }
 
-    /// One piece per bucket of `snapshot` for `section` (a number unique within this cache):
-    /// the cached segment when it is current, else the bucket rendered and compressed now (and kept).
-    func pieces(section: Int, _ snapshot: KindSnapshot,
+    /// One piece per bucket of `snapshot` for `section`: the cached segment when it is current,
+    /// else the bucket rendered and compressed now (and kept).
+    func pieces(section: Section, _ snapshot: KindSnapshot,
                 render: @escaping @Sendable (CachedFluxObject, inout [UInt8], inout [UInt8]) -> Void) -> [MetricsPiece] {
         (0..<snapshot.buckets).map { bucket in
             let text: MetricsChunk = { buffer in
@@ -148,7 +159,4 @@ final class ObjectSeriesCache: Sendable {
             }, text: text)
         }
     }
-
-    /// Bytes held by the segments (for tests and docs).
-    var cachedBytes: Int { state.withLock { $0.segments.values.reduce(0) { $0 + $1.segment.bytes.count } } }
 }

@@ -13,7 +13,9 @@ final class ReportMetrics: MetricsCollector, Sendable {
 
     func update(namespace: String, result: ReportResult) { last.withLock { $0 = (namespace, result) } }
 
-    func collect(into buffer: inout [UInt8]) {
+    func pieces() -> [MetricsPiece] { [.text { self.render(into: &$0) }] }
+
+    private func render(into buffer: inout [UInt8]) {
         guard isLeader(), let (namespace, result) = last.withLock({ $0 }) else { return }
         MetricsText.header("flux_report_ready", help: "1 when the FluxReport's Ready condition is True, else 0.", type: "gauge", into: &buffer)
         MetricsText.sample("flux_report_ready", labels: [("namespace", namespace)], value: result.ready?.status == "True" ? 1 : 0, into: &buffer)

@@ -3,7 +3,8 @@ import FluxReport
 import KubeCore
 
 /// The signal series of each bucket, compressed and kept between scrapes while they hold: no event
-/// touched the bucket's objects or their history (the versions) and the clock is within
+/// touched the bucket's objects or their history (the bucket's `ObjectSeriesCache` version, which
+/// counts an event once the tracker has it) and the clock is within
 /// [computed at, `validUntil`]. A scrape of a fleet where little changes then visits only the
 /// changed buckets instead of every object.
 final class SignalStateCache: Sendable {
@@ -14,8 +15,7 @@ final class SignalStateCache: Sendable {
     }
 
     struct Entry: Sendable {
-        var objectsVersion: UInt64
-        var historyVersion: UInt64
+        var version: UInt64
         var computedAt: Int64
         var signals: BucketSignals
         /// `signals.texts` compressed, one segment per kept family.
@@ -24,9 +24,9 @@ final class SignalStateCache: Sendable {
 
     private let entries = LockedState<[Key: Entry]>([:])
 
-    /// The kept entry when it still holds at `now` for these versions.
-    func entry(_ key: Key, objectsVersion: UInt64, historyVersion: UInt64, now: Int64) -> Entry? {
-        guard let entry = entries.withLock({ $0[key] }), entry.objectsVersion == objectsVersion, entry.historyVersion == historyVersion,
+    /// The kept entry when it still holds at `now` for this version.
+    func entry(_ key: Key, version: UInt64, now: Int64) -> Entry? {
+        guard let entry = entries.withLock({ $0[key] }), entry.version == version,
               entry.computedAt <= now, now <= entry.signals.validUntil else { return nil }
         return entry
     }

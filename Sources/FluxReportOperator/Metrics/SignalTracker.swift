@@ -11,10 +11,6 @@ final class SignalTracker: Sendable {
         var entries: [Key: SignalHistory] = [:]
         /// Ready True ↔ False changes per kind since the process started (a counter: never decreases).
         var transitionsByKind: [String: UInt64] = [:]
-        /// Per kind, per `ObjectSeriesCache` slot: bumped with every history change of an object
-        /// of the slot, under the same lock, so a reader that takes the epochs and the entries
-        /// together never sees an epoch newer than the history it read (`SignalStateCache`).
-        var epochs: [String: [UInt64]] = [:]
     }
     private let state = LockedState(State())
     /// Seconds since the Unix epoch; injectable so tests control time.
@@ -52,7 +48,6 @@ final class SignalTracker: Sendable {
                 switch event {
                 case .deleted(let cached):
                     _ = state.entries.removeValue(forKey: Self.key(cached))
-                    Self.bump(&state, cached.object)
                 case .added(let cached):
                     Self.observe(&state, cached.object, first: true, now: time)
                 case .updated(_, let cached):
@@ -76,16 +71,10 @@ final class SignalTracker: Sendable {
         } else {
             state.entries[key] = history
         }
-        bump(&state, object)
-    }
-
-    private static func bump(_ state: inout State, _ object: FluxObject) {
-        let slot = ObjectSeriesCache.slot(namespace: object.namespace, name: object.name)
-        state.epochs[object.kind, default: [UInt64](repeating: 0, count: ObjectSeriesCache.slots)][slot] &+= 1
     }
 
     /// A copy of the table (copy-on-write: cheap while no event mutates it meanwhile).
-    var snapshot: (entries: [Key: SignalHistory], transitionsByKind: [String: UInt64], epochs: [String: [UInt64]]) {
-        state.withLock { ($0.entries, $0.transitionsByKind, $0.epochs) }
+    var snapshot: (entries: [Key: SignalHistory], transitionsByKind: [String: UInt64]) {
+        state.withLock { ($0.entries, $0.transitionsByKind) }
     }
 }

@@ -12,23 +12,20 @@ final class SignalsCollector: MetricsCollector, Sendable {
     private let settings: SignalSettings
     private let isLeader: @Sendable () -> Bool
     /// `flux_resource_last_reconcile_timestamp_seconds` (one series per object, from the object
-    /// alone), kept compressed per bucket of objects.
+    /// alone), kept compressed per bucket of objects (shared with the other collectors).
     private let series: ObjectSeriesCache
     /// The state families and the stale and drifted counts, per bucket of the same layout: they also
     /// depend on the tracker's history and the clock (`SignalStateCache`). `blocked` series are
     /// rendered at each scrape (their roots depend on other objects), from the kept member lists.
     private let states = SignalStateCache()
 
-    init(cache: ClusterCache, tracker: SignalTracker, settings: SignalSettings, isLeader: @escaping @Sendable () -> Bool) {
+    init(cache: ClusterCache, series: ObjectSeriesCache, tracker: SignalTracker, settings: SignalSettings,
+         isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
-        self.series = ObjectSeriesCache(cache: cache)
+        self.series = series
         self.tracker = tracker
         self.settings = settings
         self.isLeader = isLeader
-    }
-
-    func collect(into buffer: inout [UInt8]) {
-        for chunk in chunks() { chunk(&buffer) }
     }
 
     static let families: [(name: String, help: String)] = [
@@ -39,19 +36,17 @@ final class SignalsCollector: MetricsCollector, Sendable {
         ("flux_resource_drifted_since_timestamp_seconds", "HelmRelease whose Drifted condition is True: since when."),
     ]
 
-    func chunks() -> [MetricsChunk] { pieces().map(\.text) }
-
     func pieces() -> [MetricsPiece] {
         guard isLeader() else {
             series.clear()
             states.clear()
             return []
         }
-        let kinds = cache.kinds.compactMap { entry in entry.informer.map { (kind: entry.crd.kind, informer: $0) } }
-        // Versions first, then the history with its epochs, then (lazily) the objects: whatever
-        // is read is at least as new as the versions it is kept under.
+        let kinds = cache.kindInformers
+        // Versions first, then the history, then (lazily) the objects: whatever is read is at least
+        // as new as the versions it is kept under (a version counts an event once the tracker has it).
         let snapshots = series.snapshot(kinds)
-        let (history, transitionsByKind, epochs) = tracker.snapshot
+        let (history, transitionsByKind) = tracker.snapshot
         let now = tracker.now()
         let settings = self.settings
         var informerByKind: [String: Informer<CachedFluxObject>] = [:]
@@ -62,13 +57,10 @@ final class SignalsCollector: MetricsCollector, Sendable {
         var kept: [SignalStateCache.Key: SignalStateCache.Entry] = [:]
         var current: [[SignalStateCache.Entry?]] = []
         for snapshot in snapshots {
-            let historyEpochs = epochs[snapshot.kind] ?? []
             current.append((0..<snapshot.buckets).map { bucket in
                 let key = SignalStateCache.Key(kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
-                var historyVersion: UInt64 = 0
-                for slot in stride(from: bucket, to: historyEpochs.count, by: snapshot.buckets) { historyVersion &+= historyEpochs[slot] }
-                let objectsVersion = snapshot.versions[bucket]
-                if let entry = states.entry(key, objectsVersion: objectsVersion, historyVersion: historyVersion, now: now) {
+                let version = snapshot.versions[bucket]
+                if let entry = states.entry(key, version: version, now: now) {
                     kept[key] = entry
                     return entry
                 }
@@ -78,8 +70,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
                 // zlib cannot start (out of memory): this scrape compresses the text as it goes.
                 guard let segments = try? signals.texts.map({ text throws(Gzip.Failure) in try DeflateSegment.compress(text) }) else { return nil }
                 signals.texts = []  // kept compressed only
-                let entry = SignalStateCache.Entry(objectsVersion: objectsVersion, historyVersion: historyVersion, computedAt: now,
-                                                   signals: signals, segments: segments)
+                let entry = SignalStateCache.Entry(version: version, computedAt: now, signals: signals, segments: segments)
                 kept[key] = entry
                 return entry
             })
@@ -94,7 +85,7 @@ final class SignalsCollector: MetricsCollector, Sendable {
                                                  help: "Last observed reconcile of a Flux object, from the evidence named by the evidence label.",
                                                  type: "gauge", into: &$0) })
         for snapshot in snapshots {
-            chunks += series.pieces(section: 0, snapshot) { cached, buffer, _ in
+            chunks += series.pieces(section: .lastReconcile, snapshot) { cached, buffer, _ in
                 guard cached.object.signals.lastReconcile > 0 else { return }
                 Self.appendSeries("flux_resource_last_reconcile_timestamp_seconds", cached, label: "evidence",
                                   cached.object.signals.evidence.rawValue, value: cached.object.signals.lastReconcile, into: &buffer)

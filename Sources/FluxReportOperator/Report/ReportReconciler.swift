@@ -75,8 +75,7 @@ final class ReportReconciler: Reconciler, Sendable {
         let behind = await cache.awaitCaches(
             requirement, timeout: pending == nil ? configuration.liveCacheTimeout : configuration.requestCacheTimeout)
         let now = Int64(Date().timeIntervalSince1970)
-        let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind,
-                                            signals: (now, configuration.signals)).read()
+        let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind, signalsAt: now).read()
         // The controller keeps its own trigger in step: changes to the sync pair call for a report.
         if let sync = ClusterSync.objects(in: snapshot) { cache.watchSyncObjects(sync) }
         let handled = pending != nil && !behind.isEmpty ? nil : requested

@@ -13,8 +13,9 @@ struct SnapshotReader: Sendable {
     let cache: ClusterCache
     /// Caches known to be behind the API server (see `ClusterCache.awaitCaches`): failed parts.
     var behind: [GroupVersionResource: String] = [:]
-    /// With a clock reading and the settings, the snapshot carries the signal counts.
-    var signals: (now: Int64, settings: SignalSettings)?
+    /// With a clock reading (seconds since the Unix epoch), the snapshot carries the signal counts
+    /// (at the cache's stale factor).
+    var signalsAt: Int64?
 
     func read() async -> ReportSnapshot {
         var snapshot = readCaches()
@@ -51,14 +52,11 @@ struct SnapshotReader: Sendable {
                 summaryComplete = false
             } else {
                 // The kind's aggregate, kept by its store from the watch events (O(1) in the number
-                // of objects); computed from the objects only if it is missing or for another factor.
-                let factor = signals?.settings.staleFactor ?? cache.staleFactor
-                let read = informer.store.withIndex(KindIndex.self) { index in
-                    index.aggregate.staleFactor == factor ? Self.read(&index.aggregate, signals: signals) : nil
-                } ?? nil
+                // of objects); computed from the objects only if it is missing.
+                let read = informer.store.withIndex(KindIndex.self) { index in Self.read(&index.aggregate, signalsAt: signalsAt) }
                 let (kindStats, examples, kindSignals) = read ?? informer.store.withItems { items in
-                    var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: factor)
-                    return Self.read(&aggregate, signals: signals)
+                    var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: cache.staleFactor)
+                    return Self.read(&aggregate, signalsAt: signalsAt)
                 }
                 stats[crd.groupKind] = .success(kindStats)
                 if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
@@ -67,7 +65,7 @@ struct SnapshotReader: Sendable {
         }
         snapshot.kindStats = stats
         // A kind that could not be read would undercount: keep the condition as it was.
-        if signals != nil, summaryComplete { snapshot.signals = summary }
+        if signalsAt != nil, summaryComplete { snapshot.signals = summary }
 
         if let problem = problem(cache.deployments, "Deployment") {
             snapshot.deployments = .failure(problem)
@@ -92,9 +90,8 @@ struct SnapshotReader: Sendable {
     }
 
     /// What the report reads of one kind's aggregate.
-    private static func read(_ aggregate: inout KindAggregate, signals: (now: Int64, settings: SignalSettings)?)
-        -> (KindStats, [FailingExample], SignalSummary?) {
-        (aggregate.stats, aggregate.failingExamples(), signals.map { aggregate.signals(now: $0.now) })
+    private static func read(_ aggregate: inout KindAggregate, signalsAt: Int64?) -> (KindStats, [FailingExample], SignalSummary?) {
+        (aggregate.stats, aggregate.failingExamples(), signalsAt.map { aggregate.signals(now: $0) })
     }
 
     /// The parts read with cheap GETs (the server version, the entitlement Secret, the sync
