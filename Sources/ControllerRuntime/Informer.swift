@@ -90,6 +90,9 @@ public final class Informer<Object: Sendable>: Sendable {
     /// Synced and watching: the cache is not known to be behind.
     public var isLive: Bool { hasSynced && watcher.isWatching }
 
+    /// See `Watcher.freshnessChanges`: what `satisfies` and `failure` answer may have changed.
+    public var freshnessChanges: ChangeSignal { watcher.freshnessChanges }
+
     /// Whether the cache meets `requirement` now.
     public func satisfies(_ requirement: CacheRequirement) -> Bool {
         hasSynced && watcher.covers(requirement)

@@ -82,6 +82,7 @@ public protocol AnyInformer: Sendable {
     var failure: String? { get }
     var lastError: String? { get }
     func satisfies(_ requirement: CacheRequirement) -> Bool
+    var freshnessChanges: ChangeSignal { get }
     func requestRelist(after instant: ContinuousClock.Instant)
 }
 

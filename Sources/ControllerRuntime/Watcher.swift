@@ -67,6 +67,9 @@ public final class Watcher<Object: Sendable>: Sendable {
     private let logger: Logger
 
     private let freshness = LockedState(Freshness())
+    /// Bumped whenever what `covers` or `failure` answer may have moved towards fresh or failing
+    /// (a watch accepted, a LIST or an event applied, health flipped): readers wait on it.
+    public let freshnessChanges = ChangeSignal()
     /// Whether the loop is watching, and what the last LIST covered (see `CacheRequirement`).
     private struct Freshness {
         /// When the server accepted the running watch; nil while listing, backing off, between two
@@ -285,6 +288,7 @@ public final class Watcher<Object: Sendable>: Sendable {
             defer { f.disrupted = false }
             return f.disrupted
         }
+        freshnessChanges.bump()
         if recovered { notifyHealth(failing: false) }
     }
 
@@ -331,6 +335,7 @@ public final class Watcher<Object: Sendable>: Sendable {
         guard let failing = flipped else { return }
         // A failing watcher that recovers is announced here; the watch's return need not repeat it.
         if !failing { freshness.withLock { $0.disrupted = false } }
+        freshnessChanges.bump()
         notifyHealth(failing: failing)
     }
 
@@ -413,6 +418,7 @@ public final class Watcher<Object: Sendable>: Sendable {
             f.lastListStartedAt = listStarted
             if let requested = f.relistRequestedAt, requested <= listStarted { f.relistRequestedAt = nil }
         }
+        freshnessChanges.bump()
         logger.trace("listed", metadata: ["resource": "\(resource)", "items": "\(count)", "resourceVersion": "\(resourceVersion)"])
         return resourceVersion
     }
@@ -459,6 +465,7 @@ public final class Watcher<Object: Sendable>: Sendable {
                 if event.type != .error, let version = event.object.resourceVersion, !version.isEmpty {
                     current = version
                     lastRV.withLock { $0 = version }
+                    freshnessChanges.bump()
                 }
             }
         } catch let error as KubeAPIError where error.reason == .gone {

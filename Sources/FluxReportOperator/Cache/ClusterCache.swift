@@ -186,28 +186,30 @@ public final class ClusterCache: Sendable {
         let deadline = ContinuousClock.now + timeout
         var asked: Set<GroupVersionResource> = []
         while true {
-            let behind = reportedCaches.filter { !$0.satisfies(requirement) }
+            // Versions noted before the check: a cache that moves after it ends the wait below.
+            let caches = reportedCaches.map { (informer: $0, seen: $0.freshnessChanges.version) }
+            let behind = caches.filter { !$0.informer.satisfies(requirement) }
             if behind.isEmpty { return [:] }
             if case .asOf(let instant, _) = requirement {
-                for informer in behind where asked.insert(informer.resource).inserted {
+                for (informer, _) in behind where asked.insert(informer.resource).inserted {
                     logger.trace("cache behind a request", metadata: [
                         "resource": "\(informer.resource)", "requirement": "\(requirement)", "now": "\(ContinuousClock.now)"])
                     informer.requestRelist(after: instant)
                 }
             }
             // Riding out a reconnect is worth a wait; an outage (a cache already failing) is not.
-            let outage = requirement == .live && behind.allSatisfy { $0.failure != nil }
+            let outage = requirement == .live && behind.allSatisfy { $0.informer.failure != nil }
             if outage || ContinuousClock.now >= deadline || Task.isCancelled {
                 var out: [GroupVersionResource: String] = [:]
-                for informer in behind {
+                for (informer, _) in behind {
                     let why = !informer.hasSynced ? "not synced"
                         : informer.failure ?? informer.lastError.map { "watch failed: \($0)" } ?? "still catching up"
                     out[informer.resource] = "cache behind the API server: \(why)"
                 }
                 return out
             }
-            // Bounded and short: a cache comes back within a watch round trip or a LIST.
-            try? await Task.sleep(for: .milliseconds(20))
+            // Until one of them moves (a watch accepted, a LIST or an event applied, health flipped).
+            await ChangeSignal.waitForAny(behind.map { ($0.informer.freshnessChanges, $0.seen) }, until: deadline)
         }
     }
 

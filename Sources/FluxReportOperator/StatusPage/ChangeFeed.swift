@@ -22,7 +22,6 @@ final class ChangeFeed: Sendable {
     static let capacity = 2000
 
     private struct State {
-        var version: UInt64 = 0
         var ring: [Transition] = []
         /// Where the next transition goes once the ring is full.
         var next = 0
@@ -30,11 +29,14 @@ final class ChangeFeed: Sendable {
 
     private let state = LockedState(State())
 
-    /// Bumped on every cache change; event streams send an update when it moves.
-    var version: UInt64 { state.withLock { $0.version } }
+    /// Bumped on every cache change (after the transitions it brings are kept); event streams and
+    /// the live report wait on it.
+    let changes = ChangeSignal()
+
+    var version: UInt64 { changes.version }
 
     /// A change that feeds the overview (a Deployment, a CRD, cache health) but no object transition.
-    func touch() { state.withLock { $0.version &+= 1 } }
+    func touch() { changes.bump() }
 
     func objectEvents(_ events: [InformerEvent<CachedFluxObject>], now: Int64 = Int64(Date().timeIntervalSince1970)) {
         let transitions = events.compactMap { event -> Transition? in
@@ -50,7 +52,6 @@ final class ChangeFeed: Sendable {
             return Transition(time: now, kind: object.kind, namespace: object.namespace, name: object.name, change: change)
         }
         state.withLock { state in
-            state.version &+= 1
             for transition in transitions {
                 if state.ring.count < Self.capacity {
                     state.ring.append(transition)
@@ -60,6 +61,7 @@ final class ChangeFeed: Sendable {
                 }
             }
         }
+        changes.bump()
     }
 
     /// Newest first, optionally of one object.

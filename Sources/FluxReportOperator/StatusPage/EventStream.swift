@@ -4,8 +4,9 @@ import KubeCore
 import NIOCore
 
 /// `GET /api/v1/events`: server-sent events telling open pages that the caches changed, so they
-/// fetch what they show again. One `change` event per `tick` at most, however busy the cluster;
-/// a comment line every `keepalive` so proxies do not close an idle stream.
+/// fetch what they show again. A stream waits on the feed's `ChangeSignal` and sends one `change`
+/// event per `tick` at most, however busy the cluster; a comment line after `keepalive` without
+/// one, so proxies do not close an idle stream.
 ///
 /// Streams are bounded: `maxStreams` in all (503 beyond) and `maxStreamsPerClient` per
 /// `ClientAddress` (429 beyond), so one client holding many cannot turn live updates off for the
@@ -152,26 +153,24 @@ final class EventStreams: Sendable {
         // The first event tells a reconnected page to catch up with what it missed.
         try await writer.write(ByteBuffer(string: "retry: \(Self.retryMilliseconds)\n\n" + Self.change(last)))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                while true {
-                    try await Task.sleep(for: tick)
+            group.addTask { [first = last] in
+                // A wake-up at a change (then none for a tick) or after `keepalive` without one.
+                var seen = first
+                while !Task.isCancelled {
+                    await ChangeSignal.waitForAny([(feed.changes, seen)], until: .now + keepalive)
+                    seen = feed.version
                     wakeup.yield()
+                    try await Task.sleep(for: tick)
                 }
             }
-            var quiet = Duration.zero
             // Ends when close() or release finishes the wake-ups, or the request is cancelled.
             for await _ in wakeups {
                 let version = feed.version
                 if version != last {
                     last = version
-                    quiet = .zero
                     try await writer.write(ByteBuffer(string: Self.change(version)))
                 } else {
-                    quiet += tick
-                    if quiet >= keepalive {
-                        quiet = .zero
-                        try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                    }
+                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
                 }
             }
             group.cancelAll()

@@ -65,7 +65,10 @@ final class LiveReport: Sendable {
     var computations: Int { reports.computations }
 
     /// The sync pair, the instances or the kinds changed: the lookups may name other objects now.
-    func lookupsChanged() { state.withLock { $0.lookupsStale = true } }
+    func lookupsChanged() {
+        state.withLock { $0.lookupsStale = true }
+        feed.touch()  // wakes `run`, which refreshes them
+    }
 
     /// The current report; computed now when the caches changed since the last one.
     func current() async -> Computed {
@@ -81,19 +84,23 @@ final class LiveReport: Sendable {
     var events: [TimedEvent] { state.withLock { Array($0.events.reversed()) } }
 
     /// Keeps the lookups fresh and the events flowing while nobody looks: a report whenever the
-    /// caches changed, at most every two seconds. Returns when cancelled.
+    /// caches changed (waiting on the feed), at most every two seconds. Returns when cancelled.
     func run() async {
-        var lastLookup: ContinuousClock.Instant?
+        var lastLookup = ContinuousClock.now - lookupInterval
         // The sync lookup needs the discovered kinds.
         await cache.waitForSync()
         while !Task.isCancelled {
+            let started = ContinuousClock.now
             let stale = state.withLock { $0.lookupsStale }
-            if stale || lastLookup.map({ ContinuousClock.now - $0 >= lookupInterval }) ?? true {
+            if stale || started - lastLookup >= lookupInterval {
                 await refreshLookups()
                 lastLookup = .now
             }
+            // Noted before the report: a change while it is computed ends the wait below.
+            let seen = feed.version
             if cache.hasSynced { _ = await computed() }
-            try? await Task.sleep(for: .seconds(2))
+            await ChangeSignal.waitForAny([(feed.changes, seen)], until: lastLookup + lookupInterval)
+            try? await Task.sleep(until: started + .seconds(2), clock: .continuous)
         }
     }
 
