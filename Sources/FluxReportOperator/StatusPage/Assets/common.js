@@ -38,7 +38,11 @@ const FluxStatus = (function () {
       response = await fetch(url(path), { headers: { Accept: "application/json" }, cache: "no-store" });
     }
     const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.error || ("HTTP " + response.status));
+    if (!response.ok) {
+      const error = new Error(body.error || ("HTTP " + response.status));
+      error.status = response.status;
+      throw error;
+    }
     return body;
   }
   function ago(iso) {

@@ -7,14 +7,20 @@
     const kindSelect = el("select", { id: "f-kind", name: "kind" }, el("option", { value: "" }, "All kinds"));
     const namespaceInput = el("input", { id: "f-namespace", name: "namespace", type: "text", value: state.namespace, placeholder: "any", autocomplete: "off", spellcheck: "false" });
     const statusSelect = el("select", { id: "f-status", name: "status" },
-      ["all", "failing", "suspended"].map(s => el("option", { value: s, selected: s === state.status }, s[0].toUpperCase() + s.slice(1))));
-    const textInput = el("input", { id: "f-q", name: "q", type: "search", value: state.q, placeholder: "name, reason, message", autocomplete: "off" });
+      ["all", "failing", "blocked", "stale", "drifted", "suspended", "ready"].map(s => el("option", { value: s, selected: s === state.status }, s[0].toUpperCase() + s.slice(1))));
+    const textInput = el("input", { id: "f-q", name: "q", type: "search", value: state.q, placeholder: "kind:HelmRelease ns:tenant-* status:failing text",
+      autocomplete: "off", spellcheck: "false", "aria-describedby": "q-hint q-error", size: 40 });
     const form = el("form", { class: "filters", role: "search", "aria-label": "Filter objects" },
       el("label", { for: "f-kind" }, "Kind", kindSelect),
       el("label", { for: "f-namespace" }, "Namespace", namespaceInput),
       el("label", { for: "f-status" }, "Status", statusSelect),
       el("label", { for: "f-q" }, "Search", textInput),
       el("button", { type: "submit" }, "Apply"));
+    // The server parses the search (the one query language of the CLI, MCP and this page) and
+    // says what is wrong with it: shown here, under the box.
+    const hint = el("p", { id: "q-hint", class: "muted hint" },
+      "Search: kind:, ns:, name: and status: filters, * matches any run of characters, -term excludes, other words are looked for in name, reason and message; all must hold.");
+    const queryError = el("p", { id: "q-error", class: "error", role: "alert" });
     const summary = el("p", { id: "result-summary", role: "status", "aria-live": "polite" });
     const results = el("div", { id: "results" });
     const prev = el("button", { type: "button", id: "prev-page", disabled: true }, "Previous page");
@@ -39,7 +45,7 @@
       nextToken: null,
       lastBody: null,
       render() {
-        main.replaceChildren(el("h1", {}, "Objects"), form, summary, results, el("div", { class: "pager" }, prev, next));
+        main.replaceChildren(el("h1", {}, "Objects"), form, hint, queryError, summary, results, el("div", { class: "pager" }, prev, next));
       },
       async refresh() {
         if (!kindsLoaded) {
@@ -57,9 +63,16 @@
           page = await getJSON("/api/v1/resources" + query({ kind: state.kind, namespace: state.namespace, status: state.status, q: state.q, limit: 100, continue: token }));
         } catch (e) {
           summary.textContent = "";
-          results.replaceChildren(el("p", { class: "error", role: "alert" }, e.message));
+          view.lastBody = null;
+          if (e.status === 400) {
+            queryError.textContent = e.message;
+            results.replaceChildren(el("p", { class: "muted" }, "Fix the search to see objects."));
+          } else {
+            results.replaceChildren(el("p", { class: "error", role: "alert" }, e.message));
+          }
           return;
         }
+        queryError.textContent = "";
         // Unchanged rows are not redrawn (no flicker, nothing re-announced).
         const body = JSON.stringify(page);
         if (body === view.lastBody) return;
@@ -71,11 +84,12 @@
         summary.textContent = page.total === 0 ? "No objects match." :
           page.total + " object" + (page.total === 1 ? "" : "s") + " match" + (page.total === 1 ? "es" : "") + (page.total > page.items.length ? " · showing " + (first + 1) + "–" + (first + page.items.length) : "");
         results.replaceChildren(table("Flux objects, by kind, namespace and name",
-          ["Kind", "Namespace", "Name", "Ready", "Reason", "Message", "Since"],
+          ["Kind", "Namespace", "Name", "Ready", "State", "Reason", "Message", "Since"],
           page.items.map(o => el("tr", { "data-key": o.kind + "/" + o.namespace + "/" + o.name },
             el("td", {}, o.kind), el("td", {}, o.namespace),
             el("td", {}, el("a", { href: objectHref(o) }, o.name)),
             el("td", {}, o.suspended ? el("span", { class: "badge warn", "aria-label": "Suspended" }, "Suspended") : readyBadge(o.ready)),
+            el("td", { class: "state " + (o.state || "none") }, o.summary || ""),
             el("td", {}, o.reason), el("td", { class: "msg" }, o.message), el("td", {}, when(o.since)))),
           ""));
       },
