@@ -85,16 +85,14 @@ extension ResourcePageBuilder where Element == FluxObject {
 }
 
 extension ResourcePage {
-    /// `{"items": [...], "total": n, "continue": "..."}`; each item with its state from `diagnosis`
-    /// when it has the object (`state`, `summary`: "failing since 3h (5 flips)", …).
-    func json(diagnosis: Diagnosis? = nil) -> JSONValue {
+    /// `{"items": [...], "total": n, "continue": "..."}`, each item with its `state` (a signal state
+    /// or "") and `summary` ("failing since 3h (5 flips)", …) from `state`.
+    func json(state: (FluxObject) -> (state: String, summary: String)) -> JSONValue {
         let items = items.map { object -> JSONValue in
             var row = object.listJSON
-            if let diagnosis, let node = diagnosis.graph.node(ObjectKey(object)) {
-                let summary = diagnosis.summary(.object(node))
-                row["state"] = .string(summary.signals.state?.rawValue ?? "")
-                row["summary"] = .string(summary.state)
-            }
+            let (signal, summary) = state(object)
+            row["state"] = .string(signal)
+            row["summary"] = .string(summary)
             return row
         }
         var out: JSONValue = ["items": .array(items), "total": .int(Int64(total))]

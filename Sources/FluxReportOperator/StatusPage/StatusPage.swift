@@ -123,7 +123,22 @@ struct StatusPageData: Sendable {
         let now = view.tracker.now()
         let key = ListingKey(query: query, epoch: now / DiagnosisCache.maxAge)
         return await listings.value(for: key, version: feed.version) { [self] in
-            listing(query, now: now).json(diagnosis: view.diagnosis()).serialized()
+            listing(query, now: now).json(state: rowStates(now: now)).serialized()
+        }
+    }
+
+    /// Each row's state as the signal series show it (`Signals.evaluate` with the operator's history
+    /// and the roots `DependencyRoots` finds in the caches, as `SignalsCollector` does) and in words
+    /// (`DiagnosisWords`): for the rows of one page only, not the fleet's `Diagnosis`.
+    func rowStates(now: Int64) -> (FluxObject) -> (state: String, summary: String) {
+        let history = view.tracker.snapshot.entries
+        let factor = cache.staleFactor
+        var resolver = DependencyRoots { text in ObjectKey(parsing: text).flatMap { cached(ResourceKey(kind: $0.kind, namespace: $0.namespace, name: $0.name)) } }
+        return { object in
+            let entry = history.isEmpty ? nil : history[SignalTracker.key(object)]
+            let waiting = object.ready == .false && object.reason == DependencyRoots.dependencyNotReady && !object.suspended
+            let signals = Signals.evaluate(object, history: entry, now: now, factor: factor, roots: waiting ? resolver.roots(of: object) : [])
+            return (signals.state?.rawValue ?? "", DiagnosisWords.state(object, signals, flips: entry?.transitions ?? 0, now: now))
         }
     }
 
@@ -145,12 +160,17 @@ struct StatusPageData: Sendable {
 
     /// The object page's data, or nil when no cache holds it.
     func resource(_ key: ResourceKey) -> JSONValue? {
+        guard let object = cached(key) else { return nil }
+        var out = object.detailJSON
+        out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
+        return out
+    }
+
+    /// The cached object with this key, if a cache holds it.
+    func cached(_ key: ResourceKey) -> FluxObject? {
         let storeKey = key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
-        for informer in kindInformers().first(where: { $0.kind == key.kind })?.informers ?? [] {
-            guard let cached = informer.store.get(storeKey) else { continue }
-            var out = cached.object.detailJSON
-            out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
-            return out
+        for (crd, informer) in cache.kinds where crd.kind == key.kind {
+            if let cached = informer?.store.get(storeKey) { return cached.object }
         }
         return nil
     }
