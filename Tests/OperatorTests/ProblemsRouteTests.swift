@@ -30,7 +30,7 @@ import Testing
             func status(_ path: String) async throws -> Int {
                 try await RawHTTPConnection.request(port: server.port, path: path, headers: Self.localhost).status
             }
-            for route in ["/", "/resources", "/api/v1/problems", "/api/v1/overview", "/api/v1/resources", "/assets/app.js", "/assets/common.js"] {
+            for route in ["/", "/resources", "/api/v1/problems", "/api/v1/resources", "/assets/app.js", "/assets/common.js"] {
                 #expect(try await status(basePath.route(route)) == 200, "\(route)")
                 if route != "/" { #expect(try await status(route) == 404, "\(route) outside the prefix") }
             }
