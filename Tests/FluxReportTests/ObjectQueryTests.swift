@@ -130,9 +130,24 @@ import Testing
                         return holds != term.negated
                     }
                     #expect(query.matches(object, signals) == expected, "\(context): \(query) on \(kind)/\(namespace)/\(name)")
+                    // The form that evaluates the signals itself, only when a term reads them.
+                    #expect(query.matches(object, now: DiagnosisModelTests.now, staleFactor: 3) == expected, "\(context): \(query)")
+                    // AND of two queries: both hold.
+                    let other = Self.randomQuery(&rng)
+                    #expect(query.and(other.terms).matches(object, signals) == (expected && other.matches(object, signals)), "\(context): \(query) and \(other)")
                 }
             }
         }
     }
-}
 
+    @Test("equal queries hash alike (the status page keys its pages by query)")
+    func hashing() throws {
+        try seeded { rng, context in
+            for _ in 0..<500 {
+                let query = Self.randomQuery(&rng)
+                let again = try ObjectQuery(parsing: query.description)
+                #expect(again == query && again.hashValue == query.hashValue, "\(context): \(query)")
+            }
+        }
+    }
+}

@@ -137,7 +137,7 @@ extension EndToEnd {
                         let samples = try await op.metrics()
                         let signals = samples.filter { $0.name.hasSuffix("_since_timestamp_seconds") && ($0.labels["name"] ?? "").hasPrefix("sig-") }
                         return signals.isEmpty && samples.series("flux_resource_stale", ["kind": "Kustomization"]).first?.value == 0
-                            && samples.series("flux_resource_drifted", ["exported_namespace": Self.namespace]).isEmpty
+                            && samples.series("flux_resource_drifted", ["exported_namespace": Self.namespace]).first?.value == 0
                     }
                     let flips = try await op.metrics().series("flux_resource_ready_transitions_total", ["kind": "Kustomization"]).first
                     #expect((flips?.value ?? 0) >= 3, "sig-base, sig-mid and sig-top went False → True: \(String(describing: flips))")

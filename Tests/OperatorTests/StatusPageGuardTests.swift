@@ -313,14 +313,14 @@ struct StatusPageServer {
     let port: Int
 
     static func run(hosts: AllowedHosts = AllowedHosts(), limiter: ClientRateLimiter = ClientRateLimiter(),
-                    feed: ChangeFeed = ChangeFeed(), streams: EventStreams? = nil,
+                    feed: ChangeFeed = ChangeFeed(), streams: EventStreams? = nil, basePath: WebBasePath = WebBasePath(),
                     _ body: (StatusPageServer) async throws -> Void) async throws {
         let logger = Logger(label: "status-page-test")
         let api = FakeKubeAPI()
         let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
         let data = StatusPageData(api: api, cache: cache, feed: feed, streams: streams, logger: logger)
         let server = RuntimeHTTPServer(address: ListenAddress(host: "127.0.0.1", port: 0),
-                                       router: StatusPageRoutes.router(page: data, gate: StatusPageGate(hosts: hosts, limiter: limiter)),
+                                       router: StatusPageRoutes.router(page: data, gate: StatusPageGate(hosts: hosts, limiter: limiter), basePath: basePath),
                                        logger: logger)
         let serving = Task { try await server.run() }
         defer { serving.cancel() }

@@ -20,7 +20,7 @@ import Testing
         let q = try Self.parse([("kind", "Kustomization"), ("namespace", "team-a"), ("status", "failing"), ("q", "Apps"),
                                 ("limit", "1000"), ("continue", ResourceKey(kind: "A", namespace: "b", name: "c").token)])
         #expect(q.kind == "Kustomization" && q.namespace == "team-a" && q.status == .failing && q.limit == 1000)
-        #expect(q.text == Array("apps".utf8))
+        #expect(q.search == ObjectQuery(terms: [ObjectQuery.Term(.text("Apps"))]))
         #expect(q.after == ResourceKey(kind: "A", namespace: "b", name: "c"))
         // Empty values mean "not given" (a form submitting blank fields).
         #expect(try Self.parse([("kind", ""), ("namespace", ""), ("q", ""), ("limit", "")]) == ResourceQuery())
@@ -31,7 +31,8 @@ import Testing
         ("limit", "1e3"), ("limit", "+5"), ("limit", " 5"), ("limit", "５"), ("limit", "0x10"), ("limit", "10.0"),
         ("status", "bogus"), ("status", "FAILING"), ("kind", "<script>"), ("kind", "Kustom ization"),
         ("kind", String(repeating: "K", count: 64)), ("namespace", "A_B"), ("namespace", "-x"),
-        ("namespace", String(repeating: "a", count: 64)), ("q", String(repeating: "x", count: 257)),
+        ("namespace", String(repeating: "a", count: 64)), ("q", String(repeating: "x", count: ObjectQuery.maxLength + 1)),
+        ("q", "foo:bar"), ("q", "status:broken"), ("q", "\"open"), ("q", "-"), ("q", "--x"), ("q", "kind:"), ("status", "Blocked"),
         ("continue", "@@@"), ("continue", "YQ"), ("continue", String(repeating: "A", count: 5000)), ("unknown", "1"),
     ])
     func rejectsHostileInput(name: String, value: String) {
@@ -52,7 +53,28 @@ import Testing
     }
 
     @Test func textOfMaximumLengthIsAccepted() throws {
-        #expect(try Self.parse([("q", String(repeating: "x", count: 256))]).text?.count == 256)
+        #expect(try Self.parse([("q", String(repeating: "x", count: ObjectQuery.maxLength))]).search.terms.count == 1)
+    }
+
+    /// The query string as browsers encode it: `+` a space, `%2B` a plus, order kept; bad escapes refused.
+    @Test func queryStringDecoding() throws {
+        let decoded = try StatusPageRoutes.parameters(query: "q=kind:HelmRelease+ns:tenant-*+%2Bx&status=failing&limit&q=%22a%20b%22")
+        #expect(decoded.map(\.name) == ["q", "status", "limit", "q"])
+        #expect(decoded.map(\.value) == ["kind:HelmRelease ns:tenant-* +x", "failing", "", "\"a b\""])
+        #expect(try StatusPageRoutes.parameters(query: "").isEmpty)
+        for bad in ["q=%zz", "q=%", "q=%e9", "%zz=1"] {
+            #expect(throws: FluxReportOperator.QueryError.self) { try StatusPageRoutes.parameters(query: bad) }
+        }
+    }
+
+    /// `q` is `ObjectQuery`'s language, its message passed on as the 400's; `status` adds a term.
+    @Test func searchIsTheObjectQueryLanguage() throws {
+        let q = try Self.parse([("q", "kind:HelmRelease ns:tenant-* -status:suspended \"build failed\""), ("status", "blocked")])
+        #expect(q.search == (try ObjectQuery(parsing: "kind:HelmRelease ns:tenant-* -status:suspended \"build failed\"")))
+        #expect(q.filter.description == "kind:HelmRelease ns:tenant-* -status:suspended \"build failed\" status:blocked")
+        #expect(throws: FluxReportOperator.QueryError("unknown filter \"foo:\": use kind:, ns:, name: or status:, or quote the text")) {
+            try Self.parse([("q", "foo:bar")])
+        }
     }
 
     @Test func continueTokensRoundTrip() {
@@ -65,15 +87,6 @@ import Testing
         #expect(ResourceKey(token: "") == nil)
         // Decodes, but not three parts.
         #expect(ResourceKey(token: Data("a\nb".utf8).base64EncodedString()) == nil)
-    }
-
-    @Test func textMatchingFoldsASCIICaseOnly() {
-        #expect(ResourceQuery.contains("Kustomization", Array("kustom".utf8)))
-        #expect(ResourceQuery.contains("apps-PROD", ResourceQuery.folded("prod")))
-        #expect(!ResourceQuery.contains("app", Array("apps".utf8)))
-        #expect(ResourceQuery.contains("", []))
-        #expect(ResourceQuery.contains("Ünïcode", ResourceQuery.folded("ünïcode")) == false)  // Ü is not ASCII: exact bytes only
-        #expect(ResourceQuery.contains("xÜnïcode", ResourceQuery.folded("Ünïcode")))
     }
 }
 
@@ -115,11 +128,43 @@ import Testing
         #expect(names(ResourceQuery(kind: "GitRepository")).count == 2)
         #expect(names(ResourceQuery(kind: "Nope")).isEmpty)
         #expect(names(ResourceQuery(namespace: "team-b")) == ["Kustomization/team-b/apps"])
-        #expect(names(ResourceQuery(kind: "Kustomization", namespace: "team-a", status: .all, text: "APPS")) == ["Kustomization/team-a/apps"])
+        #expect(names(ResourceQuery(kind: "Kustomization", namespace: "team-a", status: .all, search: Self.search("APPS"))) == ["Kustomization/team-a/apps"])
         // Text matches reason and message too.
-        #expect(names(ResourceQuery(text: "refused")) == ["GitRepository/team-a/repo"])
-        #expect(names(ResourceQuery(text: "<script>")) == ["Kustomization/team-b/apps"])
-        #expect(names(ResourceQuery(text: "dependencynotready")) == ["Kustomization/team-a/waiting"])
+        #expect(names(ResourceQuery(search: Self.search("refused"))) == ["GitRepository/team-a/repo"])
+        #expect(names(ResourceQuery(search: Self.search("<script>"))) == ["Kustomization/team-b/apps"])
+        #expect(names(ResourceQuery(search: Self.search("dependencynotready"))) == ["Kustomization/team-a/waiting"])
+        // Blocked: waiting on a dependency, as the signal series say.
+        #expect(names(ResourceQuery(status: .blocked)) == ["Kustomization/team-a/waiting"])
+        // The search language: fields with wildcards, negation, AND.
+        #expect(names(ResourceQuery(search: Self.search("kind:kustom* ns:team-* -status:suspended -name:waiting"))) == ["Kustomization/team-a/infra", "Kustomization/team-b/apps"])
+        #expect(names(ResourceQuery(status: .failing, search: Self.search("-kind:GitRepository"))) == ["Kustomization/team-b/apps"])
+    }
+
+    static func search(_ text: String) -> ObjectQuery {
+        do { return try ObjectQuery(parsing: text) } catch {
+            Issue.record("\(text): \(error)")
+            return ObjectQuery()
+        }
+    }
+
+    /// Stale and drifted depend on the clock and on the object's reconcile evidence and conditions.
+    @Test func staleAndDriftedFollowTheSignals() {
+        let now: Int64 = 1_800_000_000
+        var stale = Self.object("Kustomization", "a", "old")
+        stale.signals.interval = 60
+        stale.signals.lastReconcile = now - 3600
+        stale.signals.periodic = true
+        var fresh = Self.object("Kustomization", "a", "fresh")
+        fresh.signals.interval = 60
+        fresh.signals.lastReconcile = now - 30
+        fresh.signals.periodic = true
+        var drifted = Self.object("HelmRelease", "a", "web")
+        drifted.signals.drifted = true
+        let fleet = [(kind: "Kustomization", objects: [stale, fresh]), (kind: "HelmRelease", objects: [drifted])]
+        func names(_ status: ResourceQuery.Status) -> [String] { Self.names(ResourcePageBuilder.page(fleet, query: ResourceQuery(status: status), now: now)) }
+        #expect(names(.stale) == ["Kustomization/a/old"])
+        #expect(names(.drifted) == ["HelmRelease/a/web"])
+        #expect(names(.ready) == ["HelmRelease/a/web", "Kustomization/a/fresh", "Kustomization/a/old"])
     }
 
     @Test func pagesCoverEveryMatchOnceInOrder() throws {
@@ -164,9 +209,10 @@ import Testing
             }
             let query = ResourceQuery(
                 kind: rng.next() % 3 == 0 ? kinds[Int(rng.next() % 4)] : nil, namespace: rng.next() % 3 == 0 ? "a" : nil,
-                status: ResourceQuery.Status.allCases[Int(rng.next() % 3)], text: rng.next() % 4 == 0 ? "OBJ-1" : nil,
+                status: ResourceQuery.Status.allCases[Int(rng.next() % UInt64(ResourceQuery.Status.allCases.count))],
+                search: [ObjectQuery(), Self.search("OBJ-1"), Self.search("-name:obj-1*"), Self.search("kind:*Repo* failed")][Int(rng.next() % 4)],
                 limit: Int(rng.next() % 25) + 1)
-            let all = fleet.flatMap(\.objects).filter(query.matches).sorted { ResourceKey($0) < ResourceKey($1) }
+            let all = fleet.flatMap(\.objects).filter(Self.reference(query)).sorted { ResourceKey($0) < ResourceKey($1) }
             var paged: [FluxObject] = []
             var q = query
             while true {
@@ -178,6 +224,34 @@ import Testing
                 q.after = next
             }
             #expect(paged.map(ResourceKey.init) == all.map(ResourceKey.init), "seed \(seed) round \(round)")
+        }
+    }
+
+    /// Written from the definitions (docs/diagnosis.md, Query syntax), not from the filter code.
+    static func reference(_ query: ResourceQuery) -> (FluxObject) -> Bool {
+        { o in
+            if let kind = query.kind, o.kind != kind { return false }
+            if let namespace = query.namespace, o.namespace != namespace { return false }
+            let waiting = o.ready == .false && o.reason == "DependencyNotReady"
+            let status: Bool
+            switch query.status {
+            case .all: status = true
+            case .failing: status = !o.suspended && o.ready == .false && !waiting
+            case .blocked: status = !o.suspended && waiting
+            case .suspended: status = o.suspended
+            case .stale, .drifted: status = false  // no interval, no Drifted condition in this fleet
+            case .ready: status = !o.suspended && o.ready == .true
+            }
+            return status && query.search.terms.allSatisfy { term in
+                let holds: Bool
+                switch term.test {
+                case .text(let text): holds = [o.name, o.reason, o.message].contains { $0.lowercased().contains(text.lowercased()) }
+                case .field(.name, let pattern) where pattern.hasSuffix("*"): holds = o.name.lowercased().hasPrefix(pattern.dropLast().lowercased())
+                case .field(.kind, "*Repo*"): holds = o.kind.contains("Repo")
+                default: holds = false
+                }
+                return holds != term.negated
+            }
         }
     }
 }
@@ -256,18 +330,34 @@ import Testing
 }
 
 @Suite struct StatusPageAssetTests {
-    /// Object text reaches the DOM only as text nodes: no API in the script parses markup.
-    @Test func scriptNeverParsesMarkup() {
-        for api in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
-            #expect(!StatusPageAssets.script.contains(api), "\(api) in the status page script")
+    static let texts = StatusPageAssets.files.mapValues { String(decoding: $0.bytes, as: UTF8.self) }
+
+    /// Object text reaches the DOM only as text nodes: no API in a script parses markup.
+    @Test func scriptsNeverParseMarkup() {
+        for (name, text) in Self.texts where name.hasSuffix(".js") {
+            for api in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
+                #expect(!text.contains(api), "\(api) in \(name)")
+            }
         }
     }
 
     /// Every asset is embedded: nothing is fetched from another origin.
     @Test func noExternalAssets() {
-        for asset in [StatusPageAssets.html, StatusPageAssets.script, StatusPageAssets.style] {
+        for asset in Array(Self.texts.values) + [StatusPageAssets.html(basePath: "")] {
             #expect(!asset.contains("http://") && !asset.contains("https://") && !asset.contains("//cdn"))
         }
+    }
+
+    /// index.html loads exactly the files served under /assets/ (a file added to Assets/ and
+    /// not to the table, or the reverse, fails here), each under the base path.
+    @Test func indexLoadsEveryServedAsset() {
+        let html = StatusPageAssets.html(basePath: "/flux")
+        let referenced = Set(html.split(separator: "\"").compactMap { part -> String? in
+            part.hasPrefix("/flux/assets/") ? String(part.dropFirst("/flux/assets/".count)) : nil
+        })
+        #expect(referenced == Set(StatusPageAssets.files.keys))
+        #expect(!html.contains("{{"))
+        #expect(!html.contains("\"/assets/") && !html.contains("href=\"/\""))
     }
 }
 
@@ -287,5 +377,36 @@ import Testing
     @Test(arguments: ["9080", "bogus", ":99999", ":-1", "host:port"])
     func rejectsBadWebAddresses(_ text: String) {
         #expect(throws: (any Error).self) { try resolve(["--web-addr", text]) }
+    }
+
+    @Test func webBasePathDefaultsToTheRoot() throws {
+        #expect(try resolve([]).webBasePath.path == "")
+        #expect(try resolve(["--web-base-path", "/"]).webBasePath.path == "")
+        #expect(try resolve(["--web-base-path", "/flux/status"]).webBasePath.path == "/flux/status")
+        #expect(try resolve(["--web-base-path", "/a.b/_c~-d/.e/..f"]).webBasePath.route("/api/v1/problems") == "/a.b/_c~-d/.e/..f/api/v1/problems")
+        #expect(WebBasePath().route("/") == "/")
+        #expect(try WebBasePath(parsing: "/x").route("/") == "/x")
+    }
+
+    @Test(arguments: ["flux", "/flux/", "/a//b", "/a/../b", "/..", "/.", "/a/./b", "/a b", "/a?b", "/a#b", "/a%2e", "/ä",
+                      "/\"><script>", "/" + String(repeating: "a", count: WebBasePath.maxLength)])
+    func rejectsBadWebBasePaths(_ text: String) {
+        #expect(throws: UsageError.self) { try resolve(["--web-base-path", text]) }
+    }
+
+    /// Random strings: either rejected, or made only of the allowed characters with no dot segment
+    /// (what is written into the HTML needs no escaping).
+    @Test func webBasePathsAreSafeOrRejected() {
+        var rng = TestRandom()
+        let alphabet = Array("/.a-_~Z9 %\"<>?#\\é")
+        for _ in 0..<2000 {
+            let text = "/" + String((0..<Int(rng.next() % 12)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] })
+            guard let parsed = try? WebBasePath(parsing: text) else { continue }
+            #expect(parsed.path.isEmpty || parsed.path == text, "seed \(rng.seed): \(text)")
+            #expect(parsed.path.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil || "/-._~".unicodeScalars.contains($0)) },
+                    "seed \(rng.seed): \(text)")
+            let segments = parsed.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            #expect(!segments.contains { $0.isEmpty || $0 == "." || $0 == ".." }, "seed \(rng.seed): \(text)")
+        }
     }
 }

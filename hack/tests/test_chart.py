@@ -121,6 +121,15 @@ def test_status_page_allowed_hosts(chart):
             render(chart, {"web": {"allowedHosts": [bad]}})
 
 
+def test_status_page_base_path(chart):
+    assert not any(a.startswith("--web-base-path") for a in container(render(chart))["args"])
+    assert "--web-base-path=/flux/status" in container(render(chart, {"web": {"basePath": "/flux/status"}}))["args"]
+    # The schema refuses what the flag would refuse, before the pod crash-loops.
+    for bad in ("flux", "/flux/", "/a/../b", "/..", "/a b", "/a?b", "//a", "/" + "a" * 128):
+        with pytest.raises(Exception):
+            render(chart, {"web": {"basePath": bad}})
+
+
 def test_mcp_is_off_by_default_and_needs_the_status_page(chart):
     assert "--mcp" not in container(render(chart))["args"]
     assert "--mcp" in container(render(chart, {"web": {"mcp": True}}))["args"]

@@ -3,7 +3,7 @@
 /// field (`*` is any run of characters, letters match either case); any other term is free text
 /// looked for in the name, the Ready reason and the message. A leading `-` negates a term;
 /// `"…"` quotes a value with spaces.
-public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
+public struct ObjectQuery: Sendable, Hashable, CustomStringConvertible {
     public enum Field: String, Sendable, CaseIterable {
         case kind, ns, name, status
     }
@@ -12,13 +12,13 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
         case failing, blocked, stale, drifted, suspended, ready
     }
 
-    public enum Test: Sendable, Equatable {
+    public enum Test: Sendable, Hashable {
         case field(Field, String)
         case status(Status)
         case text(String)
     }
 
-    public struct Term: Sendable, Equatable {
+    public struct Term: Sendable, Hashable {
         public var test: Test
         public var negated: Bool
 
@@ -55,6 +55,17 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func == (a: ObjectQuery, b: ObjectQuery) -> Bool { a.terms == b.terms }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(terms) }
+
+    /// This query and `other`'s terms, all of which must hold (a page's filter fields beside its
+    /// search box).
+    public func and(_ other: [Term]) -> ObjectQuery { ObjectQuery(terms: terms + other) }
+
+    /// Whether a term reads the object's signals (`status:`): only then are they evaluated.
+    public var readsSignals: Bool {
+        terms.contains { if case .status = $0.test { return true } else { return false } }
+    }
 
     typealias Scalars = ArraySlice<Unicode.Scalar>
 
@@ -163,6 +174,12 @@ public struct ObjectQuery: Sendable, Equatable, CustomStringConvertible {
     /// Whether the object, with its signals at the moment, satisfies every term.
     public func matches(_ object: FluxObject, _ signals: ObjectSignals) -> Bool {
         compiled.allSatisfy { $0.matches(object, signals) }
+    }
+
+    /// `matches(_:_:)` with the signals `Signals.evaluate` gives at `now` (without history, which
+    /// changes only their times, not which state they are in), evaluated only when a term reads them.
+    public func matches(_ object: FluxObject, now: Int64, staleFactor: Int64) -> Bool {
+        matches(object, readsSignals ? Signals.evaluate(object, history: nil, now: now, factor: staleFactor) : ObjectSignals())
     }
 
     private struct Compiled: Sendable {

@@ -76,7 +76,8 @@ public final class OperatorApp: Sendable {
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
             let page = StatusPage(address: address, limits: configuration.httpLimits, allowedHosts: configuration.webAllowedHosts,
-                                  api: api, cache: cache, feed: feed, mcp: configuration.mcp ? metrics.tracker : nil, logger: logger)
+                                  basePath: configuration.webBasePath, api: api, cache: cache, feed: feed, tracker: metrics.tracker,
+                                  mcp: configuration.mcp, logger: logger)
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()

@@ -21,6 +21,8 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var httpLimits = HTTPServerLimits()
     /// Host names the status page answers besides IP literals and `localhost` (`--web-allowed-hosts`).
     public var webAllowedHosts = AllowedHosts()
+    /// The path prefix of the status page's routes (`--web-base-path`), "" at the root.
+    public var webBasePath = WebBasePath()
     /// Serve the MCP tools at `/mcp` on the status page's server (`--mcp`; needs `webAddress`).
     public var mcp = false
     public var leaderElection: Bool

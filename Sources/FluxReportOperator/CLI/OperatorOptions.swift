@@ -41,6 +41,8 @@ public struct OperatorOptions: ParsableArguments {
     var httpMaxConnections = HTTPServerLimits.defaultMaxConnections
     @Option(name: .customLong("web-allowed-hosts"), help: "Comma-separated host names the status page answers besides IP addresses and localhost (an Ingress's host; *.example.com for every name under it). Other Host headers get 421.")
     var webAllowedHosts = ""
+    @Option(name: .customLong("web-base-path"), help: "Path prefix the status page (and /mcp) is served under, for an Ingress that forwards /flux/... unchanged: /flux. Default: / (the root).")
+    var webBasePath = ""
     @Flag(name: .customLong("mcp"), help: "Serve the read-only MCP diagnosis tools at /mcp on the status page's address (needs --web-addr).")
     var mcp = false
 
@@ -113,6 +115,11 @@ public struct OperatorOptions: ParsableArguments {
             config.webAllowedHosts = try AllowedHosts(parsing: webAllowedHosts)
         } catch {
             throw UsageError("invalid --web-allowed-hosts: \(error)")
+        }
+        do {
+            config.webBasePath = try WebBasePath(parsing: webBasePath)
+        } catch {
+            throw UsageError("invalid --web-base-path \"\(webBasePath.prefix(140))\": \(error)")
         }
         if mcp, config.webAddress == nil {
             throw UsageError("--mcp serves /mcp on the status page's server: it needs --web-addr (not 0)")

@@ -14,7 +14,10 @@ enum MCPRoute {
     /// Largest request body read; a tool's arguments are a few hundred bytes.
     static let maxBodyBytes = 4 << 20
 
-    static func mount<Context: Hummingbird.RequestContext>(on router: Router<Context>, _ provider: any ToolProvider) {
+    /// At `path` under `basePath` (`--web-base-path`).
+    static func mount<Context: Hummingbird.RequestContext>(on router: Router<Context>, basePath: WebBasePath = WebBasePath(),
+                                                           _ provider: any ToolProvider) {
+        let path = basePath.route(Self.path)
         router.on(RouterPath(path), method: .post) { request, _ in await answer(request, provider) }
         let notAllowed: MCP.HTTPResponse = .error(statusCode: 405, .invalidRequest("Method Not Allowed: this server is stateless; POST JSON-RPC messages"),
                                                   extraHeaders: [HTTPHeaderName.allow: "POST"])

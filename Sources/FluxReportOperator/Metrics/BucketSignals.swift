@@ -35,7 +35,9 @@ struct BucketSignals: Sendable {
             } else if let deadline = Signals.staleDeadline(cached.object, factor: factor) {
                 validUntil = min(validUntil, deadline)  // stale once now > deadline
             }
-            if screen.drifted { drifted[cached.object.namespace, default: 0] += 1 }
+            // Every namespace with a HelmRelease has a series, 0 when none drifted: a dashboard
+            // shows 0, not "no data", on a healthy cluster.
+            if screen.drifted || cached.object.kind == "HelmRelease" { drifted[cached.object.namespace, default: 0] += screen.drifted ? 1 : 0 }
             let lookup = !history.isEmpty && (screen.mayHaveState || settings.perObjectTransitions)
             let entry = lookup ? history[SignalTracker.key(cached)] : nil
             if settings.perObjectTransitions, let entry, entry.transitions > 0 {

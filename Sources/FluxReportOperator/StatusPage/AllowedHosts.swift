@@ -129,7 +129,7 @@ public struct AllowedHosts: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func lowercased(_ text: String) -> String {
-        String(decoding: ResourceQuery.folded(text), as: UTF8.self)
+        String(decoding: text.utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }, as: UTF8.self)
     }
 
     private static func isDigit(_ byte: UInt8) -> Bool { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) }

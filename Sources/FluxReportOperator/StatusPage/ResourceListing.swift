@@ -28,10 +28,19 @@ extension FluxObject: ListedObject {
 /// as the caches' references (a pointer each, not a copy of the object).
 struct ResourcePageBuilder<Element: ListedObject> {
     let query: ResourceQuery
+    /// `query.filter`, built once; signals (for `status`) are evaluated as of `now`.
+    private let filter: ObjectQuery
+    private let now: Int64
+    private let staleFactor: Int64
     private var items: [Element] = []
     private var total = 0
 
-    init(query: ResourceQuery) { self.query = query }
+    init(query: ResourceQuery, now: Int64 = 0, staleFactor: Int64 = Signals.defaultStaleFactor) {
+        self.query = query
+        filter = query.filter
+        self.now = now
+        self.staleFactor = staleFactor
+    }
 
     /// Whether objects of `kind` can appear at all (callers skip a kind's lock otherwise).
     func wants(kind: String) -> Bool { query.kind == nil || query.kind == kind }
@@ -43,7 +52,8 @@ struct ResourcePageBuilder<Element: ListedObject> {
         let room = query.limit + 1 - items.count  // one more than the page: is there a next page?
         let cursor = query.after
         var candidates: [Element] = []
-        for element in objects where query.matches(element.object) {
+        for element in objects where ResourceQuery.matches(element.object, kind: query.kind, namespace: query.namespace,
+                                                           filter: filter, now: now, staleFactor: staleFactor) {
             total += 1
             if room > 0, cursor.map({ Self.isAfter(element.object, $0) }) ?? true { candidates.append(element) }
         }
@@ -65,8 +75,8 @@ struct ResourcePageBuilder<Element: ListedObject> {
 
 extension ResourcePageBuilder where Element == FluxObject {
     /// A whole listing over kinds given in any order (tests, small snapshots).
-    static func page(_ kinds: [(kind: String, objects: [Element])], query: ResourceQuery) -> ResourcePage {
-        var builder = ResourcePageBuilder(query: query)
+    static func page(_ kinds: [(kind: String, objects: [Element])], query: ResourceQuery, now: Int64 = 0) -> ResourcePage {
+        var builder = ResourcePageBuilder(query: query, now: now)
         var merged: [String: [FluxObject]] = [:]
         for (kind, objects) in kinds { merged[kind, default: []] += objects }
         for kind in merged.keys.sorted() { builder.add(kind: kind, objects: merged[kind] ?? []) }
@@ -75,9 +85,17 @@ extension ResourcePageBuilder where Element == FluxObject {
 }
 
 extension ResourcePage {
-    /// `{"items": [...], "total": n, "continue": "..."}`.
-    var json: JSONValue {
-        var out: JSONValue = ["items": .array(items.map(\.listJSON)), "total": .int(Int64(total))]
+    /// `{"items": [...], "total": n, "continue": "..."}`, each item with its `state` (a signal state
+    /// or "") and `summary` ("failing since 3h (5 flips)", …) from `state`.
+    func json(state: (FluxObject) -> (state: String, summary: String)) -> JSONValue {
+        let items = items.map { object -> JSONValue in
+            var row = object.listJSON
+            let (signal, summary) = state(object)
+            row["state"] = .string(signal)
+            row["summary"] = .string(summary)
+            return row
+        }
+        var out: JSONValue = ["items": .array(items), "total": .int(Int64(total))]
         if let next { out["continue"] = .string(next.token) }
         return out
     }

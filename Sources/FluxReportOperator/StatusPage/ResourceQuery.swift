@@ -1,34 +1,35 @@
 import FluxReport
 import Foundation
 
-/// A validated `GET /api/v1/resources` query. Every parameter is outside data: anything that is
-/// not exactly what is documented is a `QueryError` (HTTP 400), never a trap or a silent default.
+/// A validated `GET /api/v1/resources` query: the HTTP parameter layer over `ObjectQuery` (the
+/// one query language, shared with the CLI and MCP), which `q` is parsed as. Every parameter is
+/// outside data: anything that is not exactly what is documented is a `QueryError` (HTTP 400) with
+/// a message for the person who typed it, never a trap or a silent default.
 struct ResourceQuery: Sendable, Hashable {
+    /// `all` or one of `ObjectQuery`'s `status:` values.
     enum Status: String, Sendable, CaseIterable {
-        case all, failing, suspended
+        case all, failing, blocked, stale, drifted, suspended, ready
     }
 
     static let defaultLimit = 100
     static let maxLimit = 1000
-    /// Longest accepted search text, in UTF-8 bytes.
-    static let maxTextBytes = 256
     static let parameters: Set<String> = ["kind", "namespace", "status", "q", "limit", "continue"]
 
     var kind: String?
     var namespace: String?
     var status: Status = .all
-    /// The search text, ASCII-lowercased (matching folds ASCII case only).
-    var text: [UInt8]?
+    /// `q`: terms such as `kind:HelmRelease ns:tenant-* -status:suspended text`, all of which hold.
+    var search = ObjectQuery()
     var limit: Int = defaultLimit
     /// Items strictly after this key (from the previous page's `continue`).
     var after: ResourceKey?
 
-    init(kind: String? = nil, namespace: String? = nil, status: Status = .all, text: String? = nil,
+    init(kind: String? = nil, namespace: String? = nil, status: Status = .all, search: ObjectQuery = ObjectQuery(),
          limit: Int = defaultLimit, after: ResourceKey? = nil) {
         self.kind = kind
         self.namespace = namespace
         self.status = status
-        self.text = text.map(Self.folded)
+        self.search = search
         self.limit = limit
         self.after = after
     }
@@ -55,21 +56,18 @@ struct ResourceQuery: Sendable, Hashable {
                 namespace = value
             case "status":
                 guard let status = Status(rawValue: value) else {
-                    throw QueryError("invalid status \"\(Self.clip(value))\": want all, failing or suspended")
+                    throw QueryError("invalid status \"\(Self.clip(value))\": want "
+                                     + Status.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 self.status = status
             case "q":
-                guard value.utf8.count <= Self.maxTextBytes else {
-                    throw QueryError("q is longer than \(Self.maxTextBytes) bytes")
+                do throws(ObjectQueryError) {
+                    search = try ObjectQuery(parsing: value)
+                } catch {
+                    throw QueryError(error.message)
                 }
-                text = Self.folded(value)
             case "limit":
-                // Digits only and at most four of them: no sign, no overflow, no "1e9".
-                guard value.utf8.count <= 4, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                      let limit = Int(value), (1...Self.maxLimit).contains(limit) else {
-                    throw QueryError("invalid limit \"\(Self.clip(value))\": want an integer from 1 to \(Self.maxLimit)")
-                }
-                self.limit = limit
+                limit = try Self.limit(value, max: Self.maxLimit)
             case "continue":
                 guard let key = ResourceKey(token: value) else { throw QueryError("invalid continue token") }
                 after = key
@@ -79,59 +77,39 @@ struct ResourceQuery: Sendable, Hashable {
         }
     }
 
+    /// The search with the status filter as one more term: what every object is matched against.
+    var filter: ObjectQuery {
+        guard let status = ObjectQuery.Status(rawValue: status.rawValue) else { return search }
+        return search.and([ObjectQuery.Term(.status(status))])
+    }
+
+    /// Whether `object` passes `kind`, `namespace` and `filter` (the cursor aside), its signals
+    /// as of `now`.
+    static func matches(_ object: FluxObject, kind: String?, namespace: String?, filter: ObjectQuery, now: Int64,
+                        staleFactor: Int64) -> Bool {
+        if let kind, object.kind != kind { return false }
+        if let namespace, object.namespace != namespace { return false }
+        return filter.matches(object, now: now, staleFactor: staleFactor)
+    }
+
+    /// A `limit` parameter: digits only and at most four of them (no sign, no overflow, no "1e9"),
+    /// from 1 to `max` (at most 9999).
+    static func limit(_ value: String, max: Int) throws(QueryError) -> Int {
+        guard value.utf8.count <= 4, value.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              let limit = Int(value), (1...max).contains(limit) else {
+            throw QueryError("invalid limit \"\(clip(value))\": want an integer from 1 to \(max)")
+        }
+        return limit
+    }
+
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
     }
 
-    static func folded(_ text: String) -> [UInt8] {
-        text.utf8.map { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) ? $0 + 32 : $0 }
-    }
-
     /// Echoed values are cut short: an error message must not carry a megabyte back.
-    private static func clip(_ text: String) -> String {
+    static func clip(_ text: String) -> String {
         text.utf8.count <= 64 ? text : String(decoding: text.utf8.prefix(64), as: UTF8.self) + "…"
-    }
-
-    /// Whether `object` passes every filter but the cursor.
-    func matches(_ object: FluxObject) -> Bool {
-        if let kind, object.kind != kind { return false }
-        if let namespace, object.namespace != namespace { return false }
-        switch status {
-        case .all: break
-        case .failing: if !object.isFailing { return false }
-        case .suspended: if !object.suspended { return false }
-        }
-        if let text {
-            return Self.contains(object.name, text) || Self.contains(object.namespace, text) || Self.contains(object.kind, text)
-                || Self.contains(object.reason, text) || Self.contains(object.message, text)
-        }
-        return true
-    }
-
-    /// ASCII case-insensitive substring search without allocating (100,000 objects per query).
-    static func contains(_ haystack: String, _ needle: [UInt8]) -> Bool {
-        if needle.isEmpty { return true }
-        var haystack = haystack
-        return haystack.withUTF8 { bytes in
-            guard bytes.count >= needle.count else { return false }
-            let first = needle[0]
-            var i = 0
-            let last = bytes.count - needle.count
-            while i <= last {
-                if fold(bytes[i]) == first {
-                    var j = 1
-                    while j < needle.count, fold(bytes[i + j]) == needle[j] { j += 1 }
-                    if j == needle.count { return true }
-                }
-                i += 1
-            }
-            return false
-        }
-    }
-
-    private static func fold(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 }
 

@@ -13,10 +13,12 @@ final class StatusPage: Sendable {
     private let logger: Logger
 
     init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), allowedHosts: AllowedHosts = AllowedHosts(),
-         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, mcp: SignalTracker? = nil, logger: Logger) {
-        data = StatusPageData(api: api, cache: cache, feed: feed, mcp: mcp, logger: logger)
+         basePath: WebBasePath = WebBasePath(), api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed,
+         tracker: SignalTracker = SignalTracker(), mcp: Bool = false, logger: Logger) {
+        data = StatusPageData(api: api, cache: cache, feed: feed, tracker: tracker, mcp: mcp, logger: logger)
         let gate = StatusPageGate(hosts: allowedHosts, limiter: ClientRateLimiter())
-        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data, gate: gate), limits: limits, logger: logger)
+        server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data, gate: gate, basePath: basePath),
+                                   limits: limits, logger: logger)
         self.logger = logger
     }
 
@@ -51,18 +53,46 @@ struct StatusPageData: Sendable {
     let feed: ChangeFeed
     let report: LiveReport
     let streams: EventStreams
-    /// List pages as sent (JSON), one computation per query and cache version.
-    let listings = SharedComputation<ResourceQuery, [UInt8]>(executor: StatusPageData.executor)
-    /// With `--mcp`: the signal history the `/mcp` tools read besides the above (`MCPRoute`).
-    let mcp: SignalTracker?
+    /// List pages as sent (JSON), one computation per query, cache version and clock epoch.
+    let listings = SharedComputation<ListingKey, [UInt8]>(executor: StatusPageData.executor)
+    /// `/api/v1/problems` as sent, one computation per limit, cache version and `DiagnosisCache.maxAge`
+    /// seconds (staleness and "since" move with the clock).
+    let problemPages = SharedComputation<ProblemsKey, [UInt8]>(executor: StatusPageData.executor, capacity: 8)
+    /// The operator's signal history (failing since, flips, suspended since) and the diagnosis of
+    /// the caches, shared with the `/mcp` tools.
+    let view: FluxView
+    /// `--mcp`: `/mcp` is served beside the page (`MCPRoute`).
+    let mcp: Bool
 
-    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, mcp: SignalTracker? = nil,
-         logger: Logger) {
+    struct ProblemsKey: Hashable, Sendable {
+        var limit: Int
+        var epoch: Int64
+    }
+
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil,
+         tracker: SignalTracker = SignalTracker(), mcp: Bool = false, logger: Logger) {
         self.cache = cache
         self.feed = feed
         report = LiveReport(api: api, cache: cache, feed: feed, executor: Self.executor, logger: logger)
         self.streams = streams ?? EventStreams(feed: feed)
+        view = FluxView(cache: cache, tracker: tracker, feed: feed, report: report)
         self.mcp = mcp
+    }
+
+    /// `/api/v1/problems`: the diagnosis's problems (docs/diagnosis.md, Problems), each list cut to
+    /// `limit` with the rest counted, as `DiagnosisDocument.problems` writes them for `-o json`.
+    func problems(limit: Int) async -> [UInt8] {
+        let key = ProblemsKey(limit: limit, epoch: view.tracker.now() / DiagnosisCache.maxAge)
+        return await problemPages.value(for: key, version: feed.version) { [view] in
+            let diagnosis = view.diagnosis()
+            var problems = diagnosis.problems()
+            problems.rootCauses = FluxTools.first(limit, of: problems.rootCauses)
+            problems.failing = FluxTools.first(limit, of: problems.failing)
+            problems.stale = FluxTools.first(limit, of: problems.stale)
+            problems.drifted = FluxTools.first(limit, of: problems.drifted)
+            problems.longSuspended = FluxTools.first(limit, of: problems.longSuspended)
+            return DiagnosisDocument.problems(problems, now: diagnosis.now).json.serialized()
+        }
     }
 
     /// `/api/v1/overview`: the report (spec and status as written), when it was computed, the
@@ -86,16 +116,41 @@ struct StatusPageData: Sendable {
         ]
     }
 
-    /// One page of the object list, serialized: shared by every request for the same query while
-    /// it is computed, reused until the caches change.
+    /// One page of the object list with each row's state, serialized: shared by every request for
+    /// the same query while it is computed, reused until the caches change or `DiagnosisCache.maxAge`
+    /// seconds pass (states and their times move with the clock).
     func resources(_ query: ResourceQuery) async -> [UInt8] {
-        await listings.value(for: query, version: feed.version) { [self] in listing(query).json.serialized() }
+        let now = view.tracker.now()
+        let key = ListingKey(query: query, epoch: now / DiagnosisCache.maxAge)
+        return await listings.value(for: key, version: feed.version) { [self] in
+            listing(query, now: now).json(state: rowStates(now: now)).serialized()
+        }
+    }
+
+    /// Each row's state as the signal series show it (`Signals.evaluate` with the operator's history
+    /// and the roots `DependencyRoots` finds in the caches, as `SignalsCollector` does) and in words
+    /// (`DiagnosisWords`): for the rows of one page only, not the fleet's `Diagnosis`.
+    func rowStates(now: Int64) -> (FluxObject) -> (state: String, summary: String) {
+        let history = view.tracker.snapshot.entries
+        let factor = cache.staleFactor
+        var resolver = DependencyRoots { text in ObjectKey(parsing: text).flatMap { cached(ResourceKey(kind: $0.kind, namespace: $0.namespace, name: $0.name)) } }
+        return { object in
+            let entry = history.isEmpty ? nil : history[SignalTracker.key(object)]
+            let waiting = object.ready == .false && object.reason == DependencyRoots.dependencyNotReady && !object.suspended
+            let signals = Signals.evaluate(object, history: entry, now: now, factor: factor, roots: waiting ? resolver.roots(of: object) : [])
+            return (signals.state?.rawValue ?? "", DiagnosisWords.state(object, signals, flips: entry?.transitions ?? 0, now: now))
+        }
+    }
+
+    struct ListingKey: Hashable, Sendable {
+        var query: ResourceQuery
+        var epoch: Int64
     }
 
     /// The page computed from the caches. Each store's lock is held only to copy its objects'
     /// references (no filtering or sorting under it: watch events wait for that lock).
-    func listing(_ query: ResourceQuery) -> ResourcePage {
-        var builder = ResourcePageBuilder<CachedFluxObject>(query: query)
+    func listing(_ query: ResourceQuery, now: Int64) -> ResourcePage {
+        var builder = ResourcePageBuilder<CachedFluxObject>(query: query, now: now, staleFactor: cache.staleFactor)
         for (kind, informers) in kindInformers() where builder.wants(kind: kind) {
             // One kind name served by two groups: added together, so the page stays in order.
             builder.add(kind: kind, objects: informers.flatMap { $0.store.list() })
@@ -105,12 +160,17 @@ struct StatusPageData: Sendable {
 
     /// The object page's data, or nil when no cache holds it.
     func resource(_ key: ResourceKey) -> JSONValue? {
+        guard let object = cached(key) else { return nil }
+        var out = object.detailJSON
+        out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
+        return out
+    }
+
+    /// The cached object with this key, if a cache holds it.
+    func cached(_ key: ResourceKey) -> FluxObject? {
         let storeKey = key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
-        for informer in kindInformers().first(where: { $0.kind == key.kind })?.informers ?? [] {
-            guard let cached = informer.store.get(storeKey) else { continue }
-            var out = cached.object.detailJSON
-            out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
-            return out
+        for (crd, informer) in cache.kinds where crd.kind == key.kind {
+            if let cached = informer?.store.get(storeKey) { return cached.object }
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import Foundation
 import ControllerRuntime
 import FluxReport
 import Hummingbird
@@ -8,40 +9,44 @@ import NIOCore
 /// specs beyond what the report and the metrics already show); other methods get 404/405 from
 /// the router.
 enum StatusPageRoutes {
-    static func router(page: StatusPageData, gate: StatusPageGate) -> Router<ConnectionRequestContext> {
+    /// Every route under `basePath` (`--web-base-path`); other paths get 404.
+    static func router(page: StatusPageData, gate: StatusPageGate, basePath: WebBasePath = WebBasePath()) -> Router<ConnectionRequestContext> {
         let router = Router(context: ConnectionRequestContext.self)
+        func at(_ route: String) -> RouterPath { RouterPath(basePath.route(route)) }
         // First: the routes added after it are behind it, and so is "not found".
         router.add(middleware: gate)
         // The pages: one shell, the script renders the view the path names.
+        let html = StatusPageAssets.html(basePath: basePath.path)
         for path in ["/", "/resources", "/resource", "/events"] {
-            router.get(RouterPath(path)) { _, _ in
-                var response = text(StatusPageAssets.html, type: "text/html; charset=utf-8")
+            router.get(at(path)) { _, _ in
+                var response = text(html, type: "text/html; charset=utf-8")
                 // Not kept in the back/forward cache: a cached page would hold its event stream's
                 // connection open, and browsers allow only six per host over HTTP/1.1.
                 response.headers[.cacheControl] = "no-store"
                 return response
             }
         }
-        router.get("/assets/app.js") { _, _ in asset(StatusPageAssets.script, type: "text/javascript; charset=utf-8") }
-        router.get("/assets/app.css") { _, _ in asset(StatusPageAssets.style, type: "text/css; charset=utf-8") }
+        for (name, file) in StatusPageAssets.files {
+            router.get(at("/assets/\(name)")) { _, _ in asset(file) }
+        }
 
-        router.get("/api/v1/report") { _, _ in
+        router.get(at("/api/v1/report")) { _, _ in
             // The FluxReport spec exactly as the operator writes it, in the report's field order.
             let computed = await page.report.current()
             return text(computed.specJSON, type: "application/json")
         }
-        router.get("/api/v1/overview") { _, _ in json(await page.overview()) }
-        router.get("/api/v1/resources") { request, _ in
+        router.get(at("/api/v1/overview")) { _, _ in json(await page.overview()) }
+        router.get(at("/api/v1/resources")) { request, _ in
             do throws(QueryError) {
-                let query = try ResourceQuery(parameters: parameters(request))
+                let query = try ResourceQuery(parameters: try parameters(request))
                 return json(await page.resources(query))
             } catch {
                 return Self.error(.badRequest, error.message)
             }
         }
-        router.get("/api/v1/resource") { request, _ in
+        router.get(at("/api/v1/resource")) { request, _ in
             do throws(QueryError) {
-                let key = try objectKey(parameters(request))
+                let key = try objectKey(try parameters(request))
                 guard let detail = page.resource(key) else {
                     return Self.error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
                 }
@@ -50,15 +55,54 @@ enum StatusPageRoutes {
                 return Self.error(.badRequest, error.message)
             }
         }
-        router.get("/api/v1/events") { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
-        if let tracker = page.mcp {
-            MCPRoute.mount(on: router, OperatorTools(view: FluxView(cache: page.cache, tracker: tracker, feed: page.feed, report: page.report)))
+        router.get(at("/api/v1/events")) { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
+        router.get(at("/api/v1/problems")) { request, _ in
+            do throws(QueryError) {
+                return json(await page.problems(limit: try problemsLimit(try parameters(request))))
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
+        }
+        if page.mcp {
+            MCPRoute.mount(on: router, basePath: basePath, OperatorTools(view: page.view))
         }
         return router
     }
 
-    static func parameters(_ request: Request) -> [(name: String, value: String)] {
-        request.uri.queryParameters.map { (name: String($0.key), value: String($0.value)) }
+    static func parameters(_ request: Request) throws(QueryError) -> [(name: String, value: String)] {
+        try parameters(query: request.uri.query ?? "")
+    }
+
+    /// The query string's parameters in order, decoded as browsers encode them: `+` is a space (a
+    /// URL shared from a form: `q=kind:HelmRelease+status:failing`), `%2B` a plus. Bad
+    /// percent-encoding is a 400, not a value taken as typed.
+    static func parameters(query: String) throws(QueryError) -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        for pair in query.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) throws(QueryError) -> String {
+                guard let decoded = text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding else {
+                    throw QueryError("malformed percent-encoding in \"\(ResourceQuery.clip(String(text)))\"")
+                }
+                return decoded
+            }
+            out.append((name: try decode(parts[0]), value: parts.count > 1 ? try decode(parts[1]) : ""))
+        }
+        return out
+    }
+
+    static let defaultProblemsLimit = 10
+
+    /// `/api/v1/problems`'s only parameter: `limit`, entries per list (default 10, at most
+    /// `DiagnosisSettings.maxItems`).
+    static func problemsLimit(_ parameters: [(name: String, value: String)]) throws(QueryError) -> Int {
+        var limit: Int?
+        for (name, value) in parameters {
+            guard name == "limit" else { throw QueryError("unknown parameter \"\(ResourceQuery.clip(name))\": want limit") }
+            guard limit == nil else { throw QueryError("parameter \"limit\" given more than once") }
+            limit = try ResourceQuery.limit(value, max: DiagnosisSettings.maxItems)
+        }
+        return limit ?? defaultProblemsLimit
     }
 
     /// `kind`, `namespace` and `name`, all required and well-formed.
@@ -88,8 +132,8 @@ enum StatusPageRoutes {
         Response(status: .ok, headers: headers(type), body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func asset(_ body: String, type: String) -> Response {
-        var response = text(body, type: type)
+    static func asset(_ file: StatusPageAssets.Asset) -> Response {
+        var response = Response(status: .ok, headers: headers(file.type), body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes)))
         response.headers[.cacheControl] = "no-cache"
         return response
     }

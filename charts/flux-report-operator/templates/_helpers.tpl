@@ -70,6 +70,9 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - --health-addr=:8081
 {{- if .Values.web.enabled }}
 - --web-addr=:{{ .Values.web.port }}
+{{- if and .Values.web.basePath (ne .Values.web.basePath "/") }}
+- --web-base-path={{ .Values.web.basePath }}
+{{- end }}
 {{- with .Values.web.allowedHosts }}
 - --web-allowed-hosts={{ join "," . }}
 {{- end }}
