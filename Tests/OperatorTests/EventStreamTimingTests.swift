@@ -83,12 +83,12 @@ import TestSupport
         var model = Model(tick: tick, keepalive: keepalive, written: feed.version)
         // The stream is idle once it wrote what the model did and sleeps on the clock again.
         func settle() async throws {
-            try await waitUntil("the stream settles (\(seed))", timeout: .seconds(10), interval: .milliseconds(5)) {
+            try await waitUntil("the stream settles (\(seed))", interval: .milliseconds(5)) {
                 recorder.writes.count >= model.writes.count && clock.sleeperCount == 1
             }
         }
         try await settle()
-        for _ in 0..<120 {
+        for _ in 0..<80 {
             if random.chance(0.4) {
                 feed.touch()
                 model.change(version: feed.version, at: clock.now())
@@ -122,17 +122,17 @@ import TestSupport
         let body = Task {
             try await streams.response(for: .v4(1)).body.write(Writer(recorder: recorder, clock: clock))
         }
-        try await waitUntil("the stream waits", timeout: .seconds(10), interval: .milliseconds(5)) { clock.sleeperCount == 1 }
+        try await waitUntil("the stream waits", interval: .milliseconds(5)) { clock.sleeperCount == 1 }
         clock.advance(by: .seconds(3))
         feed.touch()
-        try await waitUntil("the change is sent", timeout: .seconds(10), interval: .milliseconds(5)) {
+        try await waitUntil("the change is sent", interval: .milliseconds(5)) {
             recorder.writes.count == 2 && clock.sleeperCount == 1
         }
         clock.advance(by: .milliseconds(4999))
-        try await waitUntil("the stream waits", timeout: .seconds(10), interval: .milliseconds(5)) { clock.sleeperCount == 1 }
+        try await waitUntil("the stream waits", interval: .milliseconds(5)) { clock.sleeperCount == 1 }
         #expect(recorder.writes.count == 2)
         clock.advance(by: .milliseconds(1))
-        try await waitUntil("the keepalive is sent", timeout: .seconds(10), interval: .milliseconds(5)) { recorder.writes.count == 3 }
+        try await waitUntil("the keepalive is sent", interval: .milliseconds(5)) { recorder.writes.count == 3 }
         #expect(recorder.writes.map(\.description) == ["change@0.0 seconds", "change@3.0 seconds", "keepalive@8.0 seconds"])
         streams.close()
         try await body.value
