@@ -7,10 +7,7 @@ import Testing
 /// keys of the events every predicate accepts, in the order they first came, each once while queued.
 @Suite("Controller watches")
 struct ControllerWatchTests {
-    struct Item: Sendable, Equatable {
-        var name: String
-        var value: Int
-    }
+    typealias Item = InformerPartsTests.Item
 
     static let evenCreatesAndValueChanges = Predicate<Item>(
         create: { $0.value % 2 == 0 }, update: { old, new in old.value != new.value }, delete: { _ in true })
@@ -36,15 +33,15 @@ struct ControllerWatchTests {
         let perEvent = Self.controller(), batched = Self.controller()
         let events = broadcaster.stream(), batches = broadcaster.batches()
         let watches = [
-            Task { await perEvent.watch(events, predicates: Self.predicates) { [$0.object.name] } },
-            Task { await batched.watch(batches: batches, predicates: Self.predicates) { [$0.object.name] } },
+            Task { await perEvent.watch(events, predicates: Self.predicates) { [$0.object.key] } },
+            Task { await batched.watch(batches: batches, predicates: Self.predicates) { [$0.object.key] } },
         ]
         broadcaster.publish {
-            [.added(Item(name: "odd", value: 1)), .added(Item(name: "even", value: 4)),
-             .updated(old: Item(name: "same-third", value: 3), new: Item(name: "same-third", value: 4)),
-             .updated(old: Item(name: "unchanged", value: 6), new: Item(name: "unchanged", value: 6)),
-             .updated(old: Item(name: "moved", value: 2), new: Item(name: "moved", value: 3)),
-             .deleted(Item(name: "gone", value: 7))]
+            [.added(Item(key: "odd", value: 1)), .added(Item(key: "even", value: 4)),
+             .updated(old: Item(key: "same-third", value: 3), new: Item(key: "same-third", value: 4)),
+             .updated(old: Item(key: "unchanged", value: 6), new: Item(key: "unchanged", value: 6)),
+             .updated(old: Item(key: "moved", value: 2), new: Item(key: "moved", value: 3)),
+             .deleted(Item(key: "gone", value: 7))]
         }
         broadcaster.finish()
         for watch in watches { await watch.value }
@@ -69,8 +66,8 @@ struct ControllerWatchTests {
         let perEvent = Self.controller(), batched = Self.controller()
         let events = broadcaster.stream(), batches = broadcaster.batches()
         let watches = [
-            Task { await perEvent.watch(events, predicates: Self.predicates) { [$0.object.name] } },
-            Task { await batched.watch(batches: batches, predicates: Self.predicates) { [$0.object.name] } },
+            Task { await perEvent.watch(events, predicates: Self.predicates) { [$0.object.key] } },
+            Task { await batched.watch(batches: batches, predicates: Self.predicates) { [$0.object.key] } },
         ]
         var expected: [String] = []
         for _ in 0..<random.int(1...30) {
@@ -78,13 +75,13 @@ struct ControllerWatchTests {
             for _ in 0..<random.int(0...12) {
                 let name = "item-\(random.int(0...7))", value = random.int(0...9)
                 switch random.int(0...2) {
-                case 0: batch.append(.added(Item(name: name, value: value)))
-                case 1: batch.append(.updated(old: Item(name: name, value: value), new: Item(name: name, value: random.int(0...9))))
-                default: batch.append(.deleted(Item(name: name, value: value)))
+                case 0: batch.append(.added(Item(key: name, value: value)))
+                case 1: batch.append(.updated(old: Item(key: name, value: value), new: Item(key: name, value: random.int(0...9))))
+                default: batch.append(.deleted(Item(key: name, value: value)))
                 }
             }
-            for event in batch where Self.model(event) && !expected.contains(event.object.name) {
-                expected.append(event.object.name)
+            for event in batch where Self.model(event) && !expected.contains(event.object.key) {
+                expected.append(event.object.key)
             }
             broadcaster.publish { batch }
         }
