@@ -15,6 +15,7 @@ public final class Broadcaster<Value: Sendable>: Sendable {
     private struct Subscriber {
         var id: Int
         var stream: AsyncStream<Value>.Continuation?
+        var batchStream: AsyncStream<[Value]>.Continuation?
         var handler: (@Sendable (Value) -> Void)?
         var batchHandler: (@Sendable ([Value]) -> Void)?
     }
@@ -53,10 +54,26 @@ public final class Broadcaster<Value: Sendable>: Sendable {
             for value in replay() { continuation.yield(value) }
             return state.add { Subscriber(id: $0, stream: continuation) }
         }
-        continuation.onTermination = { [weak self] _ in
-            self?.state.withLock { $0.subscribers.removeAll { $0.id == id } }
-        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return stream
+    }
+
+    /// As `stream`, with the values of a `publish` together, in slices of at most `sliceSize`
+    /// (and the replay first, unless empty): a consumer that filters a relist's million values
+    /// crosses the stream a thousand times, not a million.
+    public func batches(replay: () -> [Value] = { [] }) -> AsyncStream<[Value]> {
+        let (stream, continuation) = AsyncStream<[Value]>.makeStream(bufferingPolicy: .unbounded)
+        let id: Int = state.withLock { state in
+            let values = replay()
+            if !values.isEmpty { continuation.yield(values) }
+            return state.add { Subscriber(id: $0, batchStream: continuation) }
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return stream
+    }
+
+    private func unsubscribe(_ id: Int) {
+        state.withLock { $0.subscribers.removeAll { $0.id == id } }
     }
 
     /// Calls `handler` with `replay()` (under the lock, so no later value can overtake it), then
@@ -102,6 +119,10 @@ public final class Broadcaster<Value: Sendable>: Sendable {
                     batchHandler(slice)
                     continue
                 }
+                if let batchStream = subscriber.batchStream {
+                    batchStream.yield(slice)
+                    continue
+                }
                 for value in slice {
                     subscriber.stream?.yield(value)
                     subscriber.handler?(value)
@@ -116,11 +137,11 @@ public final class Broadcaster<Value: Sendable>: Sendable {
     /// Ends every stream and drops every handler (the publisher stopped). A later subscriber is
     /// served again, should publishing resume.
     public func finish() {
-        let streams = state.withLock { state in
-            let streams = state.subscribers.compactMap(\.stream)
-            state.subscribers.removeAll()
-            return streams
+        let (streams, batchStreams) = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return (state.subscribers.compactMap(\.stream), state.subscribers.compactMap(\.batchStream))
         }
         for stream in streams { stream.finish() }
+        for stream in batchStreams { stream.finish() }
     }
 }

@@ -50,6 +50,20 @@ public final class Controller<Key: Hashable & Sendable>: Sendable {
         await watch(events) { event in predicates.allSatisfy { $0.accepts(event) } ? map(event) : [] }
     }
 
+    /// As `watch(_:predicates:map:)` for a source that delivers events in batches (a
+    /// `Broadcaster`'s `batches()`, a relist's slices): each event passes the predicates on its
+    /// own, and a key the batch maps to is queued once.
+    public func watch<Object: Sendable>(batches: AsyncStream<[InformerEvent<Object>]>,
+                                        predicates: [Predicate<Object>] = [],
+                                        map: @escaping @Sendable (InformerEvent<Object>) -> [Key]) async {
+        for await batch in batches {
+            var queued = Set<Key>()
+            for event in batch where predicates.allSatisfy({ $0.accepts(event) }) {
+                for key in map(event) where queued.insert(key).inserted { queue.add(key) }
+            }
+        }
+    }
+
     /// Runs the workers until the task is cancelled; then shuts the queue down and waits for
     /// in-flight reconciles to finish.
     public func run() async {

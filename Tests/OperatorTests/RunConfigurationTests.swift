@@ -131,27 +131,27 @@ import Testing
     }
 
     @Test func deletionAndNewRequestsTrigger() {
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.deleted(report([:]))))
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([:]), new: report([ReportAnnotations.requestedAt: "1"]))))
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.added(report([ReportAnnotations.requestedAt: "2"], handled: "1"))))
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([:]), new: report([ReportAnnotations.reconcileEvery: "2s"]))))
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.reconcile: "disabled"]), new: report([:]))))
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.deleted(report([:]))))
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([:]), new: report([ReportAnnotations.requestedAt: "1"]))))
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.added(report([ReportAnnotations.requestedAt: "2"], handled: "1"))))
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([:]), new: report([ReportAnnotations.reconcileEvery: "2s"]))))
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.reconcile: "disabled"]), new: report([:]))))
         // A new value while another is still pending, and an old value pending again (lastHandled rolled back).
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]),
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]),
                                                                    new: report([ReportAnnotations.requestedAt: "2"]))))
-        #expect(ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"], handled: "1"),
+        #expect(ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"], handled: "1"),
                                                                    new: report([ReportAnnotations.requestedAt: "1"], handled: "0"))))
     }
 
     @Test func ownWritesDoNotTrigger() {
         // The status write that handles a request, and a plain spec rewrite.
         let handled = report([ReportAnnotations.requestedAt: "1"], handled: "1")
-        #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]), new: handled)))
-        #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: handled, new: handled)))
-        #expect(!ClusterCache.reportNeedsReconcile.accepts(.added(report([:]))))
+        #expect(!ReportTriggers.reportNeedsReconcile.accepts(.updated(old: report([ReportAnnotations.requestedAt: "1"]), new: handled)))
+        #expect(!ReportTriggers.reportNeedsReconcile.accepts(.updated(old: handled, new: handled)))
+        #expect(!ReportTriggers.reportNeedsReconcile.accepts(.added(report([:]))))
         // The spec write of the report that handles a request lands before its status write: the
         // request is still pending, but it is the one already being answered (one report per request).
         let pending = report([ReportAnnotations.requestedAt: "1"], handled: "0")
-        #expect(!ClusterCache.reportNeedsReconcile.accepts(.updated(old: pending, new: pending)))
+        #expect(!ReportTriggers.reportNeedsReconcile.accepts(.updated(old: pending, new: pending)))
     }
 }

@@ -81,7 +81,11 @@ public final class OperatorApp: Sendable {
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()
-                if [.sync, .instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
+                if [.instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
+            }
+            let syncPair = reconciler.syncPair
+            cache.objectEvents.addBatchHandler { events in
+                if syncPair.touches(events) { report.lookupsChanged() }
             }
             statusPage = page
             manager.add(RunnableFunc { try await page.run() }, needsLeaderElection: false)
@@ -98,13 +102,11 @@ public final class OperatorApp: Sendable {
         if Task.isCancelled { return }
         let controller = Controller<String>(name: Self.controllerName, reconciler: reconciler, maxConcurrentReconciles: 1,
                                             registry: manager.registry, logger: logger)
-        // Wired from the cache's source: whatever the change, the one report is due.
-        let changes = cache.changes.stream()
-        let source = Task { await controller.watch(changes) { _ in [FluxReportAPI.reportName] } }
+        let sources = reconciler.triggers.watch(into: controller)
         controller.enqueue(FluxReportAPI.reportName)
         logger.info("caches synced; reporting", metadata: ["namespace": "\(configuration.namespace)"])
         await controller.run()
-        source.cancel()
+        for source in sources { source.cancel() }
         // Leadership ended (this runnable is cancelled when it is lost): the in-memory last report
         // may be outdated by the time this replica leads again.
         reconciler.resetState()

@@ -29,10 +29,8 @@ public final class ClusterCache: Sendable {
     private let state = LockedState(State())
     private let kindDiscovery = LockedState(())
     private let interner = StringInterner()
-    private let requests: RequestObservations
-    /// A source: why a report is due — a cached object that feeds the report changed (the sync
-    /// pair, a controller Deployment, a CRD, the FluxReport) or a cache started or stopped failing.
-    /// The report controller watches it; the status page too.
+    /// A source: a cache-wide change that feeds the report and the status page (the kinds, a
+    /// controller Deployment, the FluxInstances) or a cache started or stopped failing.
     public let changes = Broadcaster<ChangeReason>()
     /// A source: every Flux object change (live metrics, signals, the status page's feed), as the
     /// stores' boxes: a relist's batch is a pointer per object, not a copy of each.
@@ -42,12 +40,11 @@ public final class ClusterCache: Sendable {
         /// Kind informers by `Kind.group`, with the resource they watch.
         var kinds: [String: (crd: FluxCRD, resource: GroupVersionResource)] = [:]
         var instances: (informer: Informer<FluxInstanceInfo>, task: Task<Void, Never>)?
-        var syncObjects: Set<ClusterSync.ObjectKey> = []
         var started = false
     }
 
     public enum ChangeReason: Sendable, Equatable {
-        case kindsChanged, deployment, sync, report, instances
+        case kindsChanged, deployment, instances
         /// A cache the report reads turned stale or recovered: Ready should say so now, not at
         /// the reconciler's next retry (which backs off up to the reporting interval).
         case cacheHealth
@@ -72,8 +69,6 @@ public final class ClusterCache: Sendable {
             options: WatcherOptions(namespace: namespace, labelSelector: FluxKinds.partOfSelector), logger: logger
         ) { DeploymentInfo(json: $0) }
         nodes = Informer(api: api, resource: .nodes, logger: logger) { _ in NodeMarker() }
-        let requests = RequestObservations()
-        self.requests = requests
         report = Informer(
             api: api, resource: FluxReportAPI.gvr,
             // One small object, and the way users ask for a report: after an outage it must notice
@@ -81,12 +76,7 @@ public final class ClusterCache: Sendable {
             options: WatcherOptions(namespace: namespace, fieldSelector: "metadata.name=\(FluxReportAPI.reportName)",
                                      backoff: Backoff(initial: .milliseconds(200), max: .seconds(5))),
             logger: logger
-        ) { json in
-            let report = CachedReport(json: json)
-            // Noted before the store has it, so no reader can see a request without its instant.
-            requests.observe(report)
-            return report
-        }
+        ) { CachedReport(json: $0) }
     }
 
     /// Runs the informers until cancelled.
@@ -94,9 +84,6 @@ public final class ClusterCache: Sendable {
         // CRDs change rarely; during the initial list `hasSynced` is still false and this returns at once.
         crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
         deployments.addHandler(replay: false) { [weak self] _ in self?.changes.publish(.deployment) }
-        report.addHandler(replay: false) { [weak self] event in
-            if Self.reportNeedsReconcile.accepts(event) { self?.changes.publish(.report) }
-        }
         for informer: any AnyInformer in [crds, deployments, nodes] { watchHealth(informer) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.crds.run() }
@@ -152,13 +139,6 @@ public final class ClusterCache: Sendable {
     /// The FluxInstances of the namespace, when their CRD exists.
     public var instances: Informer<FluxInstanceInfo>? { state.withLock { $0.instances?.informer } }
 
-    /// The objects whose changes call for a report at once (with its SyncFailed/SyncRecovered
-    /// events) instead of at the interval: the cluster sync pair (`ClusterSync.objects`), as the
-    /// report controller last found it.
-    public func watchSyncObjects(_ objects: Set<ClusterSync.ObjectKey>) {
-        state.withLock { $0.syncObjects = objects }
-    }
-
     // MARK: - Freshness
 
     /// Every cache the report reads (the FluxReport's own cache aside).
@@ -167,16 +147,6 @@ public final class ClusterCache: Sendable {
         all += informers.all
         if let instances { all.append(instances) }
         return all
-    }
-
-    /// What a report must wait for: the state as of the pending `requestedAt` when there is one
-    /// (so the report that marks it handled reflects every change made before it), else live caches.
-    public func requirement(forPendingRequest value: String?) -> CacheRequirement {
-        guard let value else { return .live }
-        // Always noted (the report cache's transform sees every version first); `.now` is only a
-        // stricter stand-in.
-        let seen = requests.observation(of: value)
-        return .asOf(seen?.instant ?? .now, resourceVersion: seen?.resourceVersion)
     }
 
     /// Waits until every reported cache satisfies `requirement`, at most `timeout`; returns the
@@ -212,25 +182,6 @@ public final class ClusterCache: Sendable {
             await ChangeSignal.waitForAny(behind.map { ($0.informer.freshnessChanges, $0.seen) }, until: deadline)
         }
     }
-
-    /// The operator's own writes change the FluxReport too: only a deletion (to recreate it), a new
-    /// `requestedAt`, or a change of the interval / pause annotations calls for a report (a
-    /// runtime `Predicate`, as controller-runtime's `predicate.Funcs`).
-    static let reportNeedsReconcile = Predicate<CachedReport>(
-        create: { report in ReportAnnotations.hasPendingRequest(report.annotations, lastHandled: report.lastHandledReconcileAt) },
-        update: { old, new in
-            // A request still pending with the same value (the operator's own spec write lands
-            // before the status write that marks it handled) was asked for by the event that
-            // brought it: a second report would answer it twice.
-            if ReportAnnotations.hasPendingRequest(new.annotations, lastHandled: new.lastHandledReconcileAt),
-               !ReportAnnotations.hasPendingRequest(old.annotations, lastHandled: old.lastHandledReconcileAt)
-                || ReportAnnotations.requestedAt(old.annotations) != ReportAnnotations.requestedAt(new.annotations) {
-                return true
-            }
-            let keys = [ReportAnnotations.reconcileEvery, ReportAnnotations.reconcile]
-            return keys.contains { old.annotations[$0] != new.annotations[$0] } || (!old.beingDeleted && new.beingDeleted)
-        },
-        delete: { _ in true })
 
     // MARK: - Kind discovery
 
@@ -299,16 +250,7 @@ public final class ClusterCache: Sendable {
         watchHealth(informer)
         // In batches: a relist's million events cross each subscriber's lock once.
         informer.addBatchHandler(replay: false) { [weak self] events in
-            guard let self else { return }
-            self.objectEvents.publish { events }
-            // Only the sync pair triggers a report: other objects are counted at the interval,
-            // while their metrics are live anyway.
-            let syncObjects = self.state.withLock { $0.syncObjects }
-            let touchesSync = !syncObjects.isEmpty && events.contains { event in
-                let object = event.object.object
-                return syncObjects.contains(ClusterSync.ObjectKey(kind: object.kind, namespace: object.namespace, name: object.name))
-            }
-            if touchesSync { self.changes.publish(.sync) }
+            self?.objectEvents.publish { events }
         }
         if kind == "FluxInstance" { startInstances(resource) }
     }

@@ -44,7 +44,7 @@ final class ContextSession: ToolProvider {
             }
             cache.changes.addHandler { reason in
                 feed.touch()
-                if [.sync, .instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
+                if [.instances, .kindsChanged].contains(reason) { report.lookupsChanged() }
             }
             view = FluxView(cache: cache, tracker: tracker, feed: feed, report: report)
             tasks = [Task { await cache.run() }, Task { await report.run() }]

@@ -21,6 +21,9 @@ final class ReportReconciler: Reconciler, Sendable {
     let logger: Logger
     /// Asked right before each write: `LeaderElector.isLeader` checks the renew deadline when asked.
     let isLeader: @Sendable () -> Bool
+    /// Kept in step by each report; the report's trigger and the status page's lookups follow it.
+    let syncPair = SyncPair()
+    private let requests = RequestObservations()
     private let state = LockedState(State())
 
     private struct State {
@@ -38,7 +41,12 @@ final class ReportReconciler: Reconciler, Sendable {
         self.recorder = recorder
         self.reportMetrics = reportMetrics
         self.logger = logger
+        // Every version of the FluxReport, from the first LIST on: when each request was first seen.
+        cache.report.addHandler { [requests] event in requests.observe(event.object) }
     }
+
+    /// What triggers this reconciler.
+    var triggers: ReportTriggers { ReportTriggers(cache: cache, syncPair: syncPair) }
 
     var namespace: String { configuration.namespace }
 
@@ -71,13 +79,13 @@ final class ReportReconciler: Reconciler, Sendable {
         // stays unhandled until they recover (each recovery triggers a report).
         let pending = ReportAnnotations.hasPendingRequest(annotations, lastHandled: cached?.lastHandledReconcileAt)
             ? requested : nil
-        let requirement = cache.requirement(forPendingRequest: pending)
+        let requirement = requests.requirement(forPendingRequest: pending)
         let behind = await cache.awaitCaches(
             requirement, timeout: pending == nil ? configuration.liveCacheTimeout : configuration.requestCacheTimeout)
         let now = Int64(Date().timeIntervalSince1970)
         let snapshot = await SnapshotReader(api: api, cache: cache, behind: behind, signalsAt: now).read()
         // The controller keeps its own trigger in step: changes to the sync pair call for a report.
-        if let sync = ClusterSync.objects(in: snapshot) { cache.watchSyncObjects(sync) }
+        if let sync = ClusterSync.objects(in: snapshot) { syncPair.update(sync) }
         let handled = pending != nil && !behind.isEmpty ? nil : requested
         if let pending, !behind.isEmpty {
             logger.warning("requestedAt not handled yet: caches behind the API server", metadata: [

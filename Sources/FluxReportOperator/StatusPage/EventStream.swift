@@ -5,8 +5,8 @@ import NIOCore
 
 /// `GET /api/v1/events`: server-sent events telling open pages that the caches changed, so they
 /// fetch what they show again. A stream waits on the feed's `ChangeSignal` and sends one `change`
-/// event per `tick` at most, however busy the cluster; a comment line after `keepalive` without
-/// one, so proxies do not close an idle stream.
+/// event per `tick` at most, however busy the cluster; a comment line `keepalive` after its last
+/// write, so proxies do not close an idle stream.
 ///
 /// Streams are bounded: `maxStreams` in all (503 beyond) and `maxStreamsPerClient` per
 /// `ClientAddress` (429 beyond), so one client holding many cannot turn live updates off for the
@@ -27,8 +27,6 @@ final class EventStreams: Sendable {
         /// Admitted streams and their clients.
         var slots: [Int: ClientAddress] = [:]
         var perClient: [ClientAddress: Int] = [:]
-        /// The running streams' wake-ups, finished by `close()`.
-        var wakeups: [Int: AsyncStream<Void>.Continuation] = [:]
     }
 
     /// A stream's place, released when the stream ends or, if its response is never sent, when
@@ -54,13 +52,18 @@ final class EventStreams: Sendable {
     private let keepalive: Duration
     private let maxStreams: Int
     private let maxStreamsPerClient: Int
+    private let clock: any RuntimeClock
     private let state = LockedState(State())
+    /// Bumped by `close()`: running streams wait on it beside the feed and the clock.
+    private let closing = ChangeSignal()
 
     init(feed: ChangeFeed, tick: Duration = .milliseconds(250), keepalive: Duration = .seconds(5),
-         maxStreams: Int = EventStreams.maxStreams, maxStreamsPerClient: Int = EventStreams.maxStreamsPerClient) {
+         maxStreams: Int = EventStreams.maxStreams, maxStreamsPerClient: Int = EventStreams.maxStreamsPerClient,
+         clock: any RuntimeClock = SystemClock()) {
         self.feed = feed
         self.tick = tick
         self.keepalive = keepalive
+        self.clock = clock
         self.maxStreams = maxStreams
         self.maxStreamsPerClient = maxStreamsPerClient
     }
@@ -72,13 +75,11 @@ final class EventStreams: Sendable {
 
     /// Ends every stream now and refuses new ones (graceful shutdown).
     func close() {
-        let wakeups = state.withLock { state in
-            state.closed = true
-            defer { state.wakeups.removeAll() }
-            return Array(state.wakeups.values)
-        }
-        for wakeup in wakeups { wakeup.finish() }
+        state.withLock { $0.closed = true }
+        closing.bump()
     }
+
+    private var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Counts a stream for `client`, or says why not.
     func admit(_ client: ClientAddress) -> Result<Slot, RefusalError> {
@@ -99,21 +100,10 @@ final class EventStreams: Sendable {
     }
 
     private func release(_ id: Int) {
-        let wakeup = state.withLock { state -> AsyncStream<Void>.Continuation? in
-            guard let client = state.slots.removeValue(forKey: id) else { return nil }
+        state.withLock { state in
+            guard let client = state.slots.removeValue(forKey: id) else { return }
             let left = (state.perClient[client] ?? 1) - 1
             state.perClient[client] = left > 0 ? left : nil
-            return state.wakeups.removeValue(forKey: id)
-        }
-        wakeup?.finish()
-    }
-
-    /// Registers a running stream's wake-up; false once closed.
-    private func register(_ id: Int, _ wakeup: AsyncStream<Void>.Continuation) -> Bool {
-        state.withLock { state in
-            guard !state.closed, state.slots[id] != nil else { return false }
-            state.wakeups[id] = wakeup
-            return true
         }
     }
 
@@ -143,39 +133,44 @@ final class EventStreams: Sendable {
     }
 
     private func stream(_ slot: Slot, to writer: inout any ResponseBodyWriter) async throws {
-        let (wakeups, wakeup) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        guard register(slot.id, wakeup) else {
+        let closeSeen = closing.version
+        guard !isClosed else {
             try await writer.finish(nil)
             return
         }
-        let feed = self.feed, tick = self.tick, keepalive = self.keepalive
         var last = feed.version
         // The first event tells a reconnected page to catch up with what it missed.
         try await writer.write(ByteBuffer(string: "retry: \(Self.retryMilliseconds)\n\n" + Self.change(last)))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { [first = last] in
-                // A wake-up at a change (then none for a tick) or after `keepalive` without one.
-                var seen = first
-                while !Task.isCancelled {
-                    await ChangeSignal.waitForAny([(feed.changes, seen)], until: .now + keepalive)
-                    seen = feed.version
-                    wakeup.yield()
-                    try await Task.sleep(for: tick)
-                }
+        var lastWrite = clock.now()
+        // Ends at close(), or when the request is cancelled.
+        while await wait(until: lastWrite + keepalive, changePast: last, closeSeen: closeSeen) {
+            let version = feed.version
+            if version != last {
+                last = version
+                try await writer.write(ByteBuffer(string: Self.change(version)))
+                lastWrite = clock.now()
+                // One change event per tick at most: later changes wait for the tick's end.
+                guard await wait(until: lastWrite + tick, changePast: nil, closeSeen: closeSeen) else { break }
+            } else if clock.now() >= lastWrite + keepalive {
+                try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
+                lastWrite = clock.now()
             }
-            // Ends when close() or release finishes the wake-ups, or the request is cancelled.
-            for await _ in wakeups {
-                let version = feed.version
-                if version != last {
-                    last = version
-                    try await writer.write(ByteBuffer(string: Self.change(version)))
-                } else {
-                    try await writer.write(ByteBuffer(string: ": keepalive\n\n"))
-                }
-            }
-            group.cancelAll()
         }
         try await writer.finish(nil)
+    }
+
+    /// Waits until `deadline` on the clock, or the feed moves past `changePast` when given;
+    /// false when the streams close or this task is cancelled first.
+    private func wait(until deadline: Duration, changePast seen: UInt64?, closeSeen: UInt64) async -> Bool {
+        let clock = self.clock, feed = self.feed, closing = self.closing
+        await withTaskGroup(of: Void.self) { group in
+            if let seen { group.addTask { _ = await feed.changes.wait(past: seen) } }
+            group.addTask { _ = await closing.wait(past: closeSeen) }
+            group.addTask { try? await clock.sleep(until: deadline) }
+            await group.next()
+            group.cancelAll()
+        }
+        return closing.version == closeSeen && !Task.isCancelled
     }
 
     static func change(_ version: UInt64) -> String { "event: change\ndata: {\"version\":\(version)}\n\n" }
