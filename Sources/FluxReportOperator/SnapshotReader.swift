@@ -51,15 +51,13 @@ struct SnapshotReader: Sendable {
                 summaryComplete = false
             } else {
                 // The kind's aggregate, kept by its store from the watch events (O(1) in the number
-                // of objects); computed from the objects only if it is missing or for another factor.
+                // of objects); computed from the objects only if it is missing or for another factor,
+                // over a snapshot: the watch keeps writing to the store during the scan.
                 let factor = signals?.settings.staleFactor ?? cache.staleFactor
                 let read = informer.store.withIndex(KindIndex.self) { index in
                     index.aggregate.staleFactor == factor ? Self.read(&index.aggregate, signals: signals) : nil
                 } ?? nil
-                let (kindStats, examples, kindSignals) = read ?? informer.store.withItems { items in
-                    var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: factor)
-                    return Self.read(&aggregate, signals: signals)
-                }
+                let (kindStats, examples, kindSignals) = read ?? Self.scan(informer.store.snapshot(), factor: factor, signals: signals)
                 stats[crd.groupKind] = .success(kindStats)
                 if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
                 if let kindSignals { summary.add(kindSignals) }
@@ -89,6 +87,13 @@ struct SnapshotReader: Sendable {
             snapshot.fluxInstances = .success([])
         }
         return snapshot
+    }
+
+    /// The kind's aggregate computed from its objects.
+    private static func scan(_ items: [String: CachedFluxObject], factor: Int64, signals: (now: Int64, settings: SignalSettings)?)
+        -> (KindStats, [FailingExample], SignalSummary?) {
+        var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: factor)
+        return Self.read(&aggregate, signals: signals)
     }
 
     /// What the report reads of one kind's aggregate.
