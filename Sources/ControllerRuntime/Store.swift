@@ -37,10 +37,10 @@ public final class Store<Object: Sendable>: Sendable {
 
     public var count: Int { state.withLock { $0.items.count } }
 
-    /// Runs `body` over the cache under the lock, without copying it (for scrape-time rendering).
-    public func withItems<R>(_ body: ([String: Object]) throws -> R) rethrows -> R {
-        try state.withLock { try body($0.items) }
-    }
+    /// The items as they are now, for a scan that must not hold the lock: the dictionary is
+    /// copy-on-write, so taking it is O(1) under the lock, and a writer that lands while the
+    /// snapshot is still referenced copies the storage once instead of waiting for the scan.
+    public func snapshot() -> [String: Object] { state.withLock { $0.items } }
 
     /// Installs `index`, built here from the current items, kept up to date with every later change
     /// (a replaced index starts over). Safe at any time, also while the informer is filling the store.

@@ -54,15 +54,15 @@ struct HTTPServerLimitsTests {
 
     @Test func aPartialRequestHeadIsClosedAfterTheHeaderTimeout() async throws {
         try await Self.serving(try Self.server()) { port in
-            let client = try await RawSocket.connect("127.0.0.1", port)
+            let client = try await RawConnection.connect("127.0.0.1", port)
             try await client.send("GET /ok HTTP/1.1\r\nHost: x\r\nX-Padding: " + String(repeating: "a", count: 16 * 1024))
             let start = ContinuousClock.now
-            let (_, closed) = await client.read(timeout: .seconds(10))
+            let closed = await client.read(timeout: .seconds(10)).closed
             let elapsed = ContinuousClock.now - start
             #expect(closed, "a stalled request head was not closed within 10 s")
             #expect(elapsed < .seconds(5))
             // A connection that sends nothing at all is closed the same way.
-            let silent = try await RawSocket.connect("127.0.0.1", port)
+            let silent = try await RawConnection.connect("127.0.0.1", port)
             #expect(await silent.read(timeout: .seconds(10)).closed)
         }
     }
@@ -72,7 +72,7 @@ struct HTTPServerLimitsTests {
         var limits = Self.short
         limits.headerReadTimeout = .seconds(30)
         try await Self.serving(try Self.server(limits: limits)) { port in
-            let client = try await RawSocket.connect("127.0.0.1", port)
+            let client = try await RawConnection.connect("127.0.0.1", port)
             try await client.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await client.readResponse() == 200)
             // Keep-alive: a second request on the same connection is served.
@@ -89,7 +89,7 @@ struct HTTPServerLimitsTests {
         var limits = Self.short
         limits.idleTimeout = .seconds(30)
         try await Self.serving(try Self.server(limits: limits)) { port in
-            let client = try await RawSocket.connect("127.0.0.1", port)
+            let client = try await RawConnection.connect("127.0.0.1", port)
             try await client.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await client.readResponse() == 200)
             try await client.send("GET /ok HTTP/1.1\r\nHost: ")
@@ -106,10 +106,10 @@ struct HTTPServerLimitsTests {
         limits.idleTimeout = .seconds(30)
         let server = try Self.server(limits: limits)
         try await Self.serving(server) { port in
-            var held: [RawSocket] = []
-            for _ in 0..<3 { held.append(try await RawSocket.connect("127.0.0.1", port)) }
+            var held: [RawConnection] = []
+            for _ in 0..<3 { held.append(try await RawConnection.connect("127.0.0.1", port)) }
             try await waitUntil(timeout: .seconds(10)) { server.openConnections == 3 }
-            let extra = try await RawSocket.connect("127.0.0.1", port)
+            let extra = try await RawConnection.connect("127.0.0.1", port)
             let start = ContinuousClock.now
             #expect(await extra.read(timeout: .seconds(10)).closed, "a connection over the cap was kept")
             #expect(ContinuousClock.now - start < .seconds(5))
@@ -118,7 +118,7 @@ struct HTTPServerLimitsTests {
             #expect(await held[0].readResponse() == 200)
             held.removeFirst()  // closes the socket
             try await waitUntil(timeout: .seconds(10)) { server.openConnections == 2 }
-            let next = try await RawSocket.connect("127.0.0.1", port)
+            let next = try await RawConnection.connect("127.0.0.1", port)
             try await next.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await next.readResponse() == 200)
         }
@@ -128,7 +128,7 @@ struct HTTPServerLimitsTests {
         let ended = LockedState(0)
         let server = try Self.server(streamsEnded: ended)
         try await Self.serving(server) { port in
-            let client = try await RawSocket.connect("127.0.0.1", port, receiveBuffer: 4096)
+            let client = try await RawConnection.connect("127.0.0.1", port, receiveBuffer: 4096)
             try await client.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
             // The client never reads: the socket buffers fill, the write deadline passes, the
             // server closes the connection and the handler's pending write fails.
@@ -147,12 +147,12 @@ struct HTTPServerLimitsTests {
         let running = Task { try await group.run() }
         let port = await server.boundPort()
         // A half-read stream, a partial head and an idle keep-alive connection.
-        let reader = try await RawSocket.connect("127.0.0.1", port, receiveBuffer: 4096)
+        let reader = try await RawConnection.connect("127.0.0.1", port, receiveBuffer: 4096)
         try await reader.send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
-        _ = await reader.read(timeout: .seconds(5)) { $0.count > 1000 }
-        let partial = try await RawSocket.connect("127.0.0.1", port)
+        _ = await reader.read(timeout: .seconds(5)) { $0.utf8.count > 1000 }
+        let partial = try await RawConnection.connect("127.0.0.1", port)
         try await partial.send("GET /ok HTTP/1.1\r\nHost:")
-        let idle = try await RawSocket.connect("127.0.0.1", port)
+        let idle = try await RawConnection.connect("127.0.0.1", port)
         try await idle.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(await idle.readResponse() == 200)
         try await waitUntil(timeout: .seconds(10)) { server.openConnections == 3 }
@@ -164,7 +164,7 @@ struct HTTPServerLimitsTests {
         #expect(took < .seconds(3), "shutdown took \(took) with a 300 ms grace")
         #expect(server.openConnections == 0)
         #expect(ended.withLock { $0 } == 1)
-        await #expect(throws: RawSocket.Failure.self) { _ = try await RawSocket.connect("127.0.0.1", port) }
+        await #expect(throws: RawConnection.Failure.self) { _ = try await RawConnection.connect("127.0.0.1", port) }
     }
 
     @Test func aSecondServerOnTheSamePortFailsWithAClearError() async throws {
@@ -181,33 +181,33 @@ struct HTTPServerLimitsTests {
 
     @Test func anyInterfaceListensOnIPv4AndIPv6() async throws {
         try await Self.serving(try Self.server(":0")) { port in
-            let v4 = try await RawSocket.connect("127.0.0.1", port)
+            let v4 = try await RawConnection.connect("127.0.0.1", port)
             try await v4.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
             #expect(await v4.readResponse() == 200)
-            if RawSocket.hasIPv6Loopback {
-                let v6 = try await RawSocket.connect("::1", port)
+            if RawConnection.hasIPv6Loopback {
+                let v6 = try await RawConnection.connect("::1", port)
                 try await v6.send("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(await v6.readResponse() == 200)
             }
         }
     }
 
-    @Test(.enabled(if: RawSocket.hasIPv6Loopback, "this machine has no IPv6 loopback"))
+    @Test(.enabled(if: RawConnection.hasIPv6Loopback, "this machine has no IPv6 loopback"))
     func addressesMeanWhatTheySay() async throws {
         try await Self.serving(try Self.server("[::1]:0")) { port in
-            let v6 = try await RawSocket.connect("::1", port)
+            let v6 = try await RawConnection.connect("::1", port)
             try await v6.send("GET /ok HTTP/1.1\r\nHost: [::1]\r\n\r\n")
             #expect(await v6.readResponse() == 200)
-            await #expect(throws: RawSocket.Failure.self) { _ = try await RawSocket.connect("127.0.0.1", port) }
+            await #expect(throws: RawConnection.Failure.self) { _ = try await RawConnection.connect("127.0.0.1", port) }
         }
         // `[::]` is IPv6 only; `0.0.0.0` IPv4 only.
         try await Self.serving(try Self.server("[::]:0")) { port in
-            _ = try await RawSocket.connect("::1", port)
-            await #expect(throws: RawSocket.Failure.self) { _ = try await RawSocket.connect("127.0.0.1", port) }
+            _ = try await RawConnection.connect("::1", port)
+            await #expect(throws: RawConnection.Failure.self) { _ = try await RawConnection.connect("127.0.0.1", port) }
         }
         try await Self.serving(try Self.server("0.0.0.0:0")) { port in
-            _ = try await RawSocket.connect("127.0.0.1", port)
-            await #expect(throws: RawSocket.Failure.self) { _ = try await RawSocket.connect("::1", port) }
+            _ = try await RawConnection.connect("127.0.0.1", port)
+            await #expect(throws: RawConnection.Failure.self) { _ = try await RawConnection.connect("::1", port) }
         }
     }
 
@@ -222,14 +222,14 @@ struct HTTPServerLimitsTests {
         #expect(health.isolated)
         try await Self.serving(metrics) { metricsPort in
             try await Self.serving(health) { healthPort in
-                var stalled: [RawSocket] = []
+                var stalled: [RawConnection] = []
                 for _ in 0..<4 {
-                    let client = try await RawSocket.connect("127.0.0.1", metricsPort)
+                    let client = try await RawConnection.connect("127.0.0.1", metricsPort)
                     try await client.send("GET /metrics HTTP/1.1\r\nHost:")
                     stalled.append(client)
                 }
                 try await waitUntil(timeout: .seconds(10)) { metrics.openConnections == 2 }
-                let probe = try await RawSocket.connect("127.0.0.1", healthPort)
+                let probe = try await RawConnection.connect("127.0.0.1", healthPort)
                 try await probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(await probe.readResponse() == 200)
             }

@@ -171,7 +171,7 @@ struct InformerFreshnessTests {
         }
         await writer.value
         try await waitUntil("seed \(seed)") { T.consistent(informer, api) }
-        let truth = informer.store.withItems { $0.mapValues(\.value) }
+        let truth = informer.store.snapshot().mapValues(\.value)
         for (i, view) in views.enumerated() {
             // The last deliveries may still be on their way once the store is consistent.
             try await waitUntil("seed \(seed): subscriber \(i) diverged from the store: \(view.state.withLock { $0 }.count) vs \(truth.count)") {

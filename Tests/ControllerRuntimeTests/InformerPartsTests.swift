@@ -59,7 +59,7 @@ struct InformerPartsTests {
                         view[object.key] = nil
                     }
                 }
-                let stored = reflector.store.withItems { $0 }
+                let stored = reflector.store.snapshot()
                 #expect(stored == model, "\(rng) step \(step) after \(event)")
                 #expect(view == stored, "\(rng) step \(step): the changes do not replay the store")
                 if stored != model || view != stored { return }
@@ -122,7 +122,7 @@ struct InformerPartsTests {
             #expect(changes.suffix(gone.count).allSatisfy { if case .deleted = $0 { true } else { false } },
                     "\(rng) round \(round): a deletion before an addition")
             #expect(Set(gone) == Set(stored.keys).subtracting(last.keys), "\(rng) round \(round)")
-            #expect(reflector.store.withItems { $0 } == last, "\(rng) round \(round)")
+            #expect(reflector.store.snapshot() == last, "\(rng) round \(round)")
         }
     }
 

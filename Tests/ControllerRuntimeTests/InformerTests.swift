@@ -29,7 +29,7 @@ struct InformerTests {
     /// True when the informer's store matches the server exactly.
     static func consistent(_ informer: Informer<Slim>, _ api: FakeKubeAPI) -> Bool {
         let server = api.objects(widgets).mapValues { slim($0) }
-        let cached = informer.store.withItems { $0 }
+        let cached = informer.store.snapshot()
         guard server.count == cached.count else { return false }
         for (key, value) in server where cached[key] != value { return false }
         return true

@@ -30,7 +30,7 @@ struct KubeSimIntegrationTests {
 
     static func consistent(_ informer: Informer<Slim>, _ sim: KubeSim, _ client: KubernetesClient) async throws -> Bool {
         let server = try await client.listAll(.configMaps, namespace: "default")
-        let cached = informer.store.withItems { $0 }
+        let cached = informer.store.snapshot()
         guard server.items.count == cached.count else { return false }
         for item in server.items where cached[item.objectKey] != slim(item) { return false }
         return true

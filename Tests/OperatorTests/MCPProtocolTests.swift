@@ -155,4 +155,18 @@ import Glibc
         #expect(cut.items == Array(0..<50) && cut.more == 70 && cut.total == 120)
         #expect(FluxTools.first(200, of: list).items.count == 120)
     }
+
+    /// The report's output schema is the CRD's (parsed, not the fallback), closed like every other.
+    @Test func outputSchemasAreClosed() {
+        func closed(_ schema: JSONValue, _ at: String) {
+            if schema["type"] == "object" {
+                #expect(schema["additionalProperties"] == false && schema["properties"].object != nil, "\(at)")
+            }
+            for (name, property) in schema["properties"].object ?? [:] { closed(property, "\(at).\(name)") }
+            if !schema["items"].isNull { closed(schema["items"], "\(at)[]") }
+        }
+        for tool in FluxTools.definitions + ContextSession.contextTools { closed(tool.outputSchema, tool.name) }
+        let distribution = OutputSchema.report[path: "properties", "spec", "properties", "distribution"]
+        #expect(distribution["required"] == ["entitlement", "status"])
+    }
 }

@@ -208,7 +208,7 @@ import Testing
             for entry in kinds {
                 guard let informer = entry.informer else { return false }
                 let want = Dictionary(uniqueKeysWithValues: api.objects(informer.resource).map { ($0.key, $0.value[path: "metadata", "labels", "step"].string ?? "") })
-                let have = informer.store.withItems { items in items.mapValues { $0.object.labelValues.first ?? "" } }
+                let have = informer.store.snapshot().mapValues { $0.object.labelValues.first ?? "" }
                 guard want == have else { return false }
             }
             return true

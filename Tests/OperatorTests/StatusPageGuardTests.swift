@@ -209,20 +209,20 @@ import TestSupport
         let feed = ChangeFeed()
         let streams = EventStreams(feed: feed, tick: .milliseconds(20), maxStreams: 10, maxStreamsPerClient: 4)
         try await StatusPageServer.run(feed: feed, streams: streams) { server in
-            var held: [RawHTTPConnection] = []
+            var held: [RawConnection] = []
             defer { for connection in held { connection.close() } }
             for _ in 0..<4 { held.append(try await server.openStream(from: "127.0.0.1")) }
-            let refused = try await RawHTTPConnection.request(port: server.port, path: "/api/v1/events", headers: ["Host: localhost"])
+            let refused = try await RawConnection.request(port: server.port, path: "/api/v1/events", headers: ["Host: localhost"])
             #expect(refused.status == 429 && refused.headers["retry-after"] != nil)
             let other = try await server.openStream(from: "127.0.0.2")
             held.append(other)
             feed.touch()
             let version = feed.version
-            try await other.read { $0.contains("data: {\"version\":\(version)}") }
+            _ = try await other.read { $0.contains("data: {\"version\":\(version)}") }.checked()
             // The global cap: 4 + 4 + 2, then 503 for a fourth address.
             for _ in 0..<3 { held.append(try await server.openStream(from: "127.0.0.2")) }
             for _ in 0..<2 { held.append(try await server.openStream(from: "127.0.0.3")) }
-            let full = try await RawHTTPConnection.request(port: server.port, from: "127.0.0.4", path: "/api/v1/events", headers: ["Host: localhost"])
+            let full = try await RawConnection.request(port: server.port, from: "127.0.0.4", path: "/api/v1/events", headers: ["Host: localhost"])
             #expect(full.status == 503)
             // A closed stream frees its place.
             held.removeFirst().close()
@@ -240,18 +240,18 @@ import TestSupport
         let feed = ChangeFeed()
         let streams = EventStreams(feed: feed, tick: .seconds(60), keepalive: .seconds(60))
         try await StatusPageServer.run(feed: feed, streams: streams) { server in
-            var held: [RawHTTPConnection] = []
+            var held: [RawConnection] = []
             defer { for connection in held { connection.close() } }
             for i in 0..<6 { held.append(try await server.openStream(from: "127.0.0.\(i % 3 + 1)")) }
             let started = ContinuousClock.now
             streams.close()
             for connection in held {
                 // The chunked body's last chunk: the response is complete.
-                try await connection.read(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }
+                _ = try await connection.read(timeout: .seconds(5)) { $0.contains("0\r\n\r\n") }.checked()
             }
             #expect(ContinuousClock.now - started < .seconds(5))
             try await waitUntil("every stream released", timeout: .seconds(5), interval: .milliseconds(10)) { streams.openStreams == 0 }
-            let refused = try await RawHTTPConnection.request(port: server.port, path: "/api/v1/events", headers: ["Host: localhost"])
+            let refused = try await RawConnection.request(port: server.port, path: "/api/v1/events", headers: ["Host: localhost"])
             #expect(refused.status == 503)
         }
     }
@@ -268,7 +268,7 @@ import TestSupport
                 ["Host: [::1]:\(port)"], ["Host: status.example.com"], ["Host: team.apps.example.org:443"],
             ]
             for headers in answered {
-                let response = try await RawHTTPConnection.request(port: port, headers: headers)
+                let response = try await RawConnection.request(port: port, headers: headers)
                 #expect(response.status == 200, "\(headers)")
                 #expect(response.body.contains("\"total\""), "\(headers)")
             }
@@ -279,14 +279,14 @@ import TestSupport
             ]
             for headers in refused {
                 for path in ["/api/v1/resources?limit=1", "/api/v1/overview", "/api/v1/report", "/api/v1/events", "/", "/nope"] {
-                    let response = try await RawHTTPConnection.request(port: port, path: path, headers: headers)
+                    let response = try await RawConnection.request(port: port, path: path, headers: headers)
                     #expect(response.status == 421, "\(headers) \(path)")
                     #expect(response.headers["content-type"]?.hasPrefix("text/plain") == true, "\(headers) \(path)")
                     #expect(!response.body.contains("{") && response.body.split(separator: "\n").count == 1, "\(headers) \(path): \(response.body)")
                 }
             }
             // Not found is still not found for an answered host.
-            #expect(try await RawHTTPConnection.request(port: port, path: "/nope", headers: ["Host: localhost"]).status == 404)
+            #expect(try await RawConnection.request(port: port, path: "/nope", headers: ["Host: localhost"]).status == 404)
         }
     }
 
@@ -294,13 +294,13 @@ import TestSupport
         let limiter = ClientRateLimiter(ratePerSecond: 0.01, burst: 3)
         try await StatusPageServer.run(limiter: limiter) { server in
             for _ in 0..<3 {
-                #expect(try await RawHTTPConnection.request(port: server.port, from: "127.0.0.5", headers: ["Host: localhost"]).status == 200)
+                #expect(try await RawConnection.request(port: server.port, from: "127.0.0.5", headers: ["Host: localhost"]).status == 200)
             }
-            let limited = try await RawHTTPConnection.request(port: server.port, from: "127.0.0.5", headers: ["Host: localhost"])
+            let limited = try await RawConnection.request(port: server.port, from: "127.0.0.5", headers: ["Host: localhost"])
             #expect(limited.status == 429)
             #expect(limited.headers["retry-after"].flatMap(Int.init).map { $0 >= 1 } == true)
             #expect(!limited.body.contains("\"total\""))
-            #expect(try await RawHTTPConnection.request(port: server.port, from: "127.0.0.6", headers: ["Host: localhost"]).status == 200)
+            #expect(try await RawConnection.request(port: server.port, from: "127.0.0.6", headers: ["Host: localhost"]).status == 200)
             // Event streams are not charged: they have caps of their own.
             let stream = try await server.openStream(from: "127.0.0.5")
             stream.close()
@@ -337,13 +337,13 @@ struct StatusPageServer {
     }
 
     /// An event stream from `source`, its first event read.
-    func openStream(from source: String) async throws -> RawHTTPConnection {
-        let connection = try await RawHTTPConnection.open(port: port, from: source)
+    func openStream(from source: String) async throws -> RawConnection {
+        let connection = try await RawConnection.connect("127.0.0.1", port, from: source)
         try await connection.send("GET /api/v1/events HTTP/1.1\r\nHost: localhost:\(port)\r\n\r\n")
-        let (head, _) = try await connection.read { $0.contains("event: change") || ($0.contains("\r\n\r\n") && !$0.hasPrefix("HTTP/1.1 200")) }
+        let head = try await connection.read { $0.contains("event: change") || ($0.contains("\r\n\r\n") && !$0.hasPrefix("HTTP/1.1 200")) }.checked().text
         guard head.hasPrefix("HTTP/1.1 200") else {
             connection.close()
-            throw RawHTTPConnection.Failure(description: "stream from \(source) refused: \(head.prefix(200))")
+            throw RawConnection.Failure(description: "stream from \(source) refused: \(head.prefix(200))")
         }
         return connection
     }

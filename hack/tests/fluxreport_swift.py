@@ -1,7 +1,8 @@
 """The Swift side of the FluxReport API, generated from its CRD.
 
 config/crd/bases/fluxcd.controlplane.io_fluxreports.yaml is the one source of the FluxReport type.
-From it come Sources/FluxReport/API/FluxReportCRD.swift (the CRD embedded for the demo) and one
+From it come Sources/FluxReport/API/FluxReportCRD.swift (the CRD embedded for the demo),
+FluxReportSchema.swift (its schema as JSON, for MCP's output schema) and one
 Swift struct per object of the schema (its fields in schema order, optional when not required, the
 descriptions as doc comments, a memberwise init). Behaviour stays hand-written beside them:
 ReportEncoding.swift, ReportDecoding.swift and the `+` extensions in Sources/FluxReport/API.
@@ -9,6 +10,7 @@ sync_generated.py writes these files and test_sync.py fails when one is out of d
 """
 from __future__ import annotations
 
+import json
 import pathlib
 
 import yaml
@@ -124,8 +126,19 @@ def render_crd() -> str:
             '    public static let customResourceDefinitionYAML: String = #"""\n' + text + '"""#\n}\n')
 
 
+def render_schema() -> str:
+    """The openAPIV3Schema as JSON (sorted keys, one line): what MCP's get_flux_report declares its
+    output to be, read with KubeCore's JSON parser instead of a YAML one at run time."""
+    text = json.dumps(schema(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    if '"#' in text:
+        raise SystemExit(f"{CRD.name}'s schema contains the Swift raw string terminator")
+    return (HEADER + "\n/// The FluxReport's OpenAPI v3 schema (the CRD's `openAPIV3Schema`) as JSON.\n"
+            "extension FluxReportAPI {\n"
+            '    public static let openAPIV3SchemaJSON: String = #"' + text + '"#\n}\n')
+
+
 def expected_files() -> dict[pathlib.Path, str]:
-    files = {API_DIR / "FluxReportCRD.swift": render_crd()}
+    files = {API_DIR / "FluxReportCRD.swift": render_crd(), API_DIR / "FluxReportSchema.swift": render_schema()}
     root = schema()
     for path, node in objects(root, ""):
         if path in EXTERNAL:

@@ -73,14 +73,14 @@ final class ContextSession: ToolProvider {
             name: "get_kubeconfig_contexts", title: "Kubeconfig contexts",
             description: "The kubeconfig's contexts: name, cluster, server and namespace of each (never credentials), and which one "
                 + "this session reads now.",
-            inputSchema: ToolSchema.object([])),
+            inputSchema: ToolSchema.object([]), outputSchema: OutputSchema.contexts),
         ToolDefinition(
             name: "set_kubeconfig_context", title: "Switch kubeconfig context",
             description: "Reads another cluster from now on: the tools answer for the named kubeconfig context (it changes nothing "
                 + "in the kubeconfig file).",
             inputSchema: ToolSchema.object([
                 ("name", ToolSchema.string("A context name from get_kubeconfig_contexts.", maxLength: 253)),
-            ], required: ["name"])),
+            ], required: ["name"]), outputSchema: OutputSchema.selectedContext),
     ]
 
     var tools: [ToolDefinition] { FluxTools.definitions + Self.contextTools }

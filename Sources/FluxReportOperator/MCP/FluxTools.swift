@@ -10,21 +10,21 @@ enum FluxTools {
     static let maxItems = 50
     /// Longest message shown in the text content (the structured content keeps the projection's bound).
     static let textMessageCharacters = 240
-    static let statuses = ["failing", "blocked", "stale", "drifted", "suspended"]
+    static let statuses = SignalState.allCases.map(\.rawValue)
 
     static let definitions: [ToolDefinition] = [
         ToolDefinition(
             name: "get_flux_report", title: "Flux report",
             description: "The cluster's FluxReport: Flux distribution and version, controllers, per-kind counts of running, "
                 + "failing and suspended objects, the cluster sync, and the report's Ready condition. Start here for an overview.",
-            inputSchema: ToolSchema.object([])),
+            inputSchema: ToolSchema.object([]), outputSchema: OutputSchema.report),
         ToolDefinition(
             name: "list_root_causes", title: "Root causes",
             description: "What to fix first: the objects other objects wait on (failing, suspended or missing), ranked by how many "
                 + "blocked objects each holds up, then the failing objects that block nothing. Follow up with explain_flux_object.",
             inputSchema: ToolSchema.object([
                 ("limit", ToolSchema.integer("Root causes to return.", range: 1...maxItems, default: 10)),
-            ])),
+            ]), outputSchema: OutputSchema.rootCauses),
         ToolDefinition(
             name: "list_flux_objects", title: "Flux objects",
             description: "Flux objects matching every filter given, sorted by kind, namespace and name, each with its state "
@@ -36,14 +36,14 @@ enum FluxTools {
                 ("text", ToolSchema.string("Text looked for in the name, Ready reason and message (letters match either case; * is any run of characters).",
                                            maxLength: ToolArguments.maxStringBytes)),
                 ("limit", ToolSchema.integer("Objects to return.", range: 1...maxItems, default: 20)),
-            ])),
+            ]), outputSchema: OutputSchema.objects),
         ToolDefinition(
             name: "explain_flux_object", title: "Explain a Flux object",
             description: "Why one object is in its state: its Ready condition, its signal state with times, the chain from it to each "
                 + "root cause when it is blocked, what it depends on and what depends on it with their states, and its recent transitions.",
             inputSchema: ToolSchema.object([
                 ("kind", ToolSchema.kind), ("namespace", ToolSchema.namespace), ("name", ToolSchema.name),
-            ], required: ["kind", "namespace", "name"])),
+            ], required: ["kind", "namespace", "name"]), outputSchema: OutputSchema.explanation),
     ]
 
     static var names: [String] { definitions.map(\.name) }

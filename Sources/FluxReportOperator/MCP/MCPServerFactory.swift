@@ -19,7 +19,8 @@ enum MCPServerFactory {
             Tool(name: definition.name, title: definition.title, description: definition.description,
                  inputSchema: value(definition.inputSchema),
                  annotations: Tool.Annotations(title: definition.title, readOnlyHint: true, destructiveHint: false,
-                                               idempotentHint: true, openWorldHint: false))
+                                               idempotentHint: true, openWorldHint: false),
+                 outputSchema: value(definition.outputSchema))
         }
         await server.withMethodHandler(ListTools.self) { _ in ListTools.Result(tools: tools) }
         await server.withMethodHandler(CallTool.self) { parameters in

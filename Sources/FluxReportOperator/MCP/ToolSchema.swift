@@ -8,6 +8,8 @@ struct ToolDefinition: Sendable, Equatable {
     var description: String
     /// A JSON Schema object (`type: object`, `additionalProperties: false`).
     var inputSchema: JSONValue
+    /// What the structured content of a successful call conforms to (`OutputSchema`).
+    var outputSchema: JSONValue
 }
 
 struct ToolResult: Sendable, Equatable {
@@ -15,8 +17,10 @@ struct ToolResult: Sendable, Equatable {
     var structured: JSONValue?
     var isError = false
 
+    /// Text only: the structured content of a tool must conform to its output schema, which
+    /// describes answers; a client reads an error from the text.
     static func error(_ error: ToolError) -> ToolResult {
-        ToolResult(text: error.message, structured: ["error": .string(error.message)], isError: true)
+        ToolResult(text: error.message, structured: nil, isError: true)
     }
 }
 

@@ -26,7 +26,7 @@ final class KindSnapshot: Sendable {
     var objects: [CachedFluxObject] {
         taken.withLock { taken in
             if let all = taken.all { return all }
-            let all = store.withItems { Array($0.values) }
+            let all = store.list()
             taken.all = all
             return all
         }

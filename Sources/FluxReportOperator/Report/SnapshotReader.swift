@@ -52,12 +52,11 @@ struct SnapshotReader: Sendable {
                 summaryComplete = false
             } else {
                 // The kind's aggregate, kept by its store from the watch events (O(1) in the number
-                // of objects); computed from the objects only if it is missing.
+                // of objects); computed from the objects only if it is missing, over a snapshot: the
+                // watch keeps writing to the store during the scan.
                 let read = informer.store.withIndex(KindIndex.self) { index in Self.read(&index.aggregate, signalsAt: signalsAt) }
-                let (kindStats, examples, kindSignals) = read ?? informer.store.withItems { items in
-                    var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: cache.staleFactor)
-                    return Self.read(&aggregate, signalsAt: signalsAt)
-                }
+                let (kindStats, examples, kindSignals) = read
+                    ?? Self.scan(informer.store.snapshot(), staleFactor: cache.staleFactor, signalsAt: signalsAt)
                 stats[crd.groupKind] = .success(kindStats)
                 if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
                 if let kindSignals { summary.add(kindSignals) }
@@ -87,6 +86,13 @@ struct SnapshotReader: Sendable {
             snapshot.fluxInstances = .success([])
         }
         return snapshot
+    }
+
+    /// The kind's aggregate computed from its objects.
+    private static func scan(_ items: [String: CachedFluxObject], staleFactor: Int64, signalsAt: Int64?)
+        -> (KindStats, [FailingExample], SignalSummary?) {
+        var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: staleFactor)
+        return Self.read(&aggregate, signalsAt: signalsAt)
     }
 
     /// What the report reads of one kind's aggregate.
