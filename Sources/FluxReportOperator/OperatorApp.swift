@@ -78,7 +78,7 @@ public final class OperatorApp: Sendable {
         if let address = configuration.webAddress, let feed {
             // Every replica serves it from its own caches: not leader-only.
             let page = StatusPage(address: address, limits: configuration.httpLimits, allowedHosts: configuration.webAllowedHosts,
-                                  api: api, cache: cache, feed: feed, mcp: configuration.mcp ? tracker : nil, logger: logger)
+                                  api: api, cache: cache, feed: feed, tracker: tracker, mcp: configuration.mcp, logger: logger)
             let report = page.data.report
             cache.changes.addHandler { reason in
                 feed.touch()

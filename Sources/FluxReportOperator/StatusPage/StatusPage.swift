@@ -13,8 +13,9 @@ final class StatusPage: Sendable {
     private let logger: Logger
 
     init(address: ListenAddress, limits: HTTPServerLimits = HTTPServerLimits(), allowedHosts: AllowedHosts = AllowedHosts(),
-         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, mcp: SignalTracker? = nil, logger: Logger) {
-        data = StatusPageData(api: api, cache: cache, feed: feed, mcp: mcp, logger: logger)
+         api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, tracker: SignalTracker = SignalTracker(), mcp: Bool = false,
+         logger: Logger) {
+        data = StatusPageData(api: api, cache: cache, feed: feed, tracker: tracker, mcp: mcp, logger: logger)
         let gate = StatusPageGate(hosts: allowedHosts, limiter: ClientRateLimiter())
         server = RuntimeHTTPServer(address: address, router: StatusPageRoutes.router(page: data, gate: gate), limits: limits, logger: logger)
         self.logger = logger
@@ -40,6 +41,13 @@ final class StatusPage: Sendable {
     }
 }
 
+/// What the diagnosis endpoints compute (`StatusPageData.answers`).
+enum DiagnosisRequest: Hashable, Sendable {
+    case resource(ResourceKey)
+    case graph(GraphQuery)
+    case rootCauses(Int)
+}
+
 /// What the status page shows, read from the caches: the routes' only source.
 struct StatusPageData: Sendable {
     /// The page's heavy work (reports, list pages) runs here, on one thread of its own at a lower
@@ -53,15 +61,22 @@ struct StatusPageData: Sendable {
     let streams: EventStreams
     /// List pages as sent (JSON), one computation per query and cache version.
     let listings = SharedComputation<ResourceQuery, [UInt8]>(executor: StatusPageData.executor)
-    /// With `--mcp`: the signal history the `/mcp` tools read besides the above (`MCPRoute`).
-    let mcp: SignalTracker?
+    /// The diagnosis (with the operator's signal history) that the object page, the graph and,
+    /// with `--mcp`, the `/mcp` tools read.
+    let view: FluxView
+    /// Object pages and graphs as sent (JSON; nil: no such object), one computation per request
+    /// and `diagnosisVersion`.
+    let answers = SharedComputation<DiagnosisRequest, [UInt8]?>(executor: StatusPageData.executor)
+    /// `--mcp`: serve the tools at `/mcp` (`MCPRoute`).
+    let mcp: Bool
 
-    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, mcp: SignalTracker? = nil,
-         logger: Logger) {
+    init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil, tracker: SignalTracker = SignalTracker(),
+         mcp: Bool = false, logger: Logger) {
         self.cache = cache
         self.feed = feed
         report = LiveReport(api: api, cache: cache, feed: feed, executor: Self.executor, logger: logger)
         self.streams = streams ?? EventStreams(feed: feed)
+        view = FluxView(cache: cache, tracker: tracker, feed: feed, report: report)
         self.mcp = mcp
     }
 
@@ -103,16 +118,53 @@ struct StatusPageData: Sendable {
         return builder.finish()
     }
 
-    /// The object page's data, or nil when no cache holds it.
-    func resource(_ key: ResourceKey) -> JSONValue? {
-        let storeKey = key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
-        for informer in kindInformers().first(where: { $0.kind == key.kind })?.informers ?? [] {
-            guard let cached = informer.store.get(storeKey) else { continue }
-            var out = cached.object.detailJSON
-            out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
-            return out
+    /// The object page's data, or nil when no cache holds it: the list row, what the metrics
+    /// export about it, its recent transitions and its diagnosis (`DiagnosisDocument.explanation`,
+    /// dependencies and dependents cut to `DiagnosisSettings().items`).
+    func resource(_ key: ResourceKey) async -> [UInt8]? {
+        await answers.value(for: .resource(key), version: diagnosisVersion) { [self] in
+            resourceJSON(key, diagnosis: view.diagnosis())?.serialized()
         }
-        return nil
+    }
+
+    func resourceJSON(_ key: ResourceKey, diagnosis: Diagnosis) -> JSONValue? {
+        let objectKey = ObjectKey(kind: key.kind, namespace: key.namespace, name: key.name)
+        guard let i = diagnosis.graph.node(objectKey), var explanation = diagnosis.explain(objectKey) else { return nil }
+        let items = DiagnosisSettings().items
+        explanation.dependencies = explanation.dependencies.prefix(items)
+        explanation.dependents = explanation.dependents.prefix(items)
+        var out = diagnosis.graph.objects[i].detailJSON
+        out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
+        out["diagnosis"] = DiagnosisDocument.explanation(explanation, now: diagnosis.now).json
+        return out
+    }
+
+    /// `/api/v1/graph`: the object's neighbourhood; nil when there is no such object.
+    func graph(_ query: GraphQuery) async -> [UInt8]? {
+        await answers.value(for: .graph(query), version: diagnosisVersion) { [view] in
+            let diagnosis = view.diagnosis()
+            guard let key = query.key,
+                  let found = diagnosis.neighbourhood(ObjectKey(kind: key.kind, namespace: key.namespace, name: key.name), limit: query.limit)
+            else { return nil }
+            return DiagnosisDocument.neighbourhood(found, now: diagnosis.now).json.serialized()
+        }
+    }
+
+    /// `/api/v1/rootcauses`: the root causes and what each blocks.
+    func rootCauses(_ query: GraphQuery) async -> [UInt8] {
+        let answer = await answers.value(for: .rootCauses(query.limit), version: diagnosisVersion) { [view] in
+            let diagnosis = view.diagnosis()
+            return DiagnosisDocument.rootCauseMap(diagnosis.rootCauseMap(limit: query.limit), now: diagnosis.now).json.serialized()
+        }
+        return answer ?? []
+    }
+
+    /// Answers change with the caches and with the clock (ages, staleness): the seconds since
+    /// the epoch in `DiagnosisCache.maxAge` steps above the caches' version, so a new step or a
+    /// new version both compute again, and the number only grows.
+    var diagnosisVersion: UInt64 {
+        let step = UInt64(max(0, view.now())) / UInt64(DiagnosisCache.maxAge)
+        return step << 32 | (feed.version & 0xFFFF_FFFF)
     }
 
     /// The kinds' informers by kind name, sorted by kind.

@@ -13,7 +13,7 @@ enum StatusPageRoutes {
         // First: the routes added after it are behind it, and so is "not found".
         router.add(middleware: gate)
         // The pages: one shell, the script renders the view the path names.
-        for path in ["/", "/resources", "/resource", "/events"] {
+        for path in ["/", "/resources", "/resource", "/events", "/graph"] {
             router.get(RouterPath(path)) { _, _ in
                 var response = text(StatusPageAssets.html, type: "text/html; charset=utf-8")
                 // Not kept in the back/forward cache: a cached page would hold its event stream's
@@ -42,18 +42,30 @@ enum StatusPageRoutes {
         router.get("/api/v1/resource") { request, _ in
             do throws(QueryError) {
                 let key = try objectKey(parameters(request))
-                guard let detail = page.resource(key) else {
-                    return Self.error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
-                }
+                guard let detail = await page.resource(key) else { return notFound(key) }
                 return json(detail)
             } catch {
                 return Self.error(.badRequest, error.message)
             }
         }
-        router.get("/api/v1/events") { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
-        if let tracker = page.mcp {
-            MCPRoute.mount(on: router, OperatorTools(view: FluxView(cache: page.cache, tracker: tracker, feed: page.feed, report: page.report)))
+        router.get("/api/v1/graph") { request, _ in
+            do throws(QueryError) {
+                let query = try GraphQuery.object(parameters(request))
+                guard let graph = await page.graph(query) else { return query.key.map(notFound) ?? Self.error(.notFound, "not found") }
+                return json(graph)
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
         }
+        router.get("/api/v1/rootcauses") { request, _ in
+            do throws(QueryError) {
+                return json(await page.rootCauses(try GraphQuery.cluster(parameters(request))))
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
+        }
+        router.get("/api/v1/events") { _, context in page.streams.response(for: ClientAddress(context.remoteAddress)) }
+        if page.mcp { MCPRoute.mount(on: router, OperatorTools(view: page.view)) }
         return router
     }
 
@@ -76,6 +88,10 @@ enum StatusPageRoutes {
             throw QueryError("name is required: an object name")
         }
         return ResourceKey(kind: kind, namespace: query.namespace ?? "", name: name)
+    }
+
+    static func notFound(_ key: ResourceKey) -> Response {
+        error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
     }
 
     static func json(_ value: JSONValue) -> Response { json(value.serialized()) }
