@@ -121,6 +121,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "MCP", package: "swift-sdk"),
             ],
+            // The status page's HTML, CSS and scripts, compiled into the binary as byte arrays.
+            resources: [.embedInCode("StatusPage/Assets")],
             swiftSettings: strict
         ),
         .executableTarget(

@@ -256,18 +256,34 @@ import Testing
 }
 
 @Suite struct StatusPageAssetTests {
-    /// Object text reaches the DOM only as text nodes: no API in the script parses markup.
-    @Test func scriptNeverParsesMarkup() {
-        for api in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
-            #expect(!StatusPageAssets.script.contains(api), "\(api) in the status page script")
+    static let texts = StatusPageAssets.files.mapValues { String(decoding: $0.bytes, as: UTF8.self) }
+
+    /// Object text reaches the DOM only as text nodes: no API in a script parses markup.
+    @Test func scriptsNeverParseMarkup() {
+        for (name, text) in Self.texts where name.hasSuffix(".js") {
+            for api in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"] {
+                #expect(!text.contains(api), "\(api) in \(name)")
+            }
         }
     }
 
     /// Every asset is embedded: nothing is fetched from another origin.
     @Test func noExternalAssets() {
-        for asset in [StatusPageAssets.html, StatusPageAssets.script, StatusPageAssets.style] {
+        for asset in Array(Self.texts.values) + [StatusPageAssets.html(basePath: "")] {
             #expect(!asset.contains("http://") && !asset.contains("https://") && !asset.contains("//cdn"))
         }
+    }
+
+    /// index.html loads exactly the files served under /assets/ (a file added to Assets/ and
+    /// not to the table, or the reverse, fails here), each under the base path.
+    @Test func indexLoadsEveryServedAsset() {
+        let html = StatusPageAssets.html(basePath: "/flux")
+        let referenced = Set(html.split(separator: "\"").compactMap { part -> String? in
+            part.hasPrefix("/flux/assets/") ? String(part.dropFirst("/flux/assets/".count)) : nil
+        })
+        #expect(referenced == Set(StatusPageAssets.files.keys))
+        #expect(!html.contains("{{"))
+        #expect(!html.contains("\"/assets/") && !html.contains("href=\"/\""))
     }
 }
 

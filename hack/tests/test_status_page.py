@@ -11,6 +11,7 @@ import json
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -22,19 +23,30 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
-from conftest import Process, deadline_loop, free_port, http_get, start_kubesim, wait_for_synced_page  # noqa: E402
+from conftest import Process, deadline_loop, free_port, http_get, start_kubesim, unavailable, wait_for_synced_page  # noqa: E402
 
+ASSETS = ROOT / "Sources" / "FluxReportOperator" / "StatusPage" / "Assets"
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
 BUILD = ROOT / ".build" / "debug"
-IN_CI = bool(os.environ.get("CI"))
 HOSTILE = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
 
 
-def unavailable(message: str):
-    """A missing browser or binary: a failure in CI, a visible skip elsewhere."""
-    if IN_CI:
-        pytest.fail(f"{message} (CI must run the browser tests: .ci/run installs chromium)")
-    pytest.skip(message)
+@pytest.mark.parametrize("script", sorted(p.name for p in ASSETS.glob("*.js")))
+def test_script_syntax(script):
+    """Each script parses (node --check), before any browser runs it."""
+    node = shutil.which("node")
+    if node is None:
+        unavailable("node is not installed (hack/setup installs Debian's nodejs)")
+    check = subprocess.run([node, "--check", str(ASSETS / script)], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, f"{script}: {check.stderr}"
+
+
+def test_index_loads_every_script():
+    """index.html loads every script in Assets/, common.js first and app.js last."""
+    html = (ASSETS / "index.html").read_text()
+    loaded = [line.split("/assets/")[1].split('"')[0] for line in html.splitlines() if line.startswith("<script src=")]
+    assert sorted(loaded) == sorted(p.name for p in ASSETS.glob("*.js"))
+    assert loaded[0] == "common.js" and loaded[-1] == "app.js", loaded
 
 
 class Browser:
@@ -59,8 +71,12 @@ class Browser:
         page = next(t for t in targets if t.get("type") == "page")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=15, suppress_origin=True)
         self.next_id = 0
+        # Console errors, uncaught exceptions and browser-reported errors (a CSP violation, an asset
+        # that did not load): every test fails on any (the `no_page_errors` fixture).
+        self.errors: list[str] = []
         self.send("Page.enable")
         self.send("Runtime.enable")
+        self.send("Log.enable")
         # Headless windows are never "focused": without this, key events may find no focused element.
         self.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
 
@@ -70,10 +86,27 @@ class Browser:
         self.ws.send(json.dumps({"id": ident, "method": method, "params": params or {}}))
         while True:
             message = json.loads(self.ws.recv())
+            self.record_error(message)
             if message.get("id") == ident:
                 if "error" in message:
                     raise AssertionError(f"{method}: {message['error']}")
                 return message.get("result", {})
+
+    def record_error(self, message: dict):
+        method, params = message.get("method"), message.get("params", {})
+        if method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            self.errors.append(f"uncaught: {details.get('exception', {}).get('description') or details.get('text')}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            self.errors.append("console.error: " + " ".join(str(a.get("value", a.get("description"))) for a in params.get("args", [])))
+        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
+            entry = params["entry"]
+            self.errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}")
+
+    def take_errors(self) -> list[str]:
+        self.evaluate("0")  # reads the events sent before now
+        errors, self.errors = self.errors, []
+        return errors
 
     def evaluate(self, expression: str):
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True})
@@ -201,6 +234,19 @@ def env():
         if cluster:
             cluster.close()
         print(f"\nstatus page test: {time.monotonic() - started:.1f}s; logs in {workdir}; screenshots in {artifacts}")
+
+
+@pytest.fixture(autouse=True)
+def no_page_errors(request):
+    """Any console error or uncaught exception in the page during a test fails it."""
+    if "env" not in request.fixturenames:
+        yield
+        return
+    _, browser, _ = request.getfixturevalue("env")
+    browser.take_errors()
+    yield
+    errors = browser.take_errors()
+    assert not errors, f"errors in the page: {errors}"
 
 
 def test_api_report_has_the_fluxreport_spec_shape(env):
@@ -373,6 +419,9 @@ def test_reconnects_after_a_dropped_connection(env):
     browser.wait_for("document.getElementById('live').textContent !== 'live'", 10, "the page to notice the drop")
     cluster.start_operator()
     browser.wait_for("document.getElementById('live').textContent === 'live'", 15, "the page to reconnect")
+    # While the operator was away, the browser logged the refused connections: those only.
+    unexpected = [e for e in browser.take_errors() if not e.startswith("network:")]
+    assert not unexpected, unexpected
     _, page = cluster.api("/api/v1/resources?kind=Kustomization&limit=1000")
     healthy = next(o for o in page["items"] if o["ready"] == "True" and not o["suspended"])
     key = f"Kustomization/{healthy['namespace']}/{healthy['name']}"

@@ -13,17 +13,19 @@ enum StatusPageRoutes {
         // First: the routes added after it are behind it, and so is "not found".
         router.add(middleware: gate)
         // The pages: one shell, the script renders the view the path names.
+        let html = StatusPageAssets.html(basePath: "")
         for path in ["/", "/resources", "/resource", "/events", "/graph"] {
             router.get(RouterPath(path)) { _, _ in
-                var response = text(StatusPageAssets.html, type: "text/html; charset=utf-8")
+                var response = text(html, type: "text/html; charset=utf-8")
                 // Not kept in the back/forward cache: a cached page would hold its event stream's
                 // connection open, and browsers allow only six per host over HTTP/1.1.
                 response.headers[.cacheControl] = "no-store"
                 return response
             }
         }
-        router.get("/assets/app.js") { _, _ in asset(StatusPageAssets.script, type: "text/javascript; charset=utf-8") }
-        router.get("/assets/app.css") { _, _ in asset(StatusPageAssets.style, type: "text/css; charset=utf-8") }
+        for (name, file) in StatusPageAssets.files {
+            router.get(RouterPath("/assets/\(name)")) { _, _ in asset(file) }
+        }
 
         router.get("/api/v1/report") { _, _ in
             // The FluxReport spec exactly as the operator writes it, in the report's field order.
@@ -104,8 +106,8 @@ enum StatusPageRoutes {
         Response(status: .ok, headers: headers(type), body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func asset(_ body: String, type: String) -> Response {
-        var response = text(body, type: type)
+    static func asset(_ file: StatusPageAssets.Asset) -> Response {
+        var response = Response(status: .ok, headers: headers(file.type), body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes)))
         response.headers[.cacheControl] = "no-cache"
         return response
     }
