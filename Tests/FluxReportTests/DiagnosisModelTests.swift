@@ -145,62 +145,66 @@ import Testing
         }
     }
 
+    /// `count` seeded rounds, each over a new random fleet, its model and its diagnosis (lists up to 1,000).
+    static func rounds(_ count: Int, _ body: (inout SplitMix64, String, [Spec], Model, Diagnosis) throws -> Void) rethrows {
+        try seeded { rng, seed in
+            for round in 0..<count {
+                let fleet = randomFleet(&rng)
+                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: now,
+                                          settings: DiagnosisSettings(items: 1000, paths: 1000, pathDepth: 1000))
+                try body(&rng, "\(seed) round \(round)", fleet, Model(fleet), diagnosis)
+            }
+        }
+    }
+
     @Test("ranked root causes, blocked counts, counts and paths agree with the brute-force model")
     func againstModel() throws {
-        try seeded { rng, seed in
-            for round in 0..<150 {
-                let fleet = Self.randomFleet(&rng)
-                let model = Model(fleet)
-                let objects = fleet.map { FluxObject(json: $0.json, kind: $0.kind) }
-                let diagnosis = Diagnosis(objects: objects, now: Self.now, settings: DiagnosisSettings(items: 1000, paths: 1000, pathDepth: 1000))
-                let context = "\(seed) round \(round)"
+        try Self.rounds(150) { _, context, fleet, model, diagnosis in
+            var blocks: [ObjectKey: Int] = [:]
+            for spec in fleet where model.isBlocked(spec.key) {
+                for root in model.roots(spec.key) { blocks[root, default: 0] += 1 }
+            }
+            let expected = blocks.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let problems = diagnosis.problems()
+            let got = problems.rootCauses.items.map { ($0.object.key, $0.blocks) }
+            #expect(got.map(\.0) == expected.map(\.key), "\(context)")
+            #expect(got.map(\.1) == expected.map(\.value), "\(context)")
+            #expect(problems.rootCauses.items.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
 
-                var blocks: [ObjectKey: Int] = [:]
-                for spec in fleet where model.isBlocked(spec.key) {
-                    for root in model.roots(spec.key) { blocks[root, default: 0] += 1 }
+            let c = problems.counts
+            #expect(c.objects == fleet.count, "\(context)")
+            #expect(c.failing == fleet.filter { !$0.suspended && $0.state == .failing }.count, "\(context)")
+            #expect(c.blocked == fleet.filter { model.isBlocked($0.key) }.count, "\(context)")
+            #expect(c.suspended == fleet.filter(\.suspended).count, "\(context)")
+            #expect(c.rootCauses == blocks.count, "\(context)")
+            #expect(c.failingAlone == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }.count, "\(context)")
+            #expect(problems.failing.items.map(\.key) == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }
+                .map(\.key).sorted(), "\(context)")  // all since the same time: by key
+
+            for spec in fleet {
+                let explanation = try #require(diagnosis.explain(spec.key), "\(context)")
+                // Dependencies and dependents: the model's edges, both ways.
+                #expect(explanation.dependencies.items.map(\.key) == model.dependencies(spec.key), "\(context) \(spec.key)")
+                let dependents = fleet.filter { model.dependencies($0.key).contains(spec.key) }.map(\.key)
+                #expect(Set(explanation.dependents.items.map(\.key)) == Set(dependents), "\(context) \(spec.key)")
+                #expect(explanation.dependents.total == dependents.count, "\(context) \(spec.key)")
+                #expect(explanation.blocks == blocks[spec.key] ?? 0, "\(context) \(spec.key)")
+
+                // Paths: one shortest path per root, each edge a model edge through blocked objects.
+                let distances = model.distances(spec.key)
+                let paths = explanation.paths.items
+                #expect(Set(paths.compactMap(\.last)) == model.roots(spec.key), "\(context) \(spec.key)")
+                #expect(paths.count == model.roots(spec.key).count, "\(context) \(spec.key)")
+                for path in paths {
+                    #expect(path.first == spec.key, "\(context) \(path)")
+                    #expect(path.count - 1 == distances[path.last ?? spec.key], "\(context) \(path): not shortest")
+                    for (from, to) in zip(path, path.dropFirst()) {
+                        #expect(model.dependencies(from).contains(to), "\(context) \(path): \(from) → \(to) is no edge")
+                    }
+                    #expect(path.dropFirst().dropLast().allSatisfy(model.isBlocked), "\(context) \(path)")
                 }
-                let expected = blocks.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                let problems = diagnosis.problems()
-                let got = problems.rootCauses.items.map { ($0.object.key, $0.blocks) }
-                #expect(got.map(\.0) == expected.map(\.key), "\(context)")
-                #expect(got.map(\.1) == expected.map(\.value), "\(context)")
-                #expect(problems.rootCauses.items.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
-
-                let c = problems.counts
-                #expect(c.objects == fleet.count, "\(context)")
-                #expect(c.failing == fleet.filter { !$0.suspended && $0.state == .failing }.count, "\(context)")
-                #expect(c.blocked == fleet.filter { model.isBlocked($0.key) }.count, "\(context)")
-                #expect(c.suspended == fleet.filter(\.suspended).count, "\(context)")
-                #expect(c.rootCauses == blocks.count, "\(context)")
-                #expect(c.failingAlone == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }.count, "\(context)")
-                #expect(problems.failing.items.map(\.key) == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }
-                    .map(\.key).sorted(), "\(context)")  // all since the same time: by key
-
-                for spec in fleet {
-                    let explanation = try #require(diagnosis.explain(spec.key), "\(context)")
-                    // Dependencies and dependents: the model's edges, both ways.
-                    #expect(explanation.dependencies.items.map(\.key) == model.dependencies(spec.key), "\(context) \(spec.key)")
-                    let dependents = fleet.filter { model.dependencies($0.key).contains(spec.key) }.map(\.key)
-                    #expect(Set(explanation.dependents.items.map(\.key)) == Set(dependents), "\(context) \(spec.key)")
-                    #expect(explanation.dependents.total == dependents.count, "\(context) \(spec.key)")
-                    #expect(explanation.blocks == blocks[spec.key] ?? 0, "\(context) \(spec.key)")
-
-                    // Paths: one shortest path per root, each edge a model edge through blocked objects.
-                    let distances = model.distances(spec.key)
-                    let paths = explanation.paths.items
-                    #expect(Set(paths.compactMap(\.last)) == model.roots(spec.key), "\(context) \(spec.key)")
-                    #expect(paths.count == model.roots(spec.key).count, "\(context) \(spec.key)")
-                    for path in paths {
-                        #expect(path.first == spec.key, "\(context) \(path)")
-                        #expect(path.count - 1 == distances[path.last ?? spec.key], "\(context) \(path): not shortest")
-                        for (from, to) in zip(path, path.dropFirst()) {
-                            #expect(model.dependencies(from).contains(to), "\(context) \(path): \(from) → \(to) is no edge")
-                        }
-                        #expect(path.dropFirst().dropLast().allSatisfy(model.isBlocked), "\(context) \(path)")
-                    }
-                    if model.isBlocked(spec.key), !model.roots(spec.key).isEmpty {
-                        #expect(explanation.object.state.hasPrefix("blocked by "), "\(context) \(explanation.object.state)")
-                    }
+                if model.isBlocked(spec.key), !model.roots(spec.key).isEmpty {
+                    #expect(explanation.object.state.hasPrefix("blocked by "), "\(context) \(explanation.object.state)")
                 }
             }
         }
@@ -208,22 +212,19 @@ import Testing
 
     @Test("an object keeps its edges whatever its state: Ready, waiting on a dependency, Ready again, failing")
     func edgesThroughStates() throws {
-        try seeded { rng, seed in
-            for round in 0..<40 {
-                var fleet = Self.randomFleet(&rng)
-                let model = Model(fleet)
-                guard let i = fleet.indices.filter({ !fleet[$0].dependencies.isEmpty }).randomElement(using: &rng) else { continue }
-                let key = fleet[i].key
-                for state in [Spec.State.ready, .waiting, .ready, .failing, .unknown] {
-                    fleet[i].state = state
-                    let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: Self.now,
-                                              settings: DiagnosisSettings(items: 1000))
-                    let explanation = try #require(diagnosis.explain(key), "\(seed) round \(round)")
-                    #expect(explanation.dependencies.items.map(\.key) == model.dependencies(key), "\(seed) round \(round) \(state)")
-                    for dependency in model.dependencies(key) where model.specs[dependency] != nil {
-                        let up = try #require(diagnosis.explain(dependency))
-                        #expect(up.dependents.items.map(\.key).contains(key), "\(seed) round \(round) \(state): \(dependency) lost \(key)")
-                    }
+        try Self.rounds(40) { rng, context, original, model, _ in
+            var fleet = original
+            guard let i = fleet.indices.filter({ !fleet[$0].dependencies.isEmpty }).randomElement(using: &rng) else { return }
+            let key = fleet[i].key
+            for state in [Spec.State.ready, .waiting, .ready, .failing, .unknown] {
+                fleet[i].state = state
+                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: Self.now,
+                                          settings: DiagnosisSettings(items: 1000))
+                let explanation = try #require(diagnosis.explain(key), "\(context)")
+                #expect(explanation.dependencies.items.map(\.key) == model.dependencies(key), "\(context) \(state)")
+                for dependency in model.dependencies(key) where model.specs[dependency] != nil {
+                    let up = try #require(diagnosis.explain(dependency))
+                    #expect(up.dependents.items.map(\.key).contains(key), "\(context) \(state): \(dependency) lost \(key)")
                 }
             }
         }

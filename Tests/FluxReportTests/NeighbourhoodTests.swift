@@ -27,61 +27,51 @@ import Testing
 
     @Test("without a cap: upstream to the roots and every dependent, in breadth-first layers, with every edge")
     func againstModel() throws {
-        try seeded { rng, seed in
-            for round in 0..<100 {
-                let fleet = DiagnosisModelTests.randomFleet(&rng)
-                let model = Model(fleet)
-                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: DiagnosisModelTests.now)
-                func dependents(_ key: ObjectKey) -> [ObjectKey] { fleet.filter { model.dependencies($0.key).contains(key) }.map(\.key) }
-                for spec in fleet {
-                    let context = "\(seed) round \(round) \(spec.key)"
-                    let n = try #require(diagnosis.neighbourhood(spec.key, limit: Neighbourhood.maxLimit), "\(context)")
-                    #expect(n.nodes.first?.object.key == spec.key && n.nodes.first?.layer == 0, "\(context)")
-                    let keys = n.nodes.map(\.object.key)
-                    #expect(Set(keys).count == keys.count, "\(context): a node twice")
-                    #expect(n.more.isEmpty, "\(context)")
-                    let up = Self.layers(from: spec.key, next: model.dependencies)
-                    let down = Self.layers(from: spec.key, next: { model.specs[$0] == nil ? [] : dependents($0) }, blocked: Set(up.keys))
-                    var expected: [ObjectKey: Int] = [spec.key: 0]
-                    for (key, d) in up { expected[key] = -d }
-                    for (key, d) in down { expected[key] = d }
-                    let got = Dictionary(n.nodes.map { ($0.object.key, $0.layer) }, uniquingKeysWith: { a, _ in a })
-                    #expect(got == expected, "\(context)")
-                    let edges = Set(n.edges.map { "\(keys[$0.from]) -> \(keys[$0.to])" })
-                    var modelEdges: Set<String> = []
-                    for from in keys { for to in model.dependencies(from) where got[to] != nil { modelEdges.insert("\(from) -> \(to)") } }
-                    #expect(edges == modelEdges, "\(context)")
-                    #expect(n.nodes.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
-                }
+        try DiagnosisModelTests.rounds(100) { _, round, fleet, model, diagnosis in
+            func dependents(_ key: ObjectKey) -> [ObjectKey] { fleet.filter { model.dependencies($0.key).contains(key) }.map(\.key) }
+            for spec in fleet {
+                let context = "\(round) \(spec.key)"
+                let n = try #require(diagnosis.neighbourhood(spec.key, limit: Neighbourhood.maxLimit), "\(context)")
+                #expect(n.nodes.first?.object.key == spec.key && n.nodes.first?.layer == 0, "\(context)")
+                let keys = n.nodes.map(\.object.key)
+                #expect(Set(keys).count == keys.count, "\(context): a node twice")
+                #expect(n.more.isEmpty, "\(context)")
+                let up = Self.layers(from: spec.key, next: model.dependencies)
+                let down = Self.layers(from: spec.key, next: { model.specs[$0] == nil ? [] : dependents($0) }, blocked: Set(up.keys))
+                var expected: [ObjectKey: Int] = [spec.key: 0]
+                for (key, d) in up { expected[key] = -d }
+                for (key, d) in down { expected[key] = d }
+                let got = Dictionary(n.nodes.map { ($0.object.key, $0.layer) }, uniquingKeysWith: { a, _ in a })
+                #expect(got == expected, "\(context)")
+                let edges = Set(n.edges.map { "\(keys[$0.from]) -> \(keys[$0.to])" })
+                var modelEdges: Set<String> = []
+                for from in keys { for to in model.dependencies(from) where got[to] != nil { modelEdges.insert("\(from) -> \(to)") } }
+                #expect(edges == modelEdges, "\(context)")
+                #expect(n.nodes.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
             }
         }
     }
 
     @Test("with a cap: at most the cap, every placed node is a neighbour of a placed one, and what is left out is counted")
     func capped() throws {
-        try seeded { rng, seed in
-            for round in 0..<100 {
-                let fleet = DiagnosisModelTests.randomFleet(&rng)
-                let model = Model(fleet)
-                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: DiagnosisModelTests.now)
-                guard let spec = fleet.randomElement(using: &rng) else { continue }
-                let limit = Int.random(in: 1...8, using: &rng)
-                let n = try #require(diagnosis.neighbourhood(spec.key, limit: limit))
-                let full = try #require(diagnosis.neighbourhood(spec.key, limit: Neighbourhood.maxLimit))
-                let context = "\(seed) round \(round) \(spec.key) limit \(limit)"
-                #expect(n.nodes.count <= limit, "\(context)")
-                let keys = n.nodes.map(\.object.key)
-                for node in n.nodes.dropFirst() {
-                    let placed = keys.contains { k in
-                        model.dependencies(k).contains(node.object.key) || model.dependencies(node.object.key).contains(k)
-                    }
-                    #expect(placed, "\(context): \(node.object.key) hangs loose")
+        try DiagnosisModelTests.rounds(100) { rng, round, fleet, model, diagnosis in
+            guard let spec = fleet.randomElement(using: &rng) else { return }
+            let limit = Int.random(in: 1...8, using: &rng)
+            let n = try #require(diagnosis.neighbourhood(spec.key, limit: limit))
+            let full = try #require(diagnosis.neighbourhood(spec.key, limit: Neighbourhood.maxLimit))
+            let context = "\(round) \(spec.key) limit \(limit)"
+            #expect(n.nodes.count <= limit, "\(context)")
+            let keys = n.nodes.map(\.object.key)
+            for node in n.nodes.dropFirst() {
+                let placed = keys.contains { k in
+                    model.dependencies(k).contains(node.object.key) || model.dependencies(node.object.key).contains(k)
                 }
-                // Whatever is left out is counted somewhere: placed + left covers the whole neighbourhood.
-                #expect(n.nodes.count + n.left >= full.nodes.count, "\(context)")
-                if n.more.isEmpty { #expect(n.nodes.count == full.nodes.count, "\(context)") }
-                for more in n.more { #expect(more.count > 0 && n.nodes.indices.contains(more.node), "\(context)") }
+                #expect(placed, "\(context): \(node.object.key) hangs loose")
             }
+            // Whatever is left out is counted somewhere: placed + left covers the whole neighbourhood.
+            #expect(n.nodes.count + n.left >= full.nodes.count, "\(context)")
+            if n.more.isEmpty { #expect(n.nodes.count == full.nodes.count, "\(context)") }
+            for more in n.more { #expect(more.count > 0 && n.nodes.indices.contains(more.node), "\(context)") }
         }
     }
 
@@ -107,25 +97,19 @@ import Testing
 
     @Test("the cluster view: each root cause, ranked, with exactly the blocked objects that name it")
     func rootCausesAgainstModel() {
-        seeded { rng, seed in
-            for round in 0..<100 {
-                let fleet = DiagnosisModelTests.randomFleet(&rng)
-                let model = Model(fleet)
-                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: DiagnosisModelTests.now)
-                var blocked: [ObjectKey: [ObjectKey]] = [:]
-                for spec in fleet where model.isBlocked(spec.key) {
-                    for root in model.roots(spec.key) { blocked[root, default: []].append(spec.key) }
-                }
-                let map = diagnosis.rootCauseMap(limit: RootCauseMap.maxLimit)
-                let context = "\(seed) round \(round)"
-                #expect(map.entries.map(\.root.key) == diagnosis.problems().rootCauses.items.map(\.object.key), "\(context)")
-                #expect(map.entries.count == min(blocked.count, RootCauseMap.maxRoots), "\(context)")
-                for entry in map.entries {
-                    #expect(entry.blocked.items.map(\.key) == (blocked[entry.root.key] ?? []).sorted(), "\(context) \(entry.root.key)")
-                }
-                let small = diagnosis.rootCauseMap(limit: 5)
-                #expect(small.entries.reduce(0) { $0 + 1 + $1.blocked.items.count } <= 5, "\(context)")
+        DiagnosisModelTests.rounds(100) { _, context, fleet, model, diagnosis in
+            var blocked: [ObjectKey: [ObjectKey]] = [:]
+            for spec in fleet where model.isBlocked(spec.key) {
+                for root in model.roots(spec.key) { blocked[root, default: []].append(spec.key) }
             }
+            let map = diagnosis.rootCauseMap(limit: RootCauseMap.maxLimit)
+            #expect(map.entries.map(\.root.key) == diagnosis.problems().rootCauses.items.map(\.object.key), "\(context)")
+            #expect(map.entries.count == min(blocked.count, RootCauseMap.maxRoots), "\(context)")
+            for entry in map.entries {
+                #expect(entry.blocked.items.map(\.key) == (blocked[entry.root.key] ?? []).sorted(), "\(context) \(entry.root.key)")
+            }
+            let small = diagnosis.rootCauseMap(limit: 5)
+            #expect(small.entries.reduce(0) { $0 + 1 + $1.blocked.items.count } <= 5, "\(context)")
         }
     }
 }
