@@ -1,5 +1,6 @@
 import FluxReport
 import KubeCore
+import KubeFake
 import Logging
 import Testing
 
@@ -73,7 +74,7 @@ import Testing
         #expect(d["dependencies"]["items"].elements?.compactMap { $0["name"].string } == ["repo"])
         #expect(d["dependents"]["items"].elements?.compactMap { $0["name"].string } == ["web"])
         let web = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "web"), diagnosis: diagnosis))
-        #expect(web["diagnosis"]["pathsToRootCauses"]["items"].elements?.first?.elements?.compactMap(\.string)
+        #expect(web["diagnosis"]["pathsToRootCauses"]["items"].elements?.first?.elements?.compactMap({ $0.string })
                 == ["Kustomization/apps/web", "GitRepository/apps/repo"])
         #expect(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "nope"), diagnosis: diagnosis) == nil)
     }

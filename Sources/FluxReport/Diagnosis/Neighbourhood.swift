@@ -5,7 +5,7 @@
 /// positive downstream (its dependents at 1). Breadth first, each object placed once (the first
 /// layer that reaches it: a cycle does not repeat), upstream first with at most half the nodes,
 /// then downstream with the rest. Where a node's neighbours do not all fit, a placeholder says how
-/// many were left out ("N more"), so a fan-out of thousands is drawn as one node.
+/// many of them were left out ("N more"), so a fan-out of thousands is drawn as one node.
 public struct Neighbourhood: Sendable {
     public struct Node: Sendable {
         public var object: ObjectSummary
@@ -35,7 +35,7 @@ public struct Neighbourhood: Sendable {
     public static let defaultLimit = 300
     public static let maxLimit = 1000
 
-    /// Objects left out in all (the placeholders' sum).
+    /// The placeholders' sum: direct neighbours of placed nodes left out (what lies beyond them is not counted).
     public var left: Int { more.reduce(0) { $0 + $1.count } }
 }
 
@@ -54,6 +54,9 @@ extension Diagnosis {
             return i
         }
         _ = add(.object(start), layer: 0)
+        /// Neighbours not placed when their node was expanded; counted once both walks are done
+        /// (the other walk may still place them).
+        var cut: [(node: Int, layer: Int, neighbour: DependencyGraph.Node)] = []
 
         /// Breadth first in one direction until `budget` nodes were added.
         func walk(direction: Int, budget: Int) {
@@ -66,14 +69,15 @@ extension Diagnosis {
                 for node in frontier {
                     guard case .object(let i) = node, let from = index[node] else { continue }
                     let neighbours: [DependencyGraph.Node] = direction < 0 ? graph.dependencies(of: i) : graph.dependents(of: i).map { .object($0) }
-                    var left = 0
                     for neighbour in neighbours where index[neighbour] == nil {
-                        guard added < budget else { left += 1; continue }
+                        guard added < budget else {
+                            cut.append((from, layer, neighbour))
+                            continue
+                        }
                         _ = add(neighbour, layer: layer)
                         added += 1
                         next.append(neighbour)
                     }
-                    if left > 0 { result.more.append(Neighbourhood.More(node: from, layer: layer, count: left)) }
                 }
                 frontier = next
             }
@@ -81,6 +85,11 @@ extension Diagnosis {
         let upstreamBudget = (cap - 1) / 2
         walk(direction: -1, budget: upstreamBudget)
         walk(direction: 1, budget: cap - result.nodes.count)
+        var left: [[Int]: Int] = [:]  // [node, layer]: count
+        for entry in cut where index[entry.neighbour] == nil { left[[entry.node, entry.layer], default: 0] += 1 }
+        result.more = left.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+            Neighbourhood.More(node: $0.key[0], layer: $0.key[1], count: $0.value)
+        }
 
         // Every edge between placed objects, whichever walk placed them.
         var edges: Set<Neighbourhood.Edge> = []

@@ -41,7 +41,7 @@
   // Lays out nodes ({layer, ...}) in columns by layer, each column ordered by the mean position of
   // its neighbours in the column before (fewer crossings), and draws them with their edges.
   function drawGraph(nodes, edges, caption) {
-    const W = 250, H = 46, GX = 70, GY = 14, PAD = 10;
+    const W = 270, H = 46, GX = 70, GY = 14, PAD = 10;
     const layers = [...new Set(nodes.map(n => n.layer))].sort((a, b) => a - b);
     const columns = layers.map(layer => nodes.filter(n => n.layer === layer));
     const neighbours = new Map(nodes.map(n => [n, []]));
@@ -64,10 +64,17 @@
     const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
     const height = PAD * 2 + tallest * (H + GY) - GY;
     const lines = edges.map(e => {
+      const y1 = e.from.y + H / 2, y2 = e.to.y + H / 2;
+      if (e.to.x === e.from.x) {
+        // Both in one column (reached at the same depth): a loop out to the right.
+        const x = e.from.x + W;
+        return svg("path", { d: `M${x},${y1} C${x + 40},${y1} ${x + 40},${y2} ${x},${y2}`, fill: "none", stroke: "#8c959f", "stroke-width": 1.5,
+          "marker-end": "url(#arrow)" });
+      }
       // From the dependent's left side to the dependency's right side (or the reverse when a cycle points back).
       const forward = e.to.x < e.from.x;
       const x1 = forward ? e.from.x : e.from.x + W, x2 = forward ? e.to.x + W : e.to.x;
-      const y1 = e.from.y + H / 2, y2 = e.to.y + H / 2, mid = (x1 + x2) / 2;
+      const mid = (x1 + x2) / 2;
       return svg("path", { d: `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`, fill: "none", stroke: "#8c959f", "stroke-width": 1.5,
         "marker-end": "url(#arrow)" });
     });
@@ -78,8 +85,8 @@
         svg("title", {}, title),
         svg("rect", { x: n.x, y: n.y, width: W, height: H, rx: 6, fill, stroke, "stroke-width": n.center ? 3 : 1.5 }),
         svg("text", { x: n.x + 8, y: n.y + 18, "font-size": 13, "font-weight": 600, fill: "#1b1f24" },
-          n.placeholder ? clip(n.count + " more", 34) : clip(n.kind + " " + n.namespace + "/" + n.name, 34)),
-        svg("text", { x: n.x + 8, y: n.y + 36, "font-size": 12, fill: stroke }, clip(n.placeholder ? n.hint : stateWords(n), 38)),
+          n.placeholder ? clip(n.count + " more", 32) : clip(n.kind + " " + n.namespace + "/" + n.name, 32)),
+        svg("text", { x: n.x + 8, y: n.y + 36, "font-size": 12, fill: stroke }, clip(n.placeholder ? n.hint : stateWords(n), 40)),
       ];
       if (n.href) return svg("a", { href: n.href, class: "graph-node", "data-key": n.placeholder ? null : n.kind + "/" + n.namespace + "/" + n.name,
         "aria-label": title }, body);
