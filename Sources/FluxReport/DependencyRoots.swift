@@ -23,7 +23,7 @@ public struct DependencyRoots {
         if let known = memo[start] { return known }
         var roots: Set<String> = []
         var visited: Set<String> = [start]
-        var queue = object.signals.dependencies
+        var queue = object.dependencies.map(\.description)
         var head = 0
         while head < queue.count, visited.count < Self.maxVisits {
             let key = queue[head]
@@ -40,7 +40,7 @@ public struct DependencyRoots {
             if dependency.isFailing || (dependency.suspended && dependency.metricReady != .true) {
                 roots.insert(key)
             } else if dependency.ready == .false && dependency.reason == Self.dependencyNotReady {
-                queue += dependency.signals.dependencies
+                queue += dependency.dependencies.map(\.description)
             }
         }
         let sorted = roots.sorted()

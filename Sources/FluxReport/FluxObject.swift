@@ -146,7 +146,8 @@ public struct FluxObject: Sendable, Equatable {
         registry = Self.bounded(entry.registry.firstString(in: json) ?? "")
         resources = entry.inventory.flatMap { $0.resolve(in: json)?.elementCount } ?? 0
         alwaysReady = entry.readiness.alwaysReady(json)
-        signals = SignalInputs(json: json, entry: entry, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition)
+        signals = SignalInputs(json: json, entry: entry, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition,
+                               sourceName: sourceName, revision: revision)
         gotkInfo = gotkResourceInfo ? GotkResourceInfo.objectLabels(json, entry: entry).map(GotkInfoLabels.init) : nil
     }
 
@@ -172,11 +173,19 @@ public struct FluxObject: Sendable, Equatable {
     /// storage (strings of more than 15 UTF-8 bytes live on the heap) and the label value array.
     public var estimatedHeapBytes: Int {
         func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
-        let strings = [kind, apiVersion, namespace, name, reason, message, revision, url, ref, sourceName, path, registry,
-                       signals.suspendedBy, signals.suspendReason]
+        let strings = [kind, apiVersion, namespace, name, reason, message, revision, url, ref, sourceName, path, registry] + signals.boxedStrings
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
-        let dependencies = signals.dependencies.isEmpty ? 0 : 32 + signals.dependencies.count * 16 + signals.dependencies.reduce(0) { $0 + heap($1) }
-        return strings.reduce(0) { $0 + heap($1) } + uidStorage.heapBytes + labels + dependencies + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
+        return strings.reduce(0) { $0 + heap($1) } + uidStorage.heapBytes + labels + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
+    }
+
+    /// What the object depends on: its `spec.dependsOn` entries (its own kind unless an entry names
+    /// one), then its source reference; at most `SignalInputs.maxDependencies`. Whatever its state.
+    public var dependencies: [ObjectKey] {
+        var keys = DependencyEdges.keys(signals.edges, from: kind, in: namespace)
+        if let source = DependencyEdges.sourceKind(number: signals.sourceKind), !sourceName.isEmpty {
+            keys.append(ObjectKey(kind: source, namespace: namespace, name: sourceName))
+        }
+        return keys
     }
 
     /// Ready as the metrics report it (`True` for kinds without a meaningful Ready condition).

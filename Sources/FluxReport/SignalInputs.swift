@@ -18,19 +18,20 @@ public enum ReconcileEvidence: String, Sendable, Equatable, CaseIterable {
     public var isPeriodic: Bool { self == .history || self == .scan }
 }
 
-/// What the signals read from one object, projected at watch time (fixed size but for a few
-/// bounded strings; `dependencies` only for objects waiting on a dependency).
+/// What the signals and the diagnosis read from one object, projected at watch time (fixed size
+/// but for a few bounded strings, most of them only on the objects that have them).
 public struct SignalInputs: Sendable, Equatable {
-    // Fixed-size fields inline, the 8-byte ones first so the four 1-byte ones share one word
-    // (36 bytes, against 48 with the flags between the words); see `Rare`.
+    // Fixed-size fields inline, the 8-byte ones first so the five 1-byte ones share one word
+    // (37 bytes, against 48 with the flags between the words); see `Rare`.
     /// `spec.interval` (else the `fluxcd.controlplane.io/reconcileEvery` annotation) in whole seconds; 0 when absent or invalid.
     public var interval: Int64 = 0
     /// The latest reconcile evidence and which one it was.
     public var lastReconcile: Int64 = 0
     /// `metadata.creationTimestamp`.
     public var created: Int64 = 0
-    /// What few objects carry (drift time, suspension annotations, dependencies), boxed so the
-    /// projection of every other object stays one pointer larger, not a hundred bytes.
+    /// What few objects carry (drift time, suspension annotations, `dependsOn`, a source in another
+    /// namespace, an applied revision other than the attempted one), boxed so the projection of
+    /// every other object stays one pointer larger, not a hundred bytes.
     private var rare: Rare?
     public var evidence: ReconcileEvidence = .none
     /// Some evidence that moves on every reconcile exists (`ReconcileEvidence.isPeriodic`), so the
@@ -40,52 +41,69 @@ public struct SignalInputs: Sendable, Equatable {
     public var generationPending = false
     /// HelmRelease `Drifted` condition True.
     public var drifted = false
+    /// The source reference's kind (`DependencyEdges.sourceKinds`, index + 1) when the reference is
+    /// `sourceName` in the object's namespace; 0 when there is none or `Rare.edges` spells it out.
+    public var sourceKind: UInt8 = 0
 
     private final class Rare: Sendable {
         let driftedSince: Int64
         let suspendedBy: String
         let suspendReason: String
         let suspendedAt: Int64
-        let dependencies: [String]
+        /// `DependencyEdges` lines: `dependsOn`, then a source reference `sourceKind` cannot say.
+        let edges: String
+        /// The last applied revision when it is not `FluxObject.revision` (the last attempted); nil when it is.
+        let appliedRevision: String?
 
-        init(driftedSince: Int64, suspendedBy: String, suspendReason: String, suspendedAt: Int64, dependencies: [String]) {
+        init(driftedSince: Int64, suspendedBy: String, suspendReason: String, suspendedAt: Int64, edges: String, appliedRevision: String?) {
             self.driftedSince = driftedSince
             self.suspendedBy = suspendedBy
             self.suspendReason = suspendReason
             self.suspendedAt = suspendedAt
-            self.dependencies = dependencies
+            self.edges = edges
+            self.appliedRevision = appliedRevision
         }
 
-        var isEmpty: Bool { driftedSince == 0 && suspendedBy.isEmpty && suspendReason.isEmpty && suspendedAt == 0 && dependencies.isEmpty }
+        var isEmpty: Bool {
+            driftedSince == 0 && suspendedBy.isEmpty && suspendReason.isEmpty && suspendedAt == 0 && edges.isEmpty && appliedRevision == nil
+        }
     }
 
-    /// Heap bytes of the box beyond the strings it holds (counted by `FluxObject.estimatedHeapBytes`).
-    public var boxBytes: Int { rare == nil ? 0 : 96 }
+    /// Heap bytes of the box beyond the strings it holds (counted by `FluxObject.estimatedHeapBytes`):
+    /// 96 bytes of object, 112 with malloc's header and rounding.
+    public var boxBytes: Int { rare == nil ? 0 : 112 }
+    /// The strings the box holds (for `FluxObject.estimatedHeapBytes`).
+    var boxedStrings: [String] { rare.map { [$0.suspendedBy, $0.suspendReason, $0.edges, $0.appliedRevision ?? ""] } ?? [] }
     /// The `Drifted` condition's `lastTransitionTime`.
     public var driftedSince: Int64 { rare?.driftedSince ?? 0 }
     /// From the suspension annotations (`SignalAnnotations`); empty when absent.
     public var suspendedBy: String { rare?.suspendedBy ?? "" }
     public var suspendReason: String { rare?.suspendReason ?? "" }
     public var suspendedAt: Int64 { rare?.suspendedAt ?? 0 }
-    /// For an object Ready False with `DependencyNotReady`: `Kind/namespace/name` of its `spec.dependsOn`
-    /// entries (same kind) and its source, at most `maxDependencies`.
-    public var dependencies: [String] { rare?.dependencies ?? [] }
+    /// `DependencyEdges` lines (read through `FluxObject.dependencies`).
+    var edges: String { rare?.edges ?? "" }
+    /// Kustomization `status.lastAppliedRevision`, HelmRelease the chart version of its newest
+    /// deployed release; nil when it is the last attempted revision (`FluxObject.revision`).
+    public var appliedRevision: String? { rare?.appliedRevision }
 
     public static func == (a: SignalInputs, b: SignalInputs) -> Bool {
         a.interval == b.interval && a.lastReconcile == b.lastReconcile && a.evidence == b.evidence && a.periodic == b.periodic
             && a.created == b.created && a.generationPending == b.generationPending
             && a.drifted == b.drifted && a.driftedSince == b.driftedSince && a.suspendedBy == b.suspendedBy
-            && a.suspendReason == b.suspendReason && a.suspendedAt == b.suspendedAt && a.dependencies == b.dependencies
+            && a.suspendReason == b.suspendReason && a.suspendedAt == b.suspendedAt && a.sourceKind == b.sourceKind
+            && a.edges == b.edges && a.appliedRevision == b.appliedRevision
     }
 
+    /// Dependencies kept per object (`dependsOn` entries and the source).
     public static let maxDependencies = 32
     /// Intervals are clamped to ten years: a larger one is a typo, and k × interval must not overflow.
     public static let maxInterval: Int64 = 10 * 365 * 86400
 
     public init() {}
 
-    /// Reads an object of `kind`, whose table entry is `entry`.
-    init<JSON: JSONReadable>(json: JSON, entry: FluxKindInfo, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?) {
+    /// Reads an object of `kind`, whose table entry is `entry`; `sourceName` and `revision` are the projection's.
+    init<JSON: JSONReadable>(json: JSON, entry: FluxKindInfo, kind: String, ready: ReadyStatus, reason: String, readyCondition: Condition?,
+                             sourceName: String, revision: String) {
         let metadata = json["metadata"]
         let spec = json["spec"]
         let status = json["status"]
@@ -104,9 +122,13 @@ public struct SignalInputs: Sendable, Equatable {
         consider(status[path: "artifact", "lastUpdateTime"].string.flatMap(Timestamp.parseRFC3339), .artifact)
         consider(status["lastHandledReconcileAt"].string.flatMap(Timestamp.parseRFC3339), .request)
         consider(status[path: "lastScanResult", "scanTime"].string.flatMap(Timestamp.parseRFC3339), .scan)
+        var deployedChart: String?
         if let history = status["history"].elements {
             // At most a handful of snapshots in practice; a hostile list is read only so far.
-            for entry in history.prefix(16) { consider(entry["lastReconciled"].string.flatMap(Timestamp.parseRFC3339), .history) }
+            for entry in history.prefix(16) {
+                consider(entry["lastReconciled"].string.flatMap(Timestamp.parseRFC3339), .history)
+                if deployedChart == nil, entry["status"].string == "deployed" { deployedChart = entry["chartVersion"].string }
+            }
         }
         created = metadata["creationTimestamp"].string.flatMap(Timestamp.parseRFC3339) ?? 0
         if let generation = metadata["generation"].int, let observed = status["observedGeneration"].int {
@@ -122,26 +144,37 @@ public struct SignalInputs: Sendable, Equatable {
         let suspendedBy = FluxObject.bounded(by, to: 256)
         let suspendReason = FluxObject.bounded(annotations[SignalAnnotations.suspendedReason].string ?? "", to: 256)
         let suspendedAt = annotations[SignalAnnotations.suspendedAt].string.flatMap(Timestamp.parseRFC3339) ?? 0
-        var dependencies: [String] = []
 
-        if ready == .false, reason == DependencyRoots.dependencyNotReady {
-            let namespace = metadata["namespace"].string ?? ""
-            var keys: [String] = []
-            for entry in (spec["dependsOn"].elements.map { Array($0.prefix(Self.maxDependencies)) } ?? []) {
-                guard let name = entry["name"].string, !name.isEmpty else { continue }
-                let ns = entry["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
-                keys.append(DependencyRoots.key(kind: kind, namespace: ns, name: name))
-            }
-            let ref = entry.sourceRef.lazy.compactMap { $0.resolve(in: json) }.first { !$0.isNull }
-            if let ref, let refKind = ref["kind"].string, let name = ref["name"].string, !refKind.isEmpty, !name.isEmpty,
-               keys.count < Self.maxDependencies {
-                let ns = ref["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
-                keys.append(DependencyRoots.key(kind: refKind, namespace: ns, name: name))
-            }
-            dependencies = keys.map { FluxObject.bounded($0) }
+        // Every object keeps its edges, whatever its state: the graph of a healthy chain is whole.
+        let namespace = metadata["namespace"].string ?? ""
+        var lines: [String] = []
+        var count = 0
+        for dependency in (spec["dependsOn"].elements.map { Array($0.prefix(Self.maxDependencies)) } ?? []) {
+            guard let name = dependency["name"].string, !name.isEmpty else { continue }
+            let ns = dependency["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
+            let dependencyKind = dependency["kind"].string.flatMap { $0.isEmpty ? nil : $0 } ?? kind
+            let key = ObjectKey(kind: FluxObject.bounded(dependencyKind), namespace: FluxObject.bounded(ns), name: FluxObject.bounded(name))
+            guard let line = DependencyEdges.line(key, from: kind, in: namespace) else { continue }
+            lines.append(line)
+            count += 1
         }
+        let ref = entry.sourceRef.lazy.compactMap { $0.resolve(in: json) }.first { !$0.isNull }
+        if let ref, let name = ref["name"].string, !name.isEmpty, count < Self.maxDependencies,
+           let refKind = ref["kind"].string.flatMap({ $0.isEmpty ? nil : $0 }) ?? DependencyEdges.impliedSourceKind[kind] {
+            let ns = ref["namespace"].string.flatMap { $0.isEmpty ? nil : $0 } ?? namespace
+            let number = DependencyEdges.sourceKindNumber(refKind)
+            if number > 0, ns == namespace, name == sourceName {
+                sourceKind = number
+            } else if let line = DependencyEdges.line(ObjectKey(kind: FluxObject.bounded(refKind), namespace: FluxObject.bounded(ns),
+                                                                 name: FluxObject.bounded(name)), from: kind, in: namespace) {
+                lines.append(line)
+            }
+        }
+        // Only where the revision is the last attempted one (Kustomization, HelmRelease).
+        let applied = status["lastAttemptedRevision"].string == nil ? nil : status["lastAppliedRevision"].string ?? deployedChart
+        let appliedRevision = applied.map { FluxObject.bounded($0) }.flatMap { $0 == revision ? nil : $0 }
         let rare = Rare(driftedSince: driftedSince, suspendedBy: suspendedBy, suspendReason: suspendReason,
-                        suspendedAt: suspendedAt, dependencies: dependencies)
+                        suspendedAt: suspendedAt, edges: lines.joined(separator: "\n"), appliedRevision: appliedRevision)
         self.rare = rare.isEmpty ? nil : rare
     }
 

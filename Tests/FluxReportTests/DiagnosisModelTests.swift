@@ -19,31 +19,21 @@ import Testing
         var suspended: Bool
         /// `dependsOn` names, same kind; a namespace when it points elsewhere.
         var dependsOn: [(namespace: String?, name: String)] = []
-        var source: String?
+        /// The source reference; a namespace when it points elsewhere.
+        var source: (kind: String, namespace: String?, name: String)?
 
         var key: ObjectKey { ObjectKey(kind: kind, namespace: namespace, name: name) }
-        var sourceKind: String? { kind == "Kustomization" ? "GitRepository" : kind == "HelmRelease" ? "HelmRepository" : nil }
         var readyStatus: String { state == .ready ? "True" : state == .unknown ? "Unknown" : "False" }
         var reason: String { state == .failing ? "BuildFailed" : state == .waiting ? "DependencyNotReady" : "Succeeded" }
 
-        /// What the model says the object depends on: recorded exactly when it waits on a dependency;
-        /// else only its source, found by name among the kinds it can reference (the projection
-        /// keeps no source kind): a HelmRelease's GitRepository of the same name stands in for a
-        /// missing HelmRepository.
-        func dependencies(_ exists: (ObjectKey) -> Bool) -> [ObjectKey] {
-            let sourceKey = source.flatMap { s in sourceKind.map { ObjectKey(kind: $0, namespace: namespace, name: s) } }
-            if state != .waiting, let source {
-                let kinds = kind == "HelmRelease" ? ["HelmRepository", "GitRepository"] : kind == "Kustomization" ? ["GitRepository"] : []
-                return kinds.map { ObjectKey(kind: $0, namespace: namespace, name: source) }.first(where: exists).map { [$0] } ?? []
-            }
-            if state == .waiting {
-                var keys = dependsOn.map { ObjectKey(kind: kind, namespace: $0.namespace ?? namespace, name: $0.name) }
-                if let sourceKey { keys.append(sourceKey) }
-                var unique: [ObjectKey] = []
-                for key in keys where !unique.contains(key) && key != self.key { unique.append(key) }
-                return unique
-            }
-            return []
+        /// What the model says the object depends on, whatever its state: its `dependsOn`, then its
+        /// source, each once, never itself.
+        var dependencies: [ObjectKey] {
+            var keys = dependsOn.map { ObjectKey(kind: kind, namespace: $0.namespace ?? namespace, name: $0.name) }
+            if let source { keys.append(ObjectKey(kind: source.kind, namespace: source.namespace ?? namespace, name: source.name)) }
+            var unique: [ObjectKey] = []
+            for key in keys where !unique.contains(key) && key != self.key { unique.append(key) }
+            return unique
         }
 
         var json: JSONValue {
@@ -55,11 +45,15 @@ import Testing
                     return entry
                 })
             }
-            if let source, let sourceKind {
-                if kind == "HelmRelease" {
-                    spec["chart"] = ["spec": ["chart": "c", "sourceRef": ["kind": .string(sourceKind), "name": .string(source)]]]
+            if let source {
+                var ref: JSONValue = ["kind": .string(source.kind), "name": .string(source.name)]
+                if let ns = source.namespace { ref["namespace"] = .string(ns) }
+                if kind == "HelmRelease", source.kind == "OCIRepository" {
+                    spec["chartRef"] = ref
+                } else if kind == "HelmRelease" {
+                    spec["chart"] = ["spec": ["chart": "c", "sourceRef": ref]]
                 } else {
-                    spec["sourceRef"] = ["kind": .string(sourceKind), "name": .string(source)]
+                    spec["sourceRef"] = ref
                 }
             }
             let status: JSONValue = ["observedGeneration": 1, "lastHandledReconcileAt": .string(Timestamp.rfc3339(secondsSinceEpoch: DiagnosisModelTests.now - 60))]
@@ -77,7 +71,8 @@ import Testing
         let names = (0..<max(4, count / 3)).map { "o\($0)" }
         var taken: Set<ObjectKey> = []
         for _ in 0..<count {
-            let kind = ["Kustomization", "Kustomization", "HelmRelease", "GitRepository", "HelmRepository"].randomElement(using: &rng) ?? "Kustomization"
+            let kind = ["Kustomization", "Kustomization", "HelmRelease", "GitRepository", "HelmRepository", "OCIRepository"]
+                .randomElement(using: &rng) ?? "Kustomization"
             let namespace = namespaces.randomElement(using: &rng) ?? "a"
             let name = names.randomElement(using: &rng) ?? "o0"
             guard taken.insert(ObjectKey(kind: kind, namespace: namespace, name: name)).inserted else { continue }
@@ -88,7 +83,11 @@ import Testing
                     let other = Int.random(in: 0..<6, using: &rng) == 0 ? namespaces.randomElement(using: &rng) : nil
                     spec.dependsOn.append((other, names.randomElement(using: &rng) ?? "o0"))
                 }
-                if Int.random(in: 0..<4, using: &rng) > 0 { spec.source = names.randomElement(using: &rng) }
+                if Int.random(in: 0..<4, using: &rng) > 0 {
+                    let kinds = kind == "HelmRelease" ? ["HelmRepository", "OCIRepository", "GitRepository"] : ["GitRepository", "OCIRepository"]
+                    let other = Int.random(in: 0..<6, using: &rng) == 0 ? namespaces.randomElement(using: &rng) : nil
+                    spec.source = (kinds.randomElement(using: &rng) ?? "GitRepository", other, names.randomElement(using: &rng) ?? "o0")
+                }
             }
             specs.append(spec)
         }
@@ -101,7 +100,7 @@ import Testing
 
         init(_ fleet: [Spec]) { specs = Dictionary(fleet.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }) }
 
-        func dependencies(_ key: ObjectKey) -> [ObjectKey] { specs[key]?.dependencies { specs[$0] != nil } ?? [] }
+        func dependencies(_ key: ObjectKey) -> [ObjectKey] { specs[key]?.dependencies ?? [] }
 
         /// Missing; failing and not suspended; or suspended and not Ready.
         func isRoot(_ key: ObjectKey) -> Bool {
@@ -146,65 +145,114 @@ import Testing
         }
     }
 
+    /// `count` seeded rounds, each over a new random fleet, its model and its diagnosis (lists up to 1,000).
+    static func rounds(_ count: Int, _ body: (inout SplitMix64, String, [Spec], Model, Diagnosis) throws -> Void) rethrows {
+        try seeded { rng, seed in
+            for round in 0..<count {
+                let fleet = randomFleet(&rng)
+                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: now,
+                                          settings: DiagnosisSettings(items: 1000, paths: 1000, pathDepth: 1000))
+                try body(&rng, "\(seed) round \(round)", fleet, Model(fleet), diagnosis)
+            }
+        }
+    }
+
     @Test("ranked root causes, blocked counts, counts and paths agree with the brute-force model")
     func againstModel() throws {
-        try seeded { rng, seed in
-            for round in 0..<150 {
-                let fleet = Self.randomFleet(&rng)
-                let model = Model(fleet)
-                let objects = fleet.map { FluxObject(json: $0.json, kind: $0.kind) }
-                let diagnosis = Diagnosis(objects: objects, now: Self.now, settings: DiagnosisSettings(items: 1000, paths: 1000, pathDepth: 1000))
-                let context = "\(seed) round \(round)"
+        try Self.rounds(150) { _, context, fleet, model, diagnosis in
+            var blocks: [ObjectKey: Int] = [:]
+            for spec in fleet where model.isBlocked(spec.key) {
+                for root in model.roots(spec.key) { blocks[root, default: 0] += 1 }
+            }
+            let expected = blocks.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            let problems = diagnosis.problems()
+            let got = problems.rootCauses.items.map { ($0.object.key, $0.blocks) }
+            #expect(got.map(\.0) == expected.map(\.key), "\(context)")
+            #expect(got.map(\.1) == expected.map(\.value), "\(context)")
+            #expect(problems.rootCauses.items.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
 
-                var blocks: [ObjectKey: Int] = [:]
-                for spec in fleet where model.isBlocked(spec.key) {
-                    for root in model.roots(spec.key) { blocks[root, default: 0] += 1 }
+            let c = problems.counts
+            #expect(c.objects == fleet.count, "\(context)")
+            #expect(c.failing == fleet.filter { !$0.suspended && $0.state == .failing }.count, "\(context)")
+            #expect(c.blocked == fleet.filter { model.isBlocked($0.key) }.count, "\(context)")
+            #expect(c.suspended == fleet.filter(\.suspended).count, "\(context)")
+            #expect(c.rootCauses == blocks.count, "\(context)")
+            #expect(c.failingAlone == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }.count, "\(context)")
+            #expect(problems.failing.items.map(\.key) == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }
+                .map(\.key).sorted(), "\(context)")  // all since the same time: by key
+
+            for spec in fleet {
+                let explanation = try #require(diagnosis.explain(spec.key), "\(context)")
+                // Dependencies and dependents: the model's edges, both ways.
+                #expect(explanation.dependencies.items.map(\.key) == model.dependencies(spec.key), "\(context) \(spec.key)")
+                let dependents = fleet.filter { model.dependencies($0.key).contains(spec.key) }.map(\.key)
+                #expect(Set(explanation.dependents.items.map(\.key)) == Set(dependents), "\(context) \(spec.key)")
+                #expect(explanation.dependents.total == dependents.count, "\(context) \(spec.key)")
+                #expect(explanation.blocks == blocks[spec.key] ?? 0, "\(context) \(spec.key)")
+
+                // Paths: one shortest path per root, each edge a model edge through blocked objects.
+                let distances = model.distances(spec.key)
+                let paths = explanation.paths.items
+                #expect(Set(paths.compactMap(\.last)) == model.roots(spec.key), "\(context) \(spec.key)")
+                #expect(paths.count == model.roots(spec.key).count, "\(context) \(spec.key)")
+                for path in paths {
+                    #expect(path.first == spec.key, "\(context) \(path)")
+                    #expect(path.count - 1 == distances[path.last ?? spec.key], "\(context) \(path): not shortest")
+                    for (from, to) in zip(path, path.dropFirst()) {
+                        #expect(model.dependencies(from).contains(to), "\(context) \(path): \(from) → \(to) is no edge")
+                    }
+                    #expect(path.dropFirst().dropLast().allSatisfy(model.isBlocked), "\(context) \(path)")
                 }
-                let expected = blocks.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                let problems = diagnosis.problems()
-                let got = problems.rootCauses.items.map { ($0.object.key, $0.blocks) }
-                #expect(got.map(\.0) == expected.map(\.key), "\(context)")
-                #expect(got.map(\.1) == expected.map(\.value), "\(context)")
-                #expect(problems.rootCauses.items.allSatisfy { $0.object.exists == (model.specs[$0.object.key] != nil) }, "\(context)")
-
-                let c = problems.counts
-                #expect(c.objects == fleet.count, "\(context)")
-                #expect(c.failing == fleet.filter { !$0.suspended && $0.state == .failing }.count, "\(context)")
-                #expect(c.blocked == fleet.filter { model.isBlocked($0.key) }.count, "\(context)")
-                #expect(c.suspended == fleet.filter(\.suspended).count, "\(context)")
-                #expect(c.rootCauses == blocks.count, "\(context)")
-                #expect(c.failingAlone == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }.count, "\(context)")
-                #expect(problems.failing.items.map(\.key) == fleet.filter { !$0.suspended && $0.state == .failing && blocks[$0.key] == nil }
-                    .map(\.key).sorted(), "\(context)")  // all since the same time: by key
-
-                for spec in fleet {
-                    let explanation = try #require(diagnosis.explain(spec.key), "\(context)")
-                    // Dependencies and dependents: the model's edges, both ways.
-                    #expect(explanation.dependencies.items.map(\.key) == model.dependencies(spec.key), "\(context) \(spec.key)")
-                    let dependents = fleet.filter { model.dependencies($0.key).contains(spec.key) }.map(\.key)
-                    #expect(Set(explanation.dependents.items.map(\.key)) == Set(dependents), "\(context) \(spec.key)")
-                    #expect(explanation.dependents.total == dependents.count, "\(context) \(spec.key)")
-                    #expect(explanation.blocks == blocks[spec.key] ?? 0, "\(context) \(spec.key)")
-
-                    // Paths: one shortest path per root, each edge a model edge through blocked objects.
-                    let distances = model.distances(spec.key)
-                    let paths = explanation.paths.items
-                    #expect(Set(paths.compactMap(\.last)) == model.roots(spec.key), "\(context) \(spec.key)")
-                    #expect(paths.count == model.roots(spec.key).count, "\(context) \(spec.key)")
-                    for path in paths {
-                        #expect(path.first == spec.key, "\(context) \(path)")
-                        #expect(path.count - 1 == distances[path.last ?? spec.key], "\(context) \(path): not shortest")
-                        for (from, to) in zip(path, path.dropFirst()) {
-                            #expect(model.dependencies(from).contains(to), "\(context) \(path): \(from) → \(to) is no edge")
-                        }
-                        #expect(path.dropFirst().dropLast().allSatisfy(model.isBlocked), "\(context) \(path)")
-                    }
-                    if model.isBlocked(spec.key), !model.roots(spec.key).isEmpty {
-                        #expect(explanation.object.state.hasPrefix("blocked by "), "\(context) \(explanation.object.state)")
-                    }
+                if model.isBlocked(spec.key), !model.roots(spec.key).isEmpty {
+                    #expect(explanation.object.state.hasPrefix("blocked by "), "\(context) \(explanation.object.state)")
                 }
             }
         }
+    }
+
+    @Test("an object keeps its edges whatever its state: Ready, waiting on a dependency, Ready again, failing")
+    func edgesThroughStates() throws {
+        try Self.rounds(40) { rng, context, original, model, _ in
+            var fleet = original
+            guard let i = fleet.indices.filter({ !fleet[$0].dependencies.isEmpty }).randomElement(using: &rng) else { return }
+            let key = fleet[i].key
+            for state in [Spec.State.ready, .waiting, .ready, .failing, .unknown] {
+                fleet[i].state = state
+                let diagnosis = Diagnosis(objects: fleet.map { FluxObject(json: $0.json, kind: $0.kind) }, now: Self.now,
+                                          settings: DiagnosisSettings(items: 1000))
+                let explanation = try #require(diagnosis.explain(key), "\(context)")
+                #expect(explanation.dependencies.items.map(\.key) == model.dependencies(key), "\(context) \(state)")
+                for dependency in model.dependencies(key) where model.specs[dependency] != nil {
+                    let up = try #require(diagnosis.explain(dependency))
+                    #expect(up.dependents.items.map(\.key).contains(key), "\(context) \(state): \(dependency) lost \(key)")
+                }
+            }
+        }
+    }
+
+    @Test("edges cost nothing in the common case and are read back exactly in the others")
+    func compactEdges() {
+        func project(_ spec: JSONValue, kind: String = "Kustomization") -> FluxObject {
+            FluxObject(json: fluxObject(kind: kind, apiVersion: "x.toolkit.fluxcd.io/v1", name: "app", namespace: "team", spec: spec), kind: kind)
+        }
+        // A source in the object's namespace: one byte, no box.
+        let plain = project(["sourceRef": ["kind": "GitRepository", "name": "a-rather-long-repository-name"]])
+        #expect(plain.signals.sourceKind != 0 && plain.signals.boxBytes == 0)
+        #expect(plain.dependencies == [ObjectKey(kind: "GitRepository", namespace: "team", name: "a-rather-long-repository-name")])
+        // dependsOn in and out of the namespace, an explicit kind, a source elsewhere, an unknown source kind.
+        let mixed = project(["dependsOn": [["name": "infra"], ["name": "db", "namespace": "data"], ["name": "x", "kind": "HelmRelease"],
+                                           ["name": "bad/name"], ["name": ""]],
+                             "sourceRef": ["kind": "OCIRepository", "name": "apps", "namespace": "flux-system"]])
+        #expect(mixed.dependencies == [
+            ObjectKey(kind: "Kustomization", namespace: "team", name: "infra"), ObjectKey(kind: "Kustomization", namespace: "data", name: "db"),
+            ObjectKey(kind: "HelmRelease", namespace: "team", name: "x"), ObjectKey(kind: "OCIRepository", namespace: "flux-system", name: "apps"),
+        ])
+        let odd = project(["sourceRef": ["kind": "SomethingElse", "name": "s"]])
+        #expect(odd.dependencies == [ObjectKey(kind: "SomethingElse", namespace: "team", name: "s")])
+        // A reference without a kind: the kind's implied source.
+        let policy = project(["imageRepositoryRef": ["name": "podinfo"]], kind: "ImagePolicy")
+        #expect(policy.dependencies == [ObjectKey(kind: "ImageRepository", namespace: "team", name: "podinfo")])
+        #expect(project([:]).dependencies.isEmpty)
     }
 
     @Test("a chain longer than the path depth and a fleet larger than the list cap stay bounded")

@@ -229,7 +229,7 @@ import Testing
         // 12 strings of 16 bytes inline, the uid in 17, a few scalars; short strings (≤ 15 UTF-8 bytes)
         // need no heap. Boxed in the cache with a 16-byte header: 312 bytes, one 320-byte malloc chunk.
         #expect(MemoryLayout<FluxObject>.stride <= 296)
-        #expect(MemoryLayout<SignalInputs>.size <= 36)
+        #expect(MemoryLayout<SignalInputs>.size <= 37)
         let json = fluxObject(kind: "Kustomization", apiVersion: "kustomize.toolkit.fluxcd.io/v1", name: "apps",
                               spec: ["path": "./apps"], message: "a very long message that is dropped because the object is ready")
         let o = FluxObject(json: json, kind: "Kustomization")

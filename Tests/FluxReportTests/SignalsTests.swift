@@ -341,8 +341,8 @@ import Testing
         #expect(object.signals.suspendedBy.utf8.count <= 256)
         #expect(object.signals.suspendReason.utf8.count <= 256)
         #expect(object.signals.suspendedAt == 0)
-        #expect(object.signals.dependencies.count == SignalInputs.maxDependencies)
-        #expect(object.signals.dependencies.allSatisfy { $0.utf8.count <= FluxObject.maxFieldBytes })
+        #expect(object.dependencies.count == SignalInputs.maxDependencies)
+        #expect(object.dependencies.allSatisfy { $0.name.utf8.count <= FluxObject.maxFieldBytes })
         #expect(!object.signals.generationPending)
         #expect(object.estimatedHeapBytes <= HostileObjectTests.bound(labels: 0) + 2 * (256 + 32) + 32
                 + SignalInputs.maxDependencies * (16 + FluxObject.maxFieldBytes + 32))

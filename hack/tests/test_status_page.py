@@ -651,10 +651,11 @@ def test_keyboard_order_and_labels(env):
     browser.navigate(cluster.base + "/resources")
     browser.evaluate("document.activeElement && document.activeElement.blur(); window.focus()")
     order = []
-    for _ in range(9):
+    for _ in range(10):
         browser.key("Tab", "Tab", 9)
         order.append(browser.evaluate("(() => { const e = document.activeElement; return e.id || e.textContent.trim() || e.tagName; })()"))
-    assert order[:9] == ["Skip to content", "Overview", "Objects", "Failing", "Events", "f-kind", "f-namespace", "f-status", "f-q"], order
+    assert order[:10] == ["Skip to content", "Overview", "Objects", "Failing", "Events", "Root causes", "f-kind", "f-namespace", "f-status",
+                          "f-q"], order
     # Every control has a label; landmarks and tables are named; live updates are announced politely.
     unlabeled = browser.evaluate("[...document.querySelectorAll('input, select')].filter(e => !document.querySelector(`label[for='${e.id}']`) && !e.getAttribute('aria-label')).map(e => e.outerHTML)")
     assert unlabeled == []

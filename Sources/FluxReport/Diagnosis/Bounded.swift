@@ -21,6 +21,13 @@ public struct Bounded<Element: Sendable>: Sendable {
         self.more = more
     }
 
+    /// The first `limit` of the shown elements, the rest counted with those already left out.
+    public func prefix(_ limit: Int) -> Bounded {
+        let cap = max(0, limit)
+        guard items.count > cap else { return self }
+        return Bounded(items: Array(items.prefix(cap)), more: more + items.count - cap)
+    }
+
     /// Every element, shown or not.
     public var total: Int { items.count + more }
     public var isEmpty: Bool { total == 0 }

@@ -1,11 +1,10 @@
 /// Who depends on whom among one snapshot's Flux objects: each object's dependencies (`spec.dependsOn`
 /// and its source reference) and its dependents, built once per snapshot.
 ///
-/// Edges come from the projection (`FluxObject`): an object waiting on a dependency keeps its
-/// `dependsOn` entries and source reference exactly (`SignalInputs.dependencies`); for any other
-/// object the source is found by `sourceName` among the source kinds it can reference, in its
-/// namespace. Storage is compressed rows of 32-bit integers and a hash table of indices (no
-/// per-object arrays or strings): about 20 bytes per object and 8 per edge.
+/// Edges come from the projection (`FluxObject.dependencies`): every object keeps its `dependsOn`
+/// entries and its source reference, whatever its state. Storage is compressed rows of 32-bit
+/// integers and a hash table of indices (no per-object arrays or strings): about 20 bytes per
+/// object and 8 per edge.
 public struct DependencyGraph: Sendable {
     /// One end of an edge: an object of the snapshot, or a referenced object that does not exist.
     public enum Node: Hashable, Sendable {
@@ -28,15 +27,6 @@ public struct DependencyGraph: Sendable {
     /// Objects beyond this are not indexed: with at most `SignalInputs.maxDependencies` edges each,
     /// every count fits in 32 bits (a fleet is far smaller).
     public static let maxObjects = 1 << 24
-
-    /// Source kinds an object of a kind can reference by `sourceName`, most likely first.
-    static let sourceKinds: [String: [String]] = [
-        "Kustomization": ["GitRepository", "OCIRepository", "Bucket", "ExternalArtifact"],
-        "HelmRelease": ["HelmRepository", "OCIRepository", "GitRepository", "Bucket", "HelmChart", "ExternalArtifact"],
-        "HelmChart": ["HelmRepository", "GitRepository", "Bucket"],
-        "ImagePolicy": ["ImageRepository"],
-        "ImageUpdateAutomation": ["GitRepository"],
-    ]
 
     public init(objects all: [FluxObject]) {
         let objects = all.count > Self.maxObjects ? Array(all.prefix(Self.maxObjects)) : all
@@ -65,7 +55,7 @@ public struct DependencyGraph: Sendable {
         var inDegree = [Int32](repeating: 0, count: objects.count)
         for (i, object) in objects.enumerated() {
             let first = targets.count
-            for key in Self.dependencyKeys(object, exists: { lookup($0) != nil }) {
+            for key in object.dependencies {
                 let target: Int32
                 if let found = lookup(key) {
                     guard found != i else { continue }
@@ -121,19 +111,6 @@ public struct DependencyGraph: Sendable {
             h = (h + 1) & mask
         }
         return nil
-    }
-
-    /// What an object depends on: its recorded dependencies when it waits on one, else its source
-    /// found by name in its namespace among the kinds it can reference (the first that exists).
-    static func dependencyKeys(_ object: FluxObject, exists: (ObjectKey) -> Bool) -> [ObjectKey] {
-        let recorded = object.signals.dependencies
-        if !recorded.isEmpty { return recorded.compactMap { ObjectKey(parsing: $0) } }
-        guard !object.sourceName.isEmpty, let kinds = sourceKinds[object.kind] else { return [] }
-        for kind in kinds {
-            let key = ObjectKey(kind: kind, namespace: object.namespace, name: object.sourceName)
-            if exists(key) { return [key] }
-        }
-        return []
     }
 
     public var count: Int { objects.count }

@@ -14,7 +14,7 @@ public struct Diagnosis: Sendable {
     /// Non-default history, by object.
     private let history: [Int: SignalHistory]
     /// Root causes with the number of blocked objects naming each, ranked (most first, then key).
-    private let ranked: [(node: DependencyGraph.Node, blocks: Int)]
+    let ranked: [(node: DependencyGraph.Node, blocks: Int)]
     private let blocksByRoot: [DependencyGraph.Node: Int]
 
     public init(objects: [FluxObject], now: Int64, settings: DiagnosisSettings = DiagnosisSettings(),
@@ -124,7 +124,8 @@ public struct Diagnosis: Sendable {
         let dependents = Bounded(graph.dependents(of: i).lazy.map { summary(.object($0)) }, limit: limit)
         return Explanation(object: summary(.object(i)), readySince: object.readySince, suspended: object.suspended,
                            interval: object.signals.interval, lastReconcile: object.signals.lastReconcile,
-                           evidence: object.signals.evidence, blocks: blocks(.object(i)), dependencies: dependencies,
+                           evidence: object.signals.evidence, revision: object.revision, appliedRevision: object.signals.appliedRevision,
+                           lastFailureReason: history[i]?.lastFailureReason ?? "", blocks: blocks(.object(i)), dependencies: dependencies,
                            dependents: dependents, paths: paths(from: i))
     }
 

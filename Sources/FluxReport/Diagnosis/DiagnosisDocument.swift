@@ -28,7 +28,14 @@ public enum DiagnosisDocument {
             object.append(("evidence", .string(e.evidence.rawValue)))
         }
         if e.readySince > 0 { object.append(("readySince", time(e.readySince))) }
+        if !e.lastFailureReason.isEmpty { object.append(("lastFailureReason", .string(e.lastFailureReason))) }
         object.append(("suspended", .bool(e.suspended)))
+        if e.object.signals.state == .suspended {
+            if !e.object.signals.reason.isEmpty { object.append(("suspendReason", .string(e.object.signals.reason))) }
+            if !e.object.signals.sinceSource.isEmpty { object.append(("suspendedSinceSource", .string(e.object.signals.sinceSource))) }
+        }
+        if !e.revision.isEmpty { object.append(("revision", .string(e.revision))) }
+        if let applied = e.appliedRevision { object.append(("lastAppliedRevision", .string(applied))) }
         object.append(("blocks", .int(Int64(e.blocks))))
         return .map([
             ("time", .string(Timestamp.rfc3339(secondsSinceEpoch: now))),
@@ -36,6 +43,39 @@ public enum DiagnosisDocument {
             ("pathsToRootCauses", list(e.paths) { path in .list(path.map { .string($0.description) }) }),
             ("dependencies", list(e.dependencies) { .map(pairs($0)) }),
             ("dependents", list(e.dependents) { .map(pairs($0)) }),
+        ])
+    }
+
+    /// The graph view of one object: nodes (the object first, `id` its index, `layer` as in
+    /// `Neighbourhood`), edges `from` → `to` (from depends on to), and "N more" placeholders.
+    public static func neighbourhood(_ n: Neighbourhood, now: Int64) -> OrderedDocument {
+        .map([
+            ("time", .string(Timestamp.rfc3339(secondsSinceEpoch: now))),
+            ("nodes", .list(n.nodes.enumerated().map { id, node in
+                var out: [(String, OrderedDocument)] = [("id", .int(Int64(id))), ("layer", .int(Int64(node.layer)))]
+                out += pairs(node.object)
+                if node.blocks > 0 { out.append(("blocks", .int(Int64(node.blocks)))) }
+                return .map(out)
+            })),
+            ("edges", .list(n.edges.map { .map([("from", .int(Int64($0.from))), ("to", .int(Int64($0.to)))]) })),
+            ("more", .list(n.more.map { .map([("node", .int(Int64($0.node))), ("layer", .int(Int64($0.layer))), ("count", .int(Int64($0.count)))]) })),
+            ("left", .int(Int64(n.left))),
+        ])
+    }
+
+    /// The cluster view: each root cause with `blocks` and the blocked objects naming it.
+    public static func rootCauseMap(_ m: RootCauseMap, now: Int64) -> OrderedDocument {
+        .map([
+            ("time", .string(Timestamp.rfc3339(secondsSinceEpoch: now))),
+            ("rootCauses", .map([
+                ("items", .list(m.entries.map { entry in
+                    var out = pairs(entry.root)
+                    out.append(("blocks", .int(Int64(entry.blocked.total))))
+                    out.append(("blocked", list(entry.blocked) { .map(pairs($0)) }))
+                    return .map(out)
+                })),
+                ("more", .int(Int64(m.more))),
+            ])),
         ])
     }
 

@@ -10,6 +10,12 @@ public struct Explanation: Sendable, Equatable {
     public var interval: Int64
     public var lastReconcile: Int64
     public var evidence: ReconcileEvidence
+    /// The revision last attempted (`FluxObject.revision`) and, when it differs, the last applied
+    /// one (`SignalInputs.appliedRevision`: a Kustomization's, a HelmRelease's last deployed chart).
+    public var revision: String
+    public var appliedRevision: String?
+    /// The Ready reason of the last failure the operator observed (empty without history).
+    public var lastFailureReason: String
     /// When it is itself a root cause: how many blocked objects it holds up.
     public var blocks: Int
     public var dependencies: Bounded<ObjectSummary>

@@ -51,8 +51,8 @@ public struct FluxKindInfo: Sendable {
     public let ref: [FieldPath]
     /// The `source_name` label.
     public let sourceName: [FieldPath]
-    /// The source reference (an object with `kind`, `name`, `namespace`) an object blocked by
-    /// `DependencyNotReady` may wait on: the first of these that is present.
+    /// The source reference (an object with `kind`, `name`, `namespace`; a missing kind is
+    /// `DependencyEdges.impliedSourceKind`): the first of these that is present.
     public let sourceRef: [FieldPath]
     /// The `path` label.
     public let path: [FieldPath]

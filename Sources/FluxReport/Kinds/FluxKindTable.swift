@@ -43,7 +43,7 @@ public enum FluxKindTable {
         FluxKindInfo("Provider", group: notification, url: [], readiness: .always, gotkResourceInfo: []),
         FluxKindInfo("Receiver", group: notification, url: ["status.webhookPath"], gotkResourceInfo: [.init("webhook_path", "status.webhookPath")]),
         FluxKindInfo("ImageRepository", group: image, url: ["spec.image"], gotkResourceInfo: [.init("image", "spec.image")]),
-        FluxKindInfo("ImagePolicy", group: image, sourceName: ["spec.imageRepositoryRef.name"],
+        FluxKindInfo("ImagePolicy", group: image, sourceName: ["spec.imageRepositoryRef.name"], sourceRef: ["spec.imageRepositoryRef"],
                      gotkResourceInfo: [.init("source_name", "spec.imageRepositoryRef.name")]),
         FluxKindInfo("ImageUpdateAutomation", group: image, gotkResourceInfo: [.init("source_name", "spec.sourceRef.name")]),
         FluxKindInfo("FluxInstance", group: FluxReportAPI.group, origin: .fluxOperator, registry: ["spec.distribution.registry"],

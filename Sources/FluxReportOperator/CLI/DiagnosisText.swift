@@ -49,6 +49,8 @@ enum DiagnosisText {
         }
         if e.interval > 0 { field("Interval", DiagnosisWords.age(e.interval)) }
         if e.lastReconcile > 0 { field("Reconciled", "\(DiagnosisWords.age(now - e.lastReconcile)) ago (\(e.evidence.rawValue))") }
+        if !e.lastFailureReason.isEmpty, o.ready != .false { field("Last failure", e.lastFailureReason) }
+        if !e.revision.isEmpty { field("Revision", e.revision + (e.appliedRevision.map { " (last applied: \($0.isEmpty ? "none" : $0))" } ?? "")) }
         if e.blocks > 0 { field("Blocks", "\(e.blocks) object\(e.blocks == 1 ? "" : "s")") }
 
         if !e.paths.isEmpty {

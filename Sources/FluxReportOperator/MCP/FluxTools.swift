@@ -219,6 +219,9 @@ enum FluxTools {
             lines.append("Interval \(DiagnosisWords.age(explanation.interval))"
                          + (explanation.lastReconcile > 0 ? ", last reconcile \(time(explanation.lastReconcile))" : ""))
         }
+        if let applied = explanation.appliedRevision {
+            lines.append("Revision: last attempted \(explanation.revision), last applied \(applied.isEmpty ? "none" : applied)")
+        }
         if explanation.blocks > 0 { lines.append("Root cause: \(explanation.blocks) blocked object\(explanation.blocks == 1 ? " waits" : "s wait") on it.") }
         if !explanation.paths.isEmpty {
             lines.append("Chain to the root cause\(explanation.paths.total == 1 ? "" : "s"):")
@@ -264,10 +267,7 @@ enum FluxTools {
     static func time(_ seconds: Int64) -> String { Timestamp.rfc3339(secondsSinceEpoch: seconds) }
 
     /// The first `limit` of a bounded list, the rest counted.
-    static func first<T>(_ limit: Int, of list: Bounded<T>) -> Bounded<T> {
-        guard list.items.count > limit else { return list }
-        return Bounded(items: Array(list.items.prefix(limit)), more: list.more + list.items.count - limit)
-    }
+    static func first<T>(_ limit: Int, of list: Bounded<T>) -> Bounded<T> { list.prefix(limit) }
 }
 
 /// The tools of the running operator's `/mcp`: the diagnosis tools over its own caches.

@@ -39,6 +39,9 @@ struct FluxView: Sendable {
         }
     }
 
+    /// The diagnosis clock: seconds since the epoch.
+    func now() -> Int64 { diagnoses.now() }
+
     /// The kinds the caches serve (discovered from the CRDs), sorted.
     var kinds: [String] { Set(cache.kinds.map(\.crd.kind)).sorted() }
 }

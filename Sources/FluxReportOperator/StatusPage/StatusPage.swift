@@ -42,6 +42,13 @@ final class StatusPage: Sendable {
     }
 }
 
+/// What the diagnosis endpoints compute (`StatusPageData.answers`).
+enum DiagnosisRequest: Hashable, Sendable {
+    case resource(ResourceKey)
+    case graph(GraphQuery)
+    case rootCauses(Int)
+}
+
 /// What the status page shows, read from the caches: the routes' only source.
 struct StatusPageData: Sendable {
     /// The page's heavy work (reports, list pages) runs here, on one thread of its own at a lower
@@ -63,6 +70,10 @@ struct StatusPageData: Sendable {
     let view: FluxView
     /// `--mcp`: `/mcp` is served beside the page (`MCPRoute`).
     let mcp: Bool
+
+    /// Object pages and graphs as sent (JSON; nil: no such object), one computation per request
+    /// and `diagnosisVersion`.
+    let answers = SharedComputation<DiagnosisRequest, [UInt8]?>(executor: StatusPageData.executor)
 
     struct ProblemsKey: Hashable, Sendable {
         var limit: Int
@@ -158,21 +169,53 @@ struct StatusPageData: Sendable {
         return builder.finish()
     }
 
-    /// The object page's data, or nil when no cache holds it.
-    func resource(_ key: ResourceKey) -> JSONValue? {
-        guard let object = cached(key) else { return nil }
-        var out = object.detailJSON
+    /// The object page's data, or nil when no cache holds it: the list row, what the metrics
+    /// export about it, its recent transitions and its diagnosis (`DiagnosisDocument.explanation`,
+    /// dependencies and dependents cut to `DiagnosisSettings().items`).
+    func resource(_ key: ResourceKey) async -> [UInt8]? {
+        await answers.value(for: .resource(key), version: diagnosisVersion) { [self] in
+            resourceJSON(key, diagnosis: view.diagnosis())?.serialized()
+        }
+    }
+
+    func resourceJSON(_ key: ResourceKey, diagnosis: Diagnosis) -> JSONValue? {
+        let objectKey = ObjectKey(kind: key.kind, namespace: key.namespace, name: key.name)
+        guard let i = diagnosis.graph.node(objectKey), var explanation = diagnosis.explain(objectKey) else { return nil }
+        let items = DiagnosisSettings().items
+        explanation.dependencies = explanation.dependencies.prefix(items)
+        explanation.dependents = explanation.dependents.prefix(items)
+        var out = diagnosis.graph.objects[i].detailJSON
         out["transitions"] = .array(feed.transitions(of: key, limit: 20).map(\.json))
+        out["diagnosis"] = DiagnosisDocument.explanation(explanation, now: diagnosis.now).json
         return out
     }
 
-    /// The cached object with this key, if a cache holds it.
-    func cached(_ key: ResourceKey) -> FluxObject? {
-        let storeKey = key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
-        for (crd, informer) in cache.kinds where crd.kind == key.kind {
-            if let cached = informer?.store.get(storeKey) { return cached.object }
+    /// `/api/v1/graph`: the object's neighbourhood; nil when there is no such object.
+    func graph(_ query: GraphQuery) async -> [UInt8]? {
+        await answers.value(for: .graph(query), version: diagnosisVersion) { [view] in
+            let diagnosis = view.diagnosis()
+            guard let key = query.key,
+                  let found = diagnosis.neighbourhood(ObjectKey(kind: key.kind, namespace: key.namespace, name: key.name), limit: query.limit)
+            else { return nil }
+            return DiagnosisDocument.neighbourhood(found, now: diagnosis.now).json.serialized()
         }
-        return nil
+    }
+
+    /// `/api/v1/rootcauses`: the root causes and what each blocks.
+    func rootCauses(_ query: GraphQuery) async -> [UInt8] {
+        let answer = await answers.value(for: .rootCauses(query.limit), version: diagnosisVersion) { [view] in
+            let diagnosis = view.diagnosis()
+            return DiagnosisDocument.rootCauseMap(diagnosis.rootCauseMap(limit: query.limit), now: diagnosis.now).json.serialized()
+        }
+        return answer ?? []
+    }
+
+    /// Answers change with the caches and with the clock (ages, staleness): the seconds since
+    /// the epoch in `DiagnosisCache.maxAge` steps above the caches' version, so a new step or a
+    /// new version both compute again, and the number only grows.
+    var diagnosisVersion: UInt64 {
+        let step = UInt64(max(0, view.now())) / UInt64(DiagnosisCache.maxAge)
+        return step << 32 | (feed.version & 0xFFFF_FFFF)
     }
 
     /// The kinds' informers by kind name, sorted by kind.

@@ -21,6 +21,7 @@ enum StatusPageAssets {
         "resources.js": script(PackageResources.resources_js),
         "resource.js": script(PackageResources.resource_js),
         "events.js": script(PackageResources.events_js),
+        "graph.js": script(PackageResources.graph_js),
         "app.js": script(PackageResources.app_js),
     ]
 

@@ -17,7 +17,7 @@ enum StatusPageRoutes {
         router.add(middleware: gate)
         // The pages: one shell, the script renders the view the path names.
         let html = StatusPageAssets.html(basePath: basePath.path)
-        for path in ["/", "/resources", "/resource", "/events"] {
+        for path in ["/", "/resources", "/resource", "/events", "/graph"] {
             router.get(at(path)) { _, _ in
                 var response = text(html, type: "text/html; charset=utf-8")
                 // Not kept in the back/forward cache: a cached page would hold its event stream's
@@ -46,10 +46,8 @@ enum StatusPageRoutes {
         }
         router.get(at("/api/v1/resource")) { request, _ in
             do throws(QueryError) {
-                let key = try objectKey(try parameters(request))
-                guard let detail = page.resource(key) else {
-                    return Self.error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
-                }
+                let key = try objectKey(parameters(request))
+                guard let detail = await page.resource(key) else { return notFound(key) }
                 return json(detail)
             } catch {
                 return Self.error(.badRequest, error.message)
@@ -63,9 +61,23 @@ enum StatusPageRoutes {
                 return Self.error(.badRequest, error.message)
             }
         }
-        if page.mcp {
-            MCPRoute.mount(on: router, basePath: basePath, OperatorTools(view: page.view))
+        router.get(at("/api/v1/graph")) { request, _ in
+            do throws(QueryError) {
+                let query = try GraphQuery.object(parameters(request))
+                guard let graph = await page.graph(query) else { return query.key.map(notFound) ?? Self.error(.notFound, "not found") }
+                return json(graph)
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
         }
+        router.get(at("/api/v1/rootcauses")) { request, _ in
+            do throws(QueryError) {
+                return json(await page.rootCauses(try GraphQuery.cluster(parameters(request))))
+            } catch {
+                return Self.error(.badRequest, error.message)
+            }
+        }
+        if page.mcp { MCPRoute.mount(on: router, basePath: basePath, OperatorTools(view: page.view)) }
         return router
     }
 
@@ -120,6 +132,10 @@ enum StatusPageRoutes {
             throw QueryError("name is required: an object name")
         }
         return ResourceKey(kind: kind, namespace: query.namespace ?? "", name: name)
+    }
+
+    static func notFound(_ key: ResourceKey) -> Response {
+        error(.notFound, "\(key.kind) \(key.namespace)/\(key.name) not found")
     }
 
     static func json(_ value: JSONValue) -> Response { json(value.serialized()) }

@@ -9,7 +9,7 @@
     for (const a of document.querySelectorAll("nav a")) {
       const v = a.dataset.view;
       const current = (v === "overview" && path === "/") || (v === "events" && path === "/events")
-        || (v === "failing" && failing) || (v === "resources" && path.startsWith("/resource") && !failing);
+        || (v === "graph" && path === "/graph") || (v === "failing" && failing) || (v === "resources" && path.startsWith("/resource") && !failing);
       if (current) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
     }
   }

@@ -22,6 +22,7 @@
                 ["Suspended", o.suspended ? "yes" : "no"], ["Failing", o.failing ? "yes" : "no"]])),
           el("section", { "aria-labelledby": "h-source" }, el("h2", { id: "h-source" }, "Revision and source"),
             dl([["API version", o.apiVersion], ["Revision", o.revision], ["Source", o.source], ["URL", o.url], ["Ref", o.ref], ["Path", o.path], ["Artifact size", o.artifactSize]])),
+          ...F.diagnosisSections(o),
           transitionsSection(o.transitions || [], "Recent transitions"),
           el("p", { class: "muted" }, "The cache keeps the Ready condition only; kubectl shows the others."));
       },
