@@ -3,6 +3,7 @@ import KubeCore
 import KubeFake
 import Logging
 import Testing
+import TestSupport
 
 @testable import FluxReportOperator
 
@@ -63,7 +64,7 @@ import Testing
         let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
         let api = FakeKubeAPI()
         let logger = Logger(label: "graph-endpoint-test")
-        let cache = ClusterCache(api: api, namespace: "flux-system", keepLabels: [], logger: logger)
+        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
         let page = StatusPageData(api: api, cache: cache, feed: ChangeFeed(), logger: logger)
 
         let base = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "base"), diagnosis: diagnosis))
@@ -81,8 +82,8 @@ import Testing
 
     @Test func unknownObjectsAre404WithAMessageAndBadQueries400() async throws {
         try await StatusPageServer.run { server in
-            func get(_ path: String) async throws -> RawHTTPConnection.Response {
-                try await RawHTTPConnection.request(port: server.port, path: path, headers: ["Host: localhost"])
+            func get(_ path: String) async throws -> RawConnection.Response {
+                try await RawConnection.request(port: server.port, path: path, headers: ["Host: localhost"])
             }
             let missing = try await get("/api/v1/graph?kind=Kustomization&namespace=apps&name=web")
             #expect(missing.status == 404 && missing.body.contains("Kustomization apps/web not found"))

@@ -218,6 +218,15 @@ struct StatusPageData: Sendable {
         return step << 32 | (feed.version & 0xFFFF_FFFF)
     }
 
+    /// The cached object with this key, if a cache holds it.
+    func cached(_ key: ResourceKey) -> FluxObject? {
+        let storeKey = key.namespace.isEmpty ? key.name : "\(key.namespace)/\(key.name)"
+        for (crd, informer) in cache.kinds where crd.kind == key.kind {
+            if let cached = informer?.store.get(storeKey) { return cached.object }
+        }
+        return nil
+    }
+
     /// The kinds' informers by kind name, sorted by kind.
     private func kindInformers() -> [(kind: String, informers: [Informer<CachedFluxObject>])] {
         var byKind: [String: [Informer<CachedFluxObject>]] = [:]
