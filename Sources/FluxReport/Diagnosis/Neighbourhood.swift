@@ -57,6 +57,9 @@ extension Diagnosis {
         /// Neighbours not placed when their node was expanded; counted once both walks are done
         /// (the other walk may still place them).
         var cut: [(node: Int, layer: Int, neighbour: DependencyGraph.Node)] = []
+        /// Neighbours left out by a walk stay out of the other: in a `dependsOn` cycle the other walk
+        /// would place them in its own direction and drop what lies beyond them uncounted.
+        var leftOut: Set<DependencyGraph.Node> = []
 
         /// Breadth first in one direction until `budget` nodes were added.
         func walk(direction: Int, budget: Int) {
@@ -70,8 +73,9 @@ extension Diagnosis {
                     guard case .object(let i) = node, let from = index[node] else { continue }
                     let neighbours: [DependencyGraph.Node] = direction < 0 ? graph.dependencies(of: i) : graph.dependents(of: i).map { .object($0) }
                     for neighbour in neighbours where index[neighbour] == nil {
-                        guard added < budget else {
+                        guard added < budget, !leftOut.contains(neighbour) else {
                             cut.append((from, layer, neighbour))
+                            leftOut.insert(neighbour)
                             continue
                         }
                         _ = add(neighbour, layer: layer)

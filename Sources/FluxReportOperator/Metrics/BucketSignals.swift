@@ -26,6 +26,8 @@ struct BucketSignals: Sendable {
     init(objects: [CachedFluxObject], history: [SignalTracker.Key: SignalHistory], now: Int64, settings: SignalSettings) {
         texts = [[UInt8]](repeating: [], count: Self.keptStates.count + 1)
         let factor = settings.staleFactor
+        var lastKind = ""
+        var canDrift = false
         for cached in objects {
             // Most objects have no state: decided from a few fields, without copying the
             // projection or looking its history up.
@@ -35,9 +37,13 @@ struct BucketSignals: Sendable {
             } else if let deadline = Signals.staleDeadline(cached.object, factor: factor) {
                 validUntil = min(validUntil, deadline)  // stale once now > deadline
             }
-            // Every namespace with a HelmRelease has a series, 0 when none drifted: a dashboard
-            // shows 0, not "no data", on a healthy cluster.
-            if screen.drifted || cached.object.kind == "HelmRelease" { drifted[cached.object.namespace, default: 0] += screen.drifted ? 1 : 0 }
+            // Every namespace with an object of a kind that can drift has a series, 0 when none
+            // drifted: a dashboard shows 0, not "no data", on a healthy cluster.
+            if cached.object.kind != lastKind {
+                lastKind = cached.object.kind
+                canDrift = FluxKindTable.entry(lastKind).driftCondition != nil
+            }
+            if screen.drifted || canDrift { drifted[cached.object.namespace, default: 0] += screen.drifted ? 1 : 0 }
             let lookup = !history.isEmpty && (screen.mayHaveState || settings.perObjectTransitions)
             let entry = lookup ? history[SignalTracker.key(cached)] : nil
             if settings.perObjectTransitions, let entry, entry.transitions > 0 {
