@@ -55,8 +55,10 @@ def load_chain(cluster):
     code, answer = cluster.client.request("POST", "/_sim/load", {"apiVersion": "v1", "kind": "List", "items": chain_fleet()})
     assert code == 200, f"/_sim/load: HTTP {code}: {answer}"
     for _ in deadline_loop(20, "the chain in the operator's graph"):
+        # The whole fleet, not only the chain: the fan-out's objects arrive over the watch too.
         status, graph = cluster.api("/api/v1/graph?kind=Kustomization&namespace=chain&name=k3")
-        if status == 200 and len(graph["nodes"]) >= 5:
+        wide_status, wide = cluster.api("/api/v1/graph?kind=GitRepository&namespace=chain&name=wide")
+        if status == 200 and len(graph["nodes"]) >= 5 and wide_status == 200 and sum(m["count"] for m in wide["more"]) + len(wide["nodes"]) == FAN_OUT + 3:
             break
     cluster.chain_loaded = True
 
@@ -110,6 +112,12 @@ def test_graph_shows_the_chain_and_its_links_navigate(env):  # noqa: F811
     xs = browser.evaluate("Object.fromEntries([...document.querySelectorAll('.graph-node[data-key]')]"
                           ".map(n => [n.dataset.key, +n.querySelector('rect').getAttribute('x')]))")
     assert xs["GitRepository/chain/repo"] < xs["Kustomization/chain/k1"] < xs["Kustomization/chain/k2"] < xs["Kustomization/chain/k3"]
+    # The framed object is in view however deep its upstream: the box scrolls to it.
+    framed_visible = browser.evaluate(
+        "(() => { const b = document.querySelector('.graph').getBoundingClientRect();"
+        " const r = document.querySelector('.graph-node[data-key=\"Kustomization/chain/k3\"] rect').getBoundingClientRect();"
+        " return r.left >= b.left && r.right <= b.right; })()")
+    assert framed_visible, "the framed object is outside the graph's box"
     browser.screenshot(artifacts / "graph.png")
     # A node links to its own graph; the framed one (this object) to its page.
     click_and_wait(browser, '.graph-node[data-key="Kustomization/chain/k1"]',

@@ -59,6 +59,7 @@
     const tallest = Math.max(1, ...columns.map(c => c.length));
     columns.forEach((column, c) => column.forEach((n, i) => {
       n.x = PAD + c * (W + GX);
+      n.width = W;
       n.y = PAD + i * (H + GY) + (tallest - column.length) * (H + GY) / 2;
     }));
     const width = PAD * 2 + columns.length * W + (columns.length - 1) * GX;
@@ -99,6 +100,7 @@
   }
 
   function objectGraph(key) {
+    let shown = false;
     return {
       title: "Graph · " + key.kind + " " + key.namespace + "/" + key.name,
       async refresh() {
@@ -117,12 +119,21 @@
           edges.push(m.layer < 0 ? { from: nodes[m.node], to: placeholder } : { from: placeholder, to: nodes[m.node] });
         }
         const up = g.nodes.filter(n => n.layer < 0).length, down = g.nodes.filter(n => n.layer > 0).length;
+        const before = main.querySelector(".graph");
+        const kept = shown && before ? before.scrollLeft : null;
         main.replaceChildren(
           el("p", {}, el("a", { href: F.objectHref(key) }, "← " + keyText(key)), " · ", el("a", { href: url("/graph") }, "Root causes of the cluster")),
           el("h1", {}, "Dependency graph of " + keyText(key)),
           el("p", { id: "graph-summary", class: "muted" }, up + " upstream (left, to the roots), " + down + " downstream (right, what depends on it)"
             + (g.left ? "; " + g.left + " more not drawn" : "") + ". Arrows point from an object to what it depends on; each box links to its graph, the framed one to its page."),
           drawGraph(nodes, edges, "Dependencies of " + keyText(key)));
+        // A deep upstream puts the framed object past the box's right edge: bring it into view
+        // the first time; a refresh (each change redraws) keeps where the reader scrolled to.
+        const box = main.querySelector(".graph"), center = nodes.find(n => n.center);
+        if (box && center && center.x !== undefined) {
+          box.scrollLeft = kept ?? Math.max(0, center.x + center.width / 2 - box.clientWidth / 2);
+          shown = true;
+        }
       },
     };
   }
