@@ -59,7 +59,9 @@ enum OutputSchema {
         ("time", time),
         ("object", summary(adding: [
             ("interval", text), ("lastReconcile", time), ("evidence", choice(ReconcileEvidence.allCases.map(\.rawValue))),
-            ("readySince", time), ("suspended", flag), ("blocks", count),
+            ("readySince", time), ("lastFailureReason", text), ("suspended", flag),
+            ("suspendReason", text), ("suspendedSinceSource", text),
+            ("revision", text), ("lastAppliedRevision", text), ("blocks", count),
         ], required: ["suspended", "blocks"])),
         ("pathsToRootCauses", list(of: ["type": "array", "items": text])),
         ("dependencies", list(of: summary())),
