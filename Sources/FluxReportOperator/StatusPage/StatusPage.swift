@@ -61,23 +61,30 @@ struct StatusPageData: Sendable {
     let report: LiveReport
     let streams: EventStreams
     /// List pages as sent (JSON), one computation per query, cache version and clock epoch.
-    let listings = SharedComputation<ListingKey, [UInt8]>(executor: StatusPageData.executor)
+    let listings = SharedComputation<Epoched<ResourceQuery>, [UInt8]>(executor: StatusPageData.executor)
     /// `/api/v1/problems` as sent, one computation per limit, cache version and `DiagnosisCache.maxAge`
     /// seconds (staleness and "since" move with the clock).
-    let problemPages = SharedComputation<ProblemsKey, [UInt8]>(executor: StatusPageData.executor, capacity: 8)
+    let problemPages = SharedComputation<Epoched<Int>, [UInt8]>(executor: StatusPageData.executor, capacity: 8)
     /// The operator's signal history (failing since, flips, suspended since) and the diagnosis of
     /// the caches, shared with the `/mcp` tools.
     let view: FluxView
     /// `--mcp`: `/mcp` is served beside the page (`MCPRoute`).
     let mcp: Bool
 
-    /// Object pages and graphs as sent (JSON; nil: no such object), one computation per request
-    /// and `diagnosisVersion`.
-    let answers = SharedComputation<DiagnosisRequest, [UInt8]?>(executor: StatusPageData.executor)
+    /// Object pages and graphs as sent (JSON; nil: no such object), one computation per request,
+    /// cache version and clock epoch.
+    let answers = SharedComputation<Epoched<DiagnosisRequest>, [UInt8]?>(executor: StatusPageData.executor)
 
-    struct ProblemsKey: Hashable, Sendable {
-        var limit: Int
+    /// A request in one `DiagnosisCache.maxAge` step of the clock: answers show ages and
+    /// staleness, so a new step computes them again, as a new cache version does.
+    struct Epoched<Request: Hashable & Sendable>: Hashable, Sendable {
+        var request: Request
         var epoch: Int64
+
+        init(_ request: Request, now: Int64) {
+            self.request = request
+            epoch = now / DiagnosisCache.maxAge
+        }
     }
 
     init(api: any KubeAPI, cache: ClusterCache, feed: ChangeFeed, streams: EventStreams? = nil,
@@ -93,8 +100,7 @@ struct StatusPageData: Sendable {
     /// `/api/v1/problems`: the diagnosis's problems (docs/diagnosis.md, Problems), each list cut to
     /// `limit` with the rest counted, as `DiagnosisDocument.problems` writes them for `-o json`.
     func problems(limit: Int) async -> [UInt8] {
-        let key = ProblemsKey(limit: limit, epoch: view.tracker.now() / DiagnosisCache.maxAge)
-        return await problemPages.value(for: key, version: feed.version) { [view] in
+        await problemPages.value(for: Epoched(limit, now: view.now()), version: feed.version) { [view] in
             let diagnosis = view.diagnosis()
             var problems = diagnosis.problems()
             problems.rootCauses = FluxTools.first(limit, of: problems.rootCauses)
@@ -132,8 +138,7 @@ struct StatusPageData: Sendable {
     /// seconds pass (states and their times move with the clock).
     func resources(_ query: ResourceQuery) async -> [UInt8] {
         let now = view.tracker.now()
-        let key = ListingKey(query: query, epoch: now / DiagnosisCache.maxAge)
-        return await listings.value(for: key, version: feed.version) { [self] in
+        return await listings.value(for: Epoched(query, now: now), version: feed.version) { [self] in
             listing(query, now: now).json(state: rowStates(now: now)).serialized()
         }
     }
@@ -153,11 +158,6 @@ struct StatusPageData: Sendable {
         }
     }
 
-    struct ListingKey: Hashable, Sendable {
-        var query: ResourceQuery
-        var epoch: Int64
-    }
-
     /// The page computed from the caches. Each store's lock is held only to copy its objects'
     /// references (no filtering or sorting under it: watch events wait for that lock).
     func listing(_ query: ResourceQuery, now: Int64) -> ResourcePage {
@@ -173,7 +173,7 @@ struct StatusPageData: Sendable {
     /// export about it, its recent transitions and its diagnosis (`DiagnosisDocument.explanation`,
     /// dependencies and dependents cut to `DiagnosisSettings().items`).
     func resource(_ key: ResourceKey) async -> [UInt8]? {
-        await answers.value(for: .resource(key), version: diagnosisVersion) { [self] in
+        await answers.value(for: Epoched(.resource(key), now: view.now()), version: feed.version) { [self] in
             resourceJSON(key, diagnosis: view.diagnosis())?.serialized()
         }
     }
@@ -192,7 +192,7 @@ struct StatusPageData: Sendable {
 
     /// `/api/v1/graph`: the object's neighbourhood; nil when there is no such object.
     func graph(_ query: GraphQuery) async -> [UInt8]? {
-        await answers.value(for: .graph(query), version: diagnosisVersion) { [view] in
+        await answers.value(for: Epoched(.graph(query), now: view.now()), version: feed.version) { [view] in
             let diagnosis = view.diagnosis()
             guard let key = query.key,
                   let found = diagnosis.neighbourhood(ObjectKey(kind: key.kind, namespace: key.namespace, name: key.name), limit: query.limit)
@@ -203,19 +203,11 @@ struct StatusPageData: Sendable {
 
     /// `/api/v1/rootcauses`: the root causes and what each blocks.
     func rootCauses(_ query: GraphQuery) async -> [UInt8] {
-        let answer = await answers.value(for: .rootCauses(query.limit), version: diagnosisVersion) { [view] in
+        let answer = await answers.value(for: Epoched(.rootCauses(query.limit), now: view.now()), version: feed.version) { [view] in
             let diagnosis = view.diagnosis()
             return DiagnosisDocument.rootCauseMap(diagnosis.rootCauseMap(limit: query.limit), now: diagnosis.now).json.serialized()
         }
         return answer ?? []
-    }
-
-    /// Answers change with the caches and with the clock (ages, staleness): the seconds since
-    /// the epoch in `DiagnosisCache.maxAge` steps above the caches' version, so a new step or a
-    /// new version both compute again, and the number only grows.
-    var diagnosisVersion: UInt64 {
-        let step = UInt64(max(0, view.now())) / UInt64(DiagnosisCache.maxAge)
-        return step << 32 | (feed.version & 0xFFFF_FFFF)
     }
 
     /// The cached object with this key, if a cache holds it.
