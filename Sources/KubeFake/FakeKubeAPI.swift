@@ -6,7 +6,7 @@ import KubeCore
 ///
 /// It keeps resourceVersions, consistent paginated lists (continue tokens over a snapshot), a watch
 /// history with compaction (resuming from before it gets 410 Gone), and lets a test drop watches,
-/// inject LIST and write failures, slow down Lease calls and count calls.
+/// inject LIST and write failures, hold LISTs of a resource, slow down Lease calls and count calls.
 public final class FakeKubeAPI: KubeAPI {
     private struct Watcher {
         var resource: GroupVersionResource
@@ -30,6 +30,7 @@ public final class FakeKubeAPI: KubeAPI {
         var creates: [GroupVersionResource: Int] = [:]
         var patches: [GroupVersionResource: Int] = [:]
         var failWrites = false
+        var heldLists: Set<GroupVersionResource> = []
     }
 
     private let state = LockedState(State())
@@ -102,6 +103,25 @@ public final class FakeKubeAPI: KubeAPI {
     /// While set, every Lease GET and PUT first waits this long (a slow or partitioned API server).
     public let leaseLatency = LockedState<Duration?>(nil)
 
+    /// Wakes LISTs waiting on a held resource when it is released.
+    private let listRelease = ChangeSignal()
+
+    /// LISTs of `resource` wait until `releaseLists(_:)`: a test orders one cache's sync after others.
+    public func holdLists(_ resource: GroupVersionResource) { state.withLock { _ = $0.heldLists.insert(resource) } }
+
+    public func releaseLists(_ resource: GroupVersionResource) {
+        state.withLock { _ = $0.heldLists.remove(resource) }
+        listRelease.bump()
+    }
+
+    private func listHold(_ resource: GroupVersionResource) async throws {
+        while true {
+            let seen = listRelease.version
+            guard state.withLock({ $0.heldLists.contains(resource) }) else { return }
+            guard await listRelease.wait(past: seen) != nil else { throw CancellationError() }
+        }
+    }
+
     private func leaseDelay(_ resource: GroupVersionResource) async throws {
         guard resource == .leases, let delay = leaseLatency.withLock({ $0 }) else { return }
         try await Task.sleep(for: delay)
@@ -114,7 +134,8 @@ public final class FakeKubeAPI: KubeAPI {
     }
 
     public func list(_ resource: GroupVersionResource, namespace: String?, options: ListOptions) async throws -> ObjectList {
-        try state.withLock { state in
+        try await listHold(resource)
+        return try state.withLock { state in
             state.listCalls += 1
             if !state.failLists.isEmpty { throw state.failLists.removeFirst() }
             let limit = options.limit ?? Int.max

@@ -114,6 +114,7 @@ extension EndToEnd {
 
                 // The operator's series for the same objects give the same counts.
                 try await env.withOperator(arguments: ["--reporting-interval=2s"]) { op in
+                    try await op.waitUntilReady()
                     let samples = try await eventually("the blocked series of the chain", timeout: .seconds(20)) { () -> [PromSample]? in
                         let samples = try await op.metrics()
                         return samples.filter { $0.name == "flux_resource_blocked_since_timestamp_seconds" }.count == 4 ? samples : nil

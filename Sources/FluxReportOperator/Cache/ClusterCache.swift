@@ -41,6 +41,9 @@ public final class ClusterCache: Sendable {
         var kinds: [String: (crd: FluxCRD, resource: GroupVersionResource)] = [:]
         var instances: (informer: Informer<FluxInstanceInfo>, task: Task<Void, Never>)?
         var started = false
+        /// Set once the first discovery after the CRD list has started the kind informers: until
+        /// then `informers` is empty and would count as synced.
+        var kindsDiscovered = false
     }
 
     public enum ChangeReason: Sendable, Equatable {
@@ -81,7 +84,8 @@ public final class ClusterCache: Sendable {
 
     /// Runs the informers until cancelled.
     public func run() async {
-        // CRDs change rarely; during the initial list `hasSynced` is still false and this returns at once.
+        // CRDs change rarely. The first list's events arrive as synced and start the kinds' informers;
+        // the task below covers a CRD list with no Flux kinds in it.
         crds.addHandler(replay: false) { [weak self] _ in self?.reconcileKinds() }
         deployments.addHandler(replay: false) { [weak self] _ in self?.changes.publish(.deployment) }
         for informer: any AnyInformer in [crds, deployments, nodes] { watchHealth(informer) }
@@ -106,8 +110,8 @@ public final class ClusterCache: Sendable {
 
     /// True once the CRD list and every started informer have synced.
     public var hasSynced: Bool {
-        crds.hasSynced && deployments.hasSynced && nodes.hasSynced && report.hasSynced && informers.hasSynced
-            && (state.withLock { $0.instances?.informer.hasSynced } ?? true)
+        crds.hasSynced && deployments.hasSynced && nodes.hasSynced && report.hasSynced
+            && state.withLock { $0.kindsDiscovered && ($0.instances?.informer.hasSynced ?? true) } && informers.hasSynced
     }
 
     /// Waits until `hasSynced` (or cancellation).
@@ -227,6 +231,7 @@ public final class ClusterCache: Sendable {
         for entry in toStart {
             startKind(entry.crd, resource: entry.resource)
         }
+        state.withLock { $0.kindsDiscovered = true }
         if changed { changes.publish(.kindsChanged) }
     }
 

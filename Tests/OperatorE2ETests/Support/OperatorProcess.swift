@@ -87,6 +87,15 @@ final class OperatorProcess: Sendable {
         return text.split(separator: "\n").filter { line in fragments.allSatisfy { line.contains($0) } }
     }
 
+    /// Waits until `/readyz` answers 200: every cache listed, so what the operator exports covers the
+    /// whole cluster, not the kinds that happened to sync first.
+    func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
+        _ = try await eventually("/readyz answers 200", timeout: timeout) { () -> Bool? in
+            guard let (code, _) = try? await HTTP.get("http://127.0.0.1:\(healthPort)/readyz"), code == 200 else { return nil }
+            return true
+        }
+    }
+
     var metricsURL: String { "http://127.0.0.1:\(metricsPort)/metrics" }
 
     /// The current `/metrics` text.
