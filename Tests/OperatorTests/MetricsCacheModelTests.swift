@@ -13,8 +13,9 @@ import Testing
 /// history compacted, watches dropped), CRD removals and re-additions, time advancing, leadership
 /// flips and scrapes, over a real `ClusterCache` fed by `FakeKubeAPI`. After each step, once the caches
 /// hold the API's state, the gzip scrape (cached segments spliced) must inflate to exactly the plain
-/// scrape, whose every bucket is rendered now from the current objects. Replay a failure with
-/// `METRICS_CACHE_SEED=<seed>`.
+/// scrape, whose every bucket is rendered now from the current objects. Each runs under byte budgets
+/// of every size (`Budget`): dropping buckets and rendering them again must not change a byte of the
+/// scrape, and what is kept stays within the budget. Replay a failure with `METRICS_CACHE_SEED=<seed>`.
 @Suite(.serialized) struct MetricsCacheModelTests {
     static let namespace = "flux-system"
 
@@ -24,6 +25,28 @@ import Testing
         init(start: Int64) { clock = LockedState(start) }
     }
 
+    /// The series cache's budget of a run.
+    enum Budget: String, CaseIterable, Sendable, CustomTestStringConvertible {
+        /// Nothing kept: every scrape renders every bucket.
+        case zero
+        /// A few hundred bytes to a few KiB: buckets dropped at every scrape, a few small ones kept.
+        case tiny
+        /// Part of the fleet's buckets kept.
+        case small
+        case standard
+
+        func bytes(_ rng: inout TestRandom) -> Int {
+            switch self {
+            case .zero: return 0
+            case .tiny: return Int.random(in: 1...4096, using: &rng)
+            case .small: return Int.random(in: 4096...65536, using: &rng)
+            case .standard: return OperatorConfiguration.defaultSeriesCacheSize
+            }
+        }
+
+        var testDescription: String { rawValue }
+    }
+
     /// `METRICS_CACHE_SEED` if set (a replay), else a random seed; printed either way.
     static func random(_ test: String) -> TestRandom {
         let random = TestRandom(variable: "METRICS_CACHE_SEED")
@@ -31,10 +54,11 @@ import Testing
         return random
     }
 
-    @Test("gzip scrapes from cached buckets equal scrapes rendered from scratch (seed printed on failure)")
-    func cachedScrapesMatchFreshOnes() async throws {
-        var rng = Self.random("cachedScrapesMatchFreshOnes")
+    @Test("gzip scrapes from cached buckets equal scrapes rendered from scratch (seed printed on failure)", arguments: Budget.allCases)
+    func cachedScrapesMatchFreshOnes(_ budgetKind: Budget) async throws {
+        var rng = Self.random("cachedScrapesMatchFreshOnes(\(budgetKind))")
         let seed = rng.seed
+        let budget = budgetKind.bytes(&rng)
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let world = World(start: Int64(Date().timeIntervalSince1970))
         let selection = ObjectLabelSelection(keys: ["step"])
@@ -42,7 +66,7 @@ import Testing
         let cache = ClusterCache(api: api, namespace: Self.namespace, objectLabels: selection, gotkResourceInfo: true, logger: logger)
         let isLeader: @Sendable () -> Bool = { world.leader.withLock { $0 } }
         let metrics = FluxObjectMetrics(cache: cache, objectLabels: selection, gotk: true, gotkResourceInfo: true,
-                                        signals: SignalSettings(perObjectTransitions: true),
+                                        signals: SignalSettings(perObjectTransitions: true), seriesCacheBudget: budget,
                                         tracker: SignalTracker(now: { world.clock.withLock { $0 } }), deletedRetention: 120,
                                         now: { Date(timeIntervalSince1970: TimeInterval(world.clock.withLock { $0 })) },
                                         isLeader: isLeader)
@@ -122,23 +146,43 @@ import Testing
             }
             try await Self.awaitConverged(api, cache, step: step, seed: seed)
             guard try await Self.compare(registry, isLeader: isLeader(), step: step, action: action, seed: seed) else { return }
+            #expect(metrics.series.usage.bytes <= budget, "step \(step) (\(action)): kept over the budget \(budget), seed \(seed)")
             checks += 1
         }
         #expect(checks == 160)
+        try Self.checkUsage(metrics, budgetKind, budget: budget, seed: seed)
+    }
+
+    /// What the run kept and dropped, against its budget and against what `flux_report_series_cache_*` says.
+    static func checkUsage(_ metrics: FluxObjectMetrics, _ budgetKind: Budget, budget: Int, seed: UInt64) throws {
+        let usage = metrics.series.usage
+        switch budgetKind {
+        case .zero: #expect(usage.bytes == 0 && usage.evictions > 0, "budget 0: \(usage), seed \(seed)")
+        case .tiny: #expect(usage.evictions > 0, "a tiny budget drops buckets: \(usage), seed \(seed)")
+        case .small: break
+        case .standard: #expect(usage.evictions == 0, "the default budget holds a small fleet: \(usage), seed \(seed)")
+        }
+        var text: [UInt8] = []
+        metrics.seriesCache.collect(into: &text)
+        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n")
+        #expect(lines.contains("flux_report_series_cache_bytes \(usage.bytes)"), "\(lines), seed \(seed)")
+        #expect(lines.contains("flux_report_series_cache_budget_bytes \(budget)"), "\(lines), seed \(seed)")
+        #expect(lines.contains("flux_report_series_cache_evictions_total \(usage.evictions)"), "\(lines), seed \(seed)")
     }
 
     /// A kind grown past 4 × 128 objects per bucket is split into more buckets, and shrunk below a
     /// quarter of that, merged again (`ObjectSeriesCache.snapshot`); the random test's fleet stays in
     /// one bucket per kind. Scrapes must equal fresh ones across both changes and the churn between.
-    @Test("re-bucketing when a kind grows and shrinks (seed printed on failure)")
-    func rebucketing() async throws {
-        var rng = Self.random("rebucketing")
+    @Test("re-bucketing when a kind grows and shrinks (seed printed on failure)", arguments: [Budget.standard, .small])
+    func rebucketing(_ budgetKind: Budget) async throws {
+        var rng = Self.random("rebucketing(\(budgetKind))")
         let seed = rng.seed
+        let budget = budgetKind.bytes(&rng)
         let api = try await ReportReconcilerTests.cluster(seed: seed % 1000)
         let selection = ObjectLabelSelection(keys: ["step"])
         let cache = ClusterCache(api: api, namespace: Self.namespace, objectLabels: selection, logger: Logger(label: "test"))
         let metrics = FluxObjectMetrics(cache: cache, objectLabels: selection, gotk: true, gotkResourceInfo: false, signals: SignalSettings(),
-                                        isLeader: { true })
+                                        seriesCacheBudget: budget, isLeader: { true })
         cache.objectEvents.addBatchHandler { metrics.objectEvents($0) }
         let registry = MetricsRegistry()
         registry.register(collector: metrics.objects)
@@ -177,6 +221,7 @@ import Testing
             }
             try await Self.awaitConverged(api, cache, step: step, seed: seed)
             guard try await Self.compare(registry, isLeader: true, step: step, action: phase, seed: seed) else { return }
+            #expect(metrics.series.usage.bytes <= budget, "step \(step) (\(phase)): kept over the budget \(budget), seed \(seed)")
         }
     }
 

@@ -18,6 +18,7 @@ HISTOGRAMS = [
 EXPORTED = {
     "flux_resource_info", "flux_instance_info", "flux_resourceset_info", "flux_resourcesetinputprovider_info",
     "flux_operator_info", "flux_report_ready", "flux_report_sync_ready", "flux_report_component_ready",
+    "flux_report_series_cache_bytes", "flux_report_series_cache_budget_bytes", "flux_report_series_cache_evictions_total",
     "gotk_reconcile_condition", "gotk_suspend_status",
     "flux_resource_last_reconcile_timestamp_seconds", "flux_resource_suspended_since_timestamp_seconds",
     "flux_resource_failing_since_timestamp_seconds", "flux_resource_blocked_since_timestamp_seconds",

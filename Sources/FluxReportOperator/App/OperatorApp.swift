@@ -43,7 +43,7 @@ public final class OperatorApp: Sendable {
             staleFactor: configuration.signals.staleFactor, informers: manager.informers, logger: logger)
         let metrics = FluxObjectMetrics(cache: cache, objectLabels: objectLabels, gotk: configuration.gotkMetrics,
                                         gotkResourceInfo: configuration.gotkResourceInfo, signals: configuration.signals,
-                                        isLeader: isLeader)
+                                        seriesCacheBudget: configuration.seriesCacheSize, isLeader: isLeader)
         cache.objectEvents.addBatchHandler { events in
             metrics.objectEvents(events)
             feed?.objectEvents(events)
@@ -55,6 +55,8 @@ public final class OperatorApp: Sendable {
         if let gotkResourceInfo = metrics.gotkResourceInfo {
             registry.register(collector: gotkResourceInfo)
         }
+        // After the collectors that fill the cache: a scrape reports what it kept and dropped.
+        registry.register(collector: metrics.seriesCache)
         registry.gauge("flux_operator_info", help: "Information about the flux-report-operator.", labels: [
             ("version", BuildInfo.version), ("api_version", BuildInfo.apiVersion), ("platform", BuildInfo.platform),
         ]).set(Double(1))

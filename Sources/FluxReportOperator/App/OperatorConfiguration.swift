@@ -40,6 +40,11 @@ public struct OperatorConfiguration: Sendable, Hashable {
     public var gotkResourceInfo = false
     /// Staleness factor and optional per-object signal series.
     public var signals = SignalSettings()
+    /// Bytes the compressed per-object series cache keeps at most (`--metrics-series-cache-size`);
+    /// 0 keeps nothing.
+    public var seriesCacheSize = defaultSeriesCacheSize
+    /// `--metrics-series-cache-size`'s default (64 MiB).
+    public static let defaultSeriesCacheSize = 64 << 20
     /// Pod name: the events' reporting instance and the leader-election identity prefix.
     public var podName: String
     /// How long a report for a pending `requestedAt` waits for caches to catch up with it before it

@@ -6,7 +6,9 @@ import Foundation
 /// `ObjectSeriesCache` they keep their per-object series in and the `SignalTracker` the signal
 /// series read, fed by the cluster cache's object events in the order their versions need.
 final class FluxObjectMetrics: Sendable {
-    let series = ObjectSeriesCache()
+    let series: ObjectSeriesCache
+    /// `flux_report_series_cache_*`: how full `series` is.
+    let seriesCache: SeriesCacheMetrics
     let tracker: SignalTracker
     /// `flux_resource_info` and the other `*_info` families, with the `gotk_*` compatibility series.
     let objects: FluxMetricsCollector
@@ -15,8 +17,11 @@ final class FluxObjectMetrics: Sendable {
     let gotkResourceInfo: GotkResourceInfoCollector?
 
     init(cache: ClusterCache, objectLabels: ObjectLabelSelection, gotk: Bool, gotkResourceInfo: Bool, signals: SignalSettings,
-         tracker: SignalTracker = SignalTracker(), deletedRetention: TimeInterval = 600, now: @escaping @Sendable () -> Date = { Date() },
-         isLeader: @escaping @Sendable () -> Bool) {
+         seriesCacheBudget: Int = OperatorConfiguration.defaultSeriesCacheSize, tracker: SignalTracker = SignalTracker(), deletedRetention: TimeInterval = 600,
+         now: @escaping @Sendable () -> Date = { Date() }, isLeader: @escaping @Sendable () -> Bool) {
+        let series = ObjectSeriesCache(budget: seriesCacheBudget)
+        self.series = series
+        seriesCache = SeriesCacheMetrics(series: series)
         self.tracker = tracker
         objects = FluxMetricsCollector(cache: cache, series: series, objectLabels: objectLabels, gotk: gotk,
                                        deletedRetention: deletedRetention, now: now, isLeader: isLeader)

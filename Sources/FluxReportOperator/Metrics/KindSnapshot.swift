@@ -11,14 +11,17 @@ final class KindSnapshot: Sendable {
     let key: String
     let buckets: Int
     let versions: [UInt64]
+    /// The series cache's count of snapshots when this one was taken (`ByteBudgetLRU`'s epoch).
+    let epoch: UInt64
     private let store: Store<CachedFluxObject>
     private let taken = LockedState<(all: [CachedFluxObject]?, grouped: [[CachedFluxObject]]?)>((nil, nil))
 
-    init(kind: String, key: String, buckets: Int, versions: [UInt64], store: Store<CachedFluxObject>) {
+    init(kind: String, key: String, buckets: Int, versions: [UInt64], epoch: UInt64, store: Store<CachedFluxObject>) {
         self.kind = kind
         self.key = key
         self.buckets = buckets
         self.versions = versions
+        self.epoch = epoch
         self.store = store
     }
 

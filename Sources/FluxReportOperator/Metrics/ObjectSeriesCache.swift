@@ -19,6 +19,13 @@ import KubeCore
 /// the bucket layout are the same for all of them, the segments are kept per `Section`.
 /// A renderer must depend on the object alone (and the collector's fixed settings): series that
 /// change with time, history or other objects stay out of it (rendered at each scrape).
+///
+/// What is kept (the sections' segments and `SignalStateCache`'s entries) is bounded by one byte
+/// budget (`--metrics-series-cache-size`): over it, the least recently used buckets are dropped
+/// and rendered again when a scrape next needs them, but a bucket never makes room by dropping one
+/// the same scrape used (`ByteBudgetLRU`, whose epoch is the count of snapshots): a budget short of
+/// the whole keeps a fixed part of the buckets and reuses it. A scrape holds the pieces it took
+/// until it ends, so the budget bounds what is kept between scrapes, not a scrape's own peak.
 final class ObjectSeriesCache: Sendable {
     static let slots = 1024
     static let objectsPerBucket = 128
@@ -31,29 +38,72 @@ final class ObjectSeriesCache: Sendable {
         case suspendStatus
         case gotkResourceInfo
         case lastReconcile
+        /// The signal state families and counts (`SignalStateCache`).
+        case signalStates
     }
 
-    private struct Entry {
-        var version: UInt64
-        var segment: DeflateSegment
-    }
-
-    /// With the bucket count: a scrape that began before the kind's count changed must not take a
-    /// segment of the new layout whose version happens to be equal.
-    private struct SegmentKey: Hashable {
+    /// One section of one bucket. With the bucket count: a scrape that began before the kind's
+    /// count changed must not take a segment of the new layout whose version happens to be equal.
+    struct BucketKey: Hashable, Sendable {
         var section: Section
+        /// `KindSnapshot.key`.
         var kind: String
         var bucket: Int
         var buckets: Int
     }
 
+    /// What a bucket keeps for a section.
+    enum Kept: Sendable {
+        case segment(version: UInt64, DeflateSegment)
+        case signals(SignalStateCache.Entry)
+
+        /// What it is charged against the budget: its compressed bytes, the rest estimated.
+        var bytes: Int {
+            switch self {
+            case .segment(_, let segment): return ObjectSeriesCache.bucketOverhead + segment.bytes.capacity
+            case .signals(let entry): return ObjectSeriesCache.bucketOverhead + entry.bytes
+            }
+        }
+    }
+
+    /// Charged per kept bucket besides its data: its key, value and links in the LRU, its slot in
+    /// the LRU's index and the segment's array header, rounded up for malloc.
+    static let bucketOverhead = 256
+
     private struct State {
         var epochs: [String: [UInt64]] = [:]
         var buckets: [String: Int] = [:]
-        var segments: [SegmentKey: Entry] = [:]
+        var kept: ByteBudgetLRU<BucketKey, Kept>
+        /// Snapshots taken: the epoch of what a scrape touches.
+        var snapshots: UInt64 = 0
     }
 
-    private let state = LockedState(State())
+    private let state: LockedState<State>
+
+    /// `budget`: bytes of kept buckets at most (0 keeps none: every scrape renders every bucket).
+    init(budget: Int = OperatorConfiguration.defaultSeriesCacheSize) {
+        state = LockedState(State(kept: ByteBudgetLRU(budget: budget)))
+    }
+
+    /// The bytes charged for what is kept now, and the buckets dropped over the budget so far.
+    var usage: (bytes: Int, evictions: UInt64) {
+        state.withLock { ($0.kept.bytes, $0.kept.evictions) }
+    }
+
+    var budget: Int { state.withLock { $0.kept.budget } }
+
+    /// What `key`'s bucket keeps, now its most recently used, by the scrape of `snapshot`.
+    func kept(_ key: BucketKey, _ snapshot: KindSnapshot) -> Kept? {
+        state.withLock { $0.kept.value(for: key, epoch: snapshot.epoch) }
+    }
+
+    /// Keeps `value` for `key`'s bucket, rendered by the scrape of `snapshot`, while the kind still
+    /// has that bucket count (a later scrape may have changed it) and the budget has room for it.
+    func keep(_ value: Kept, for key: BucketKey, _ snapshot: KindSnapshot) {
+        state.withLock { state in
+            if state.buckets[key.kind] == key.buckets { state.kept.insert(value, for: key, bytes: value.bytes, epoch: snapshot.epoch) }
+        }
+    }
 
     /// Informer events of every Flux kind. Called after every other reader of the events whose
     /// state a renderer may read (the signal tracker's history): a bucket's version then counts an
@@ -85,9 +135,9 @@ final class ObjectSeriesCache: Sendable {
         return Int(truncatingIfNeeded: hash % UInt64(slots))
     }
 
-    /// Drops every segment (leadership lost: no series are served, so none are kept).
+    /// Drops everything kept (leadership lost: no series are served, so none are kept).
     func clear() {
-        state.withLock { $0.segments.removeAll() }
+        state.withLock { $0.kept.removeAll() }
     }
 
     /// The kinds' snapshots for one scrape: per kind its bucket count, each bucket's version (read
@@ -103,6 +153,10 @@ final class ObjectSeriesCache: Sendable {
             return (index == 0 ? entry.kind : "\(entry.kind)#\(index)", entry.kind, entry.informer)
         }
         let kindsNow = Set(keyed.map(\.key))
+        let epoch = state.withLock { state in
+            state.snapshots &+= 1
+            return state.snapshots
+        }
         var result: [KindSnapshot] = []
         for (key, kind, informer) in keyed {
             let count = informer.store.count
@@ -117,19 +171,19 @@ final class ObjectSeriesCache: Sendable {
                 }
                 if state.buckets[key] != buckets {
                     state.buckets[key] = buckets
-                    state.segments = state.segments.filter { $0.key.kind != key }
+                    state.kept.removeAll { $0.kind == key }
                 }
                 let epochs = state.epochs[kind] ?? [UInt64](repeating: 0, count: Self.slots)
                 var versions = [UInt64](repeating: 0, count: buckets)
                 for slot in 0..<Self.slots { versions[slot & (buckets - 1)] &+= epochs[slot] }
                 return (buckets, versions)
             }
-            result.append(KindSnapshot(kind: kind, key: key, buckets: buckets, versions: versions, store: informer.store))
+            result.append(KindSnapshot(kind: kind, key: key, buckets: buckets, versions: versions, epoch: epoch, store: informer.store))
         }
         state.withLock { state in
             if state.buckets.keys.contains(where: { !kindsNow.contains($0) }) {
                 state.buckets = state.buckets.filter { kindsNow.contains($0.key) }
-                state.segments = state.segments.filter { kindsNow.contains($0.key.kind) }
+                state.kept.removeAll { !kindsNow.contains($0.kind) }
             }
         }
         return result
@@ -144,17 +198,14 @@ final class ObjectSeriesCache: Sendable {
                 var scratch: [UInt8] = []
                 for cached in snapshot.objects(in: bucket) { render(cached, &buffer, &scratch) }
             }
-            let key = SegmentKey(section: section, kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
+            let key = BucketKey(section: section, kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
             let version = snapshot.versions[bucket]
             return .compressed(segment: { [self] () throws(Gzip.Failure) -> DeflateSegment in
-                if let entry = state.withLock({ $0.segments[key] }), entry.version == version { return entry.segment }
+                if case .segment(version, let segment) = kept(key, snapshot) { return segment }
                 var buffer: [UInt8] = []
                 text(&buffer)
                 let segment = try DeflateSegment.compress(buffer)
-                state.withLock { state in
-                    // Only while the kind still has this bucket count (a later scrape may have changed it).
-                    if state.buckets[key.kind] == snapshot.buckets { state.segments[key] = Entry(version: version, segment: segment) }
-                }
+                keep(.segment(version: version, segment), for: key, snapshot)
                 return segment
             }, text: text)
         }

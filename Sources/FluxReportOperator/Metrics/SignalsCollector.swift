@@ -17,12 +17,13 @@ final class SignalsCollector: MetricsCollector, Sendable {
     /// The state families and the stale and drifted counts, per bucket of the same layout: they also
     /// depend on the tracker's history and the clock (`SignalStateCache`). `blocked` series are
     /// rendered at each scrape (their roots depend on other objects), from the kept member lists.
-    private let states = SignalStateCache()
+    private let states: SignalStateCache
 
     init(cache: ClusterCache, series: ObjectSeriesCache, tracker: SignalTracker, settings: SignalSettings,
          isLeader: @escaping @Sendable () -> Bool) {
         self.cache = cache
         self.series = series
+        states = SignalStateCache(series: series)
         self.tracker = tracker
         self.settings = settings
         self.isLeader = isLeader
@@ -39,7 +40,6 @@ final class SignalsCollector: MetricsCollector, Sendable {
     func pieces() -> [MetricsPiece] {
         guard isLeader() else {
             series.clear()
-            states.clear()
             return []
         }
         let kinds = cache.kindInformers
@@ -53,17 +53,14 @@ final class SignalsCollector: MetricsCollector, Sendable {
         for entry in kinds where informerByKind[entry.kind] == nil { informerByKind[entry.kind] = entry.informer }
         let scrape = Scrape(snapshots: snapshots, history: history, now: now, settings: settings, informerByKind: informerByKind)
 
-        // Each bucket's signals: kept while they hold, else computed now (and kept).
-        var kept: [SignalStateCache.Key: SignalStateCache.Entry] = [:]
+        // Each bucket's signals: kept while they hold, else computed now (and kept, within the
+        // budget: this scrape uses them either way).
         var current: [[SignalStateCache.Entry?]] = []
         for snapshot in snapshots {
             current.append((0..<snapshot.buckets).map { bucket in
-                let key = SignalStateCache.Key(kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
+                let key = SignalStateCache.key(kind: snapshot.key, bucket: bucket, buckets: snapshot.buckets)
                 let version = snapshot.versions[bucket]
-                if let entry = states.entry(key, version: version, now: now) {
-                    kept[key] = entry
-                    return entry
-                }
+                if let entry = states.entry(key, snapshot, version: version, now: now) { return entry }
                 // Not `scrape.fresh`, which would hold the text until the scrape ends: only a plain
                 // scrape needs it (and computes it again).
                 var signals = BucketSignals(objects: snapshot.objects(in: bucket), history: history, now: now, settings: settings)
@@ -71,11 +68,10 @@ final class SignalsCollector: MetricsCollector, Sendable {
                 guard let segments = try? signals.texts.map({ text throws(Gzip.Failure) in try DeflateSegment.compress(text) }) else { return nil }
                 signals.texts = []  // kept compressed only
                 let entry = SignalStateCache.Entry(version: version, computedAt: now, signals: signals, segments: segments)
-                kept[key] = entry
+                states.keep(entry, for: key, snapshot)
                 return entry
             })
         }
-        states.replace(with: kept)
         let signals = current.enumerated().map { index, buckets in
             buckets.enumerated().map { bucket, entry in entry?.signals ?? scrape.fresh(index, bucket) }
         }
