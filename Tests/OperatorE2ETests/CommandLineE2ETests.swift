@@ -25,6 +25,8 @@ extension EndToEnd {
             (["--namespace", "Not_A_Namespace"], "--namespace"),
             (["--metrics-object-labels", "bad key!"], "--metrics-object-labels"),
             (["--events-addr", "ftp://x"], "--events-addr"),
+            (["--metrics-series-cache-size", "64MB"], "--metrics-series-cache-size"),
+            (["--metrics-series-cache-size=-1"], "--metrics-series-cache-size"),
             (["--no-such-flag"], "--no-such-flag"),
         ])
         func badFlags(arguments: [String], flag: String) async throws {
@@ -54,6 +56,13 @@ extension EndToEnd {
                 #expect(result.stderr.contains(path) || result.stderr.lowercased().contains("kubeconfig"),
                         "the message should name the kubeconfig: \(result.stderr)")
             }
+        }
+
+        @Test("run --help lists the series cache's budget flag and exits 0")
+        func help() async throws {
+            let result = try await Self.run(["run", "--help"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("--metrics-series-cache-size"), "help output: \(result.stdout)")
         }
 
         @Test("version prints the version and exits 0")

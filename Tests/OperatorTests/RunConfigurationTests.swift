@@ -3,6 +3,7 @@ import ControllerRuntime
 import FluxReport
 import Foundation
 import KubeCore
+import TestSupport
 import Testing
 @testable import FluxReportOperator
 
@@ -36,6 +37,23 @@ import Testing
         #expect(try resolve(["--http-max-connections", "1000"]).httpLimits.maxConnections == 1000)
         for bad in ["0", "-1", "1000001", "many"] {
             #expect(throws: (any Error).self, "\(bad)") { try resolve(["--http-max-connections", bad]) }
+        }
+    }
+
+    @Test func seriesCacheSize() throws {
+        #expect(try resolve([]).seriesCacheSize == 64 << 20)
+        for (text, bytes) in [("0", 0), ("1", 1), ("4096", 4096), ("512Ki", 512 << 10), ("64Mi", 64 << 20), ("2Gi", 2 << 30), (" 8Mi ", 8 << 20),
+                              ("8589934591Gi", 8_589_934_591 << 30)] {
+            #expect(try resolve(["--metrics-series-cache-size", text]).seriesCacheSize == bytes, "\(text)")
+        }
+        #expect(RunCommand.helpMessage(columns: 1000).contains("--metrics-series-cache-size"))
+        // Any whole number with any suffix: its product, or nil exactly when that overflows.
+        var rng = TestRandom(variable: "BYTE_QUANTITY_SEED")
+        for _ in 0..<2000 {
+            let count = Int.random(in: 0...Int.max >> Int.random(in: 0...62, using: &rng), using: &rng)
+            let (suffix, unit) = rng.pick([("", 1), ("Ki", 1 << 10), ("Mi", 1 << 20), ("Gi", 1 << 30)]) ?? ("", 1)
+            let product = count.multipliedReportingOverflow(by: unit)
+            #expect(ByteQuantity.parse("\(count)\(suffix)") == (product.overflow ? nil : product.partialValue), "\(count)\(suffix), \(rng)")
         }
     }
 
@@ -96,6 +114,16 @@ import Testing
         (["--stale-interval-factor", "2.5"], "--stale-interval-factor"),
         (["--stale-interval-factor", "three"], "--stale-interval-factor"),
         (["--stale-interval-factor", "99999999999999999999999"], "--stale-interval-factor"),
+        (["--metrics-series-cache-size=-1"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "64MB"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "64mi"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "64 Mi"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "1.5Gi"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "+5"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "Mi"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", ""], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "9007199254740992Gi"], "--metrics-series-cache-size"),
+        (["--metrics-series-cache-size", "99999999999999999999"], "--metrics-series-cache-size"),
     ])
     func badValuesNameTheFlag(_ arguments: [String], _ flag: String) throws {
         do {

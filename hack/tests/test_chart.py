@@ -24,7 +24,8 @@ SCHEDULING = {
 EXTRAS = {
     "extraArgs": ["--kube-api-qps=80"],
     "extraEnv": [{"name": "TZ", "value": "UTC"}],
-    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True, "gotkResourceInfo": True},
+    "metrics": {"objectLabels": ["team", "app.kubernetes.io/name"], "disableGotkMetrics": True, "gotkResourceInfo": True,
+                "seriesCacheSize": "16Mi"},
     "eventsAddr": "http://notification-controller.flux-system.svc.cluster.local./",
 }
 CONVENTIONS = {
@@ -139,11 +140,17 @@ def test_mcp_is_off_by_default_and_needs_the_status_page(chart):
         chart.validate_schema({"web": {"mcp": "yes"}})
 
 
+def test_series_cache_size(chart):
+    # A string passes as written; a number (0, or bytes) as an integer, not as Go's float rendering.
+    for value, arg in [("512Ki", "512Ki"), ("0", "0"), (0, "0"), (67108864, "67108864")]:
+        assert f"--metrics-series-cache-size={arg}" in container(render(chart, {"metrics": {"seriesCacheSize": value}}))["args"], value
+
+
 def test_default_args(chart):
     args = container(render(chart))["args"]
     for expected in ["--reporting-interval=5m", "--log-level=info", "--log-encoding=json",
                      "--metrics-addr=:8080", "--health-addr=:8081", "--kube-api-qps=50", "--kube-api-burst=300",
-                     "--enable-leader-election"]:
+                     "--enable-leader-election", "--metrics-series-cache-size=64Mi"]:
         assert expected in args, args
     assert not any(a.startswith(("--events-addr", "--metrics-object-labels", "--disable-gotk-metrics", "--metrics-gotk-resource-info"))
                    for a in args)
@@ -179,6 +186,7 @@ def test_values_reach_args(chart):
     assert "--events-addr=http://notification-controller.flux-system.svc.cluster.local./" in args
     assert "--disable-gotk-metrics" in args
     assert "--metrics-gotk-resource-info" in args
+    assert "--metrics-series-cache-size=16Mi" in args
     assert args[-1] == "--kube-api-qps=80", "extraArgs come last so they win"
     assert {"name": "TZ", "value": "UTC"} in c["env"]
     assert [e["name"] for e in c["env"]][:2] == ["RUNTIME_NAMESPACE", "POD_NAME"]
@@ -317,6 +325,8 @@ BAD_VALUES = {
     "service monitor key": {"serviceMonitor": {"create": True, "intervall": "30s"}},
     "alert for": {"prometheusRule": {"alerts": {"FluxSyncFailing": {"for": "soon"}}}},
     "extra args type": {"extraArgs": "--foo"},
+    "series cache size unit": {"metrics": {"seriesCacheSize": "64MB"}},
+    "series cache size negative": {"metrics": {"seriesCacheSize": -1}},
 }
 
 

@@ -79,6 +79,9 @@ public struct OperatorOptions: ParsableArguments {
     @Flag(name: .customLong("metrics-ready-transitions"), help: "Also export flux_resource_ready_transitions per object that changed Ready (one more series per such object).")
     var metricsReadyTransitions = false
 
+    @Option(name: .customLong("metrics-series-cache-size"), help: "Bytes of compressed per-object series kept between scrapes (Ki, Mi or Gi suffix); the least recently scraped are dropped over it. 0 keeps none.")
+    var metricsSeriesCacheSize = "64Mi"
+
     /// Flags + environment → configuration (without the kubeconfig); every bad value is a `UsageError` (exit 2).
     public func resolve(environment: [String: String], serviceAccountNamespaceFile: String = ServiceAccount.namespaceFile,
                         defaults: Defaults = .production) throws -> OperatorConfiguration {
@@ -155,6 +158,10 @@ public struct OperatorOptions: ParsableArguments {
             throw UsageError("invalid --stale-interval-factor \"\(staleIntervalFactor)\": want a whole number from 1 to 1000, e.g. 3")
         }
         config.signals = SignalSettings(staleFactor: factor, perObjectTransitions: metricsReadyTransitions)
+        guard let cacheSize = ByteQuantity.parse(metricsSeriesCacheSize.trimmingCharacters(in: .whitespaces)) else {
+            throw UsageError("invalid --metrics-series-cache-size \"\(metricsSeriesCacheSize.prefix(40))\": want bytes as a whole number with an optional Ki, Mi or Gi suffix, e.g. 64Mi, or 0 to keep nothing")
+        }
+        config.seriesCacheSize = cacheSize
         if let pod = environment["POD_NAME"], !pod.isEmpty { config.podName = pod }
         return config
     }

@@ -100,6 +100,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if .Values.metrics.gotkResourceInfo }}
 - --metrics-gotk-resource-info
 {{- end }}
+{{- with .Values.metrics.seriesCacheSize }}
+{{- /* A number in the values arrives as a float: printed as an integer, never as 6.7108864e+07. */}}
+- --metrics-series-cache-size={{ if kindIs "string" . }}{{ . }}{{ else }}{{ int64 . }}{{ end }}
+{{- else }}
+- --metrics-series-cache-size=0
+{{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
 {{- end }}
