@@ -272,6 +272,21 @@ import Testing
         }
         if let equal {
             #expect(equal.contains("flux_resource_info{") == isLeader, "step \(step) (\(action)), seed \(seed)")
+            // Nothing changes now (a late event only re-renders what the stores already hold): every
+            // further scrape must be equal at once. Under a short budget each one drops and keeps
+            // buckets again, so a kept bucket served for the wrong key would show here.
+            for again in 1...3 {
+                let cached = String(decoding: try Gzip.decompress(registry.scrapeGzip()), as: UTF8.self)
+                guard cached == equal else {
+                    let (cachedLines, freshLines) = (Set(cached.split(separator: "\n")), Set(equal.split(separator: "\n")))
+                    Issue.record("""
+                        step \(step) (\(action)): repeated scrape \(again) differs with nothing changing, seed \(seed) (METRICS_CACHE_SEED=\(seed))
+                        only cached: \(cachedLines.subtracting(freshLines).sorted().prefix(5))
+                        only fresh: \(freshLines.subtracting(cachedLines).sorted().prefix(5))
+                        """)
+                    return false
+                }
+            }
             return true
         }
         let cachedLines = Set(last.cached.split(separator: "\n"))
