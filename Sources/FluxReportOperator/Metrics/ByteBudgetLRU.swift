@@ -1,7 +1,8 @@
 /// Values kept under a byte budget, dropped least recently touched first: the accounting of
 /// `ObjectSeriesCache`'s kept buckets. Each value is kept with the bytes it is charged (its
 /// caller's estimate) and the latest epoch it was touched in (a lookup or an insertion; the cache's
-/// epoch is its scrape count). After every insertion the charged total is at most `budget`.
+/// epoch counts its snapshots, one per collector and scrape). After every insertion the charged
+/// total is at most `budget`.
 ///
 /// An insertion makes room by dropping the least recently touched values, but only values last
 /// touched in an earlier epoch than its own: when those do not free enough, the new value is not
@@ -9,7 +10,8 @@
 /// LRU would drop, once the budget is short, each bucket just before it is needed again (nothing
 /// would ever be reused); this way the buckets that fit stay and are reused at every scrape, and
 /// only the rest is rendered again. A value charged more than the whole budget is never kept (with
-/// a budget of 0, nothing is). Every operation is O(1) plus the values dropped, but `removeAll(where:)`.
+/// a budget of 0, nothing is). A lookup or a removal is O(1); an insertion looks at the oldest values
+/// it could drop, at most until it has room; `removeAll(where:)` looks at every value.
 struct ByteBudgetLRU<Key: Hashable, Value> {
     /// A kept value in the recency list: `older`/`newer` are node indices, -1 at the ends.
     fileprivate struct Node {
