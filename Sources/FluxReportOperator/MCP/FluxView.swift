@@ -20,9 +20,8 @@ struct FluxView: Sendable {
         self.report = report
     }
 
-    /// The diagnosis of the cached objects: computed again when the caches changed, or when the
-    /// last one is older than `DiagnosisCache.maxAge` (times and staleness move with the clock).
-    /// Concurrent calls share one computation. Its lists hold up to `DiagnosisSettings.maxItems`;
+    /// The diagnosis of the cached objects, computed again when the caches changed or the clock
+    /// moved on (`DiagnosisCache.current` says when exactly). Concurrent calls share one computation. Its lists hold up to `DiagnosisSettings.maxItems`;
     /// the tools cut them to what was asked.
     func diagnosis() -> Diagnosis {
         diagnoses.current(version: feed.version) { now in
@@ -44,35 +43,4 @@ struct FluxView: Sendable {
 
     /// The kinds the caches serve (discovered from the CRDs), sorted.
     var kinds: [String] { Set(cache.kinds.map(\.crd.kind)).sorted() }
-}
-
-/// The last diagnosis with the cache version and the time it was computed at.
-final class DiagnosisCache: Sendable {
-    /// Seconds a diagnosis is reused while nothing changed.
-    static let maxAge: Int64 = 5
-
-    private struct Entry {
-        var version: UInt64
-        var computedAt: Int64
-        var diagnosis: Diagnosis
-    }
-
-    private let last = LockedState<Entry?>(nil)
-    /// Serializes computations: callers arriving meanwhile wait and take the result.
-    private let computing = LockedState(())
-    let now: @Sendable () -> Int64
-
-    init(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) { self.now = now }
-
-    func current(version: UInt64, _ compute: (Int64) -> Diagnosis) -> Diagnosis {
-        computing.withLock { _ in
-            let time = now()
-            if let entry = last.withLock({ $0 }), entry.version == version, time - entry.computedAt < Self.maxAge, time >= entry.computedAt {
-                return entry.diagnosis
-            }
-            let diagnosis = compute(time)
-            last.withLock { $0 = Entry(version: version, computedAt: time, diagnosis: diagnosis) }
-            return diagnosis
-        }
-    }
 }
