@@ -6,40 +6,51 @@ import KubeCore
 /// object (seconds at a million objects), and the status page and the MCP tools ask for it at each
 /// request.
 final class DiagnosisCache: Sendable {
-    /// Seconds a diagnosis is reused after its computation ended, while the caches did not change
+    /// How long a diagnosis is reused after its computation ended, while the caches did not change
     /// (its times and staleness move with the clock).
-    static let maxAge: Int64 = 5
+    static let maxAge: Duration = .seconds(5)
+    /// The same in the diagnosis clock's seconds (the status page's answers are keyed by its steps).
+    static let maxAgeSeconds: Int64 = maxAge.components.seconds
 
     private struct Entry {
         var version: UInt64
-        /// The clock when the computation started: the diagnosis's `now`.
-        var startedAt: Int64
-        var finishedAt: Int64
+        /// The monotonic clock when the computation started and when it ended.
+        var started: Duration
+        var finished: Duration
         var diagnosis: Diagnosis
     }
 
     private let last = LockedState<Entry?>(nil)
     /// Serializes computations: callers arriving meanwhile wait and take the result.
     private let computing = LockedState(())
+    /// Seconds since the Unix epoch: the diagnosis's `now`.
     let now: @Sendable () -> Int64
+    /// A monotonic clock (time since any fixed origin): the ages and durations above.
+    let monotonic: @Sendable () -> Duration
 
-    init(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) { self.now = now }
+    init(now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+         monotonic: @escaping @Sendable () -> Duration = DiagnosisCache.continuousClock) {
+        self.now = now
+        self.monotonic = monotonic
+    }
+
+    private static let origin = ContinuousClock.now
+    static let continuousClock: @Sendable () -> Duration = { ContinuousClock.now - origin }
 
     /// The last diagnosis when its caches' version is `version` and it ended less than `maxAge`
-    /// seconds ago, or, whatever changed since, when it ended less time ago than it took: a fleet
-    /// whose diagnosis takes longer than the changes between requests is recomputed at most half
-    /// of the time instead of all the time, and its answers are at most twice that duration old.
+    /// ago, or, whatever changed since, when it ended less time ago than it took: a fleet whose
+    /// diagnosis takes longer than the changes between requests is recomputed at most half of the
+    /// time instead of all the time, and its answers are at most about twice that duration old.
     /// Else `compute(now)`.
     func current(version: UInt64, _ compute: (Int64) -> Diagnosis) -> Diagnosis {
         computing.withLock { _ in
-            let time = now()
-            if let entry = last.withLock({ $0 }), time >= entry.finishedAt {
-                let age = time - entry.finishedAt
-                let took = entry.finishedAt - entry.startedAt
-                if (entry.version == version && age < Self.maxAge) || age < took { return entry.diagnosis }
+            let started = monotonic()
+            if let entry = last.withLock({ $0 }) {
+                let age = started - entry.finished
+                if (entry.version == version && age < Self.maxAge) || age < entry.finished - entry.started { return entry.diagnosis }
             }
-            let diagnosis = compute(time)
-            let entry = Entry(version: version, startedAt: time, finishedAt: max(time, now()), diagnosis: diagnosis)
+            let diagnosis = compute(now())
+            let entry = Entry(version: version, started: started, finished: max(started, monotonic()), diagnosis: diagnosis)
             last.withLock { $0 = entry }
             return diagnosis
         }

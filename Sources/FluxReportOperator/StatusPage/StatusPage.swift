@@ -62,7 +62,7 @@ struct StatusPageData: Sendable {
     let streams: EventStreams
     /// List pages as sent (JSON), one computation per query, cache version and clock epoch.
     let listings = SharedComputation<Epoched<ResourceQuery>, [UInt8]>(executor: StatusPageData.executor)
-    /// `/api/v1/problems` as sent, one computation per limit, cache version and `DiagnosisCache.maxAge`
+    /// `/api/v1/problems` as sent, one computation per limit, cache version and `DiagnosisCache.maxAgeSeconds`
     /// seconds (staleness and "since" move with the clock).
     let problemPages = SharedComputation<Epoched<Int>, [UInt8]>(executor: StatusPageData.executor, capacity: 8)
     /// The operator's signal history (failing since, flips, suspended since) and the diagnosis of
@@ -75,7 +75,7 @@ struct StatusPageData: Sendable {
     /// cache version and clock epoch.
     let answers = SharedComputation<Epoched<DiagnosisRequest>, [UInt8]?>(executor: StatusPageData.executor)
 
-    /// A request in one `DiagnosisCache.maxAge` step of the clock: answers show ages and
+    /// A request in one `DiagnosisCache.maxAgeSeconds` step of the clock: answers show ages and
     /// staleness, so a new step computes them again, as a new cache version does.
     struct Epoched<Request: Hashable & Sendable>: Hashable, Sendable {
         var request: Request
@@ -83,7 +83,7 @@ struct StatusPageData: Sendable {
 
         init(_ request: Request, now: Int64) {
             self.request = request
-            epoch = now / DiagnosisCache.maxAge
+            epoch = now / DiagnosisCache.maxAgeSeconds
         }
     }
 
@@ -134,7 +134,7 @@ struct StatusPageData: Sendable {
     }
 
     /// One page of the object list with each row's state, serialized: shared by every request for
-    /// the same query while it is computed, reused until the caches change or `DiagnosisCache.maxAge`
+    /// the same query while it is computed, reused until the caches change or `DiagnosisCache.maxAgeSeconds`
     /// seconds pass (states and their times move with the clock).
     func resources(_ query: ResourceQuery) async -> [UInt8] {
         let now = view.tracker.now()
