@@ -80,6 +80,49 @@ import TestSupport
         #expect(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "nope"), diagnosis: diagnosis) == nil)
     }
 
+    @Test func aHelmReleasePageCarriesItsNewestReleases() throws {
+        let history: JSONValue = [
+            ["version": 3, "chartVersion": "6.5.4", "status": "failed", "lastDeployed": "2026-03-03T10:00:00Z", "chartName": "podinfo"],
+            ["version": 2, "chartVersion": "6.5.3", "status": "deployed", "lastDeployed": "2026-03-02T10:00:00Z", "chartName": "podinfo"],
+            ["version": -1, "chartVersion": "6.5.2", "status": "Superseded", "lastDeployed": "soon"],
+            ["version": 1, "chartVersion": "6.5.1", "status": "superseded", "lastDeployed": "2026-03-01T10:00:00Z"],
+        ]
+        let objects = [
+            Self.object("HelmRelease", "podinfo", ready: "False", reason: "UpgradeFailed",
+                        status: ["history": history, "lastAttemptedRevision": "6.5.4"]),
+            Self.object("Kustomization", "base", status: ["history": [["lastReconciled": "2026-03-01T10:00:00Z", "status": "deployed"]]]),
+        ]
+        let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
+        let api = FakeKubeAPI()
+        let logger = Logger(label: "releases-endpoint-test")
+        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
+        let page = StatusPageData(api: api, cache: cache, feed: ChangeFeed(), logger: logger)
+
+        // The endpoint's bytes, read back.
+        let answer = try #require(page.resourceJSON(ResourceKey(kind: "HelmRelease", namespace: "apps", name: "podinfo"), diagnosis: diagnosis))
+        let object = try JSONValue.parse(answer.serialized())["diagnosis"]["object"]
+        #expect(object["releases"] == [
+            ["version": 3, "chartVersion": "6.5.4", "status": "failed", "lastDeployed": "2026-03-03T10:00:00Z"],
+            ["version": 2, "chartVersion": "6.5.3", "status": "deployed", "lastDeployed": "2026-03-02T10:00:00Z"],
+            ["chartVersion": "6.5.2", "status": "unknown"],
+        ])
+        #expect(object["revision"].string == "6.5.4" && object["lastAppliedRevision"].string == "6.5.3")
+        let other = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "base"), diagnosis: diagnosis))
+        #expect(other["diagnosis"]["object"]["releases"].isNull)
+
+        // `why`'s table: one row per kept release, unknown values as "-".
+        let explanation = try #require(diagnosis.explain(ObjectKey(kind: "HelmRelease", namespace: "apps", name: "podinfo")))
+        let lines = DiagnosisText.explanation(explanation, now: diagnosis.now).split(separator: "\n")
+        let start = try #require(lines.firstIndex(of: "RELEASES (newest first)"))
+        func age(_ time: String) -> String { DiagnosisWords.age(diagnosis.now - (Timestamp.parseRFC3339(time) ?? 0)) + " ago" }
+        #expect(lines[(start + 1)...].prefix(4).map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") } == [
+            "RELEASE CHART VERSION STATUS DEPLOYED",
+            "3 6.5.4 failed \(age("2026-03-03T10:00:00Z"))",
+            "2 6.5.3 deployed \(age("2026-03-02T10:00:00Z"))",
+            "- 6.5.2 unknown -",
+        ])
+    }
+
     @Test func unknownObjectsAre404WithAMessageAndBadQueries400() async throws {
         try await StatusPageServer.run { server in
             func get(_ path: String) async throws -> RawConnection.Response {
