@@ -11,13 +11,6 @@ public struct HelmReleaseSnapshot: Sendable, Equatable {
     public var version: UInt32
     public var status: HelmReleaseStatus
 
-    public init(version: UInt32, chartVersion: String, status: HelmReleaseStatus, lastDeployed: Int64) {
-        self.lastDeployed = lastDeployed
-        self.chartVersion = chartVersion
-        self.version = version
-        self.status = status
-    }
-
     /// Releases kept per HelmRelease: the current one and what it replaced or failed after.
     public static let maxKept = 3
     /// Entries read before giving up on finding `maxKept` usable ones (a hostile list is read only so far).
@@ -36,8 +29,9 @@ public struct HelmReleaseSnapshot: Sendable, Equatable {
             let status = HelmReleaseStatus(helm: entry["status"].string)
             guard chartVersion != nil || number > 0 || status != .unknown else { continue }
             if kept.isEmpty { kept.reserveCapacity(min(maxKept, history.elementCount ?? maxKept)) }
-            kept.append(HelmReleaseSnapshot(version: number, chartVersion: FluxObject.bounded(chartVersion ?? "", to: maxChartVersionBytes),
-                                            status: status, lastDeployed: entry["lastDeployed"].string.flatMap(Timestamp.parseRFC3339) ?? 0))
+            kept.append(HelmReleaseSnapshot(lastDeployed: entry["lastDeployed"].string.flatMap(Timestamp.parseRFC3339) ?? 0,
+                                            chartVersion: FluxObject.bounded(chartVersion ?? "", to: maxChartVersionBytes),
+                                            version: number, status: status))
             if kept.count == maxKept { break }
         }
         return kept

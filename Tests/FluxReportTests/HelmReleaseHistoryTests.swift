@@ -39,9 +39,9 @@ import Testing
         ]
         let object = try Self.project(Self.helmRelease(history: history, status: ["lastAttemptedRevision": "6.5.4"]))
         #expect(object.signals.releases == [
-            HelmReleaseSnapshot(version: 5, chartVersion: "6.5.4", status: .failed, lastDeployed: Timestamp.parseRFC3339("2026-03-05T10:00:00Z") ?? -1),
-            HelmReleaseSnapshot(version: 4, chartVersion: "6.5.3", status: .deployed, lastDeployed: Timestamp.parseRFC3339("2026-03-04T10:00:00Z") ?? -1),
-            HelmReleaseSnapshot(version: 3, chartVersion: "6.5.2", status: .superseded, lastDeployed: Timestamp.parseRFC3339("2026-03-03T10:00:00Z") ?? -1),
+            HelmReleaseSnapshot(lastDeployed: Timestamp.parseRFC3339("2026-03-05T10:00:00Z") ?? -1, chartVersion: "6.5.4", version: 5, status: .failed),
+            HelmReleaseSnapshot(lastDeployed: Timestamp.parseRFC3339("2026-03-04T10:00:00Z") ?? -1, chartVersion: "6.5.3", version: 4, status: .deployed),
+            HelmReleaseSnapshot(lastDeployed: Timestamp.parseRFC3339("2026-03-03T10:00:00Z") ?? -1, chartVersion: "6.5.2", version: 3, status: .superseded),
         ])
         // The applied revision still comes from the newest deployed release.
         #expect(object.signals.appliedRevision == "6.5.3")
@@ -105,8 +105,8 @@ import Testing
             guard chart != nil || version > 0 || status != .unknown else { continue }
             var deployed: Int64 = 0
             if case .string(let s)? = fields["lastDeployed"] { deployed = Timestamp.parseRFC3339(s) ?? 0 }
-            out.append(HelmReleaseSnapshot(version: version, chartVersion: FluxObject.bounded(chart ?? "", to: 64), status: status,
-                                           lastDeployed: deployed))
+            out.append(HelmReleaseSnapshot(lastDeployed: deployed, chartVersion: FluxObject.bounded(chart ?? "", to: 64), version: version,
+                                           status: status))
         }
         return out
     }

@@ -51,6 +51,13 @@ import TestSupport
         return FluxObject(json: json, kind: kind)
     }
 
+    /// The status page's data over empty caches: `resourceJSON` reads the diagnosis it is given.
+    static func page() -> StatusPageData {
+        let api = FakeKubeAPI()
+        let logger = Logger(label: "graph-endpoint-test")
+        return StatusPageData(api: api, cache: ClusterCache(api: api, namespace: "flux-system", logger: logger), feed: ChangeFeed(), logger: logger)
+    }
+
     @Test func theObjectPageCarriesDependenciesDependentsPathsAndRevisions() throws {
         // repo (failing) ← base ← web, all in apps; base applied an older revision than it attempted.
         let objects = [
@@ -62,10 +69,7 @@ import TestSupport
                         spec: ["dependsOn": [["name": "base"]], "sourceRef": ["kind": "GitRepository", "name": "repo"]]),
         ]
         let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
-        let api = FakeKubeAPI()
-        let logger = Logger(label: "graph-endpoint-test")
-        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
-        let page = StatusPageData(api: api, cache: cache, feed: ChangeFeed(), logger: logger)
+        let page = Self.page()
 
         let base = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "base"), diagnosis: diagnosis))
         let d = base["diagnosis"]
@@ -93,10 +97,7 @@ import TestSupport
             Self.object("Kustomization", "base", status: ["history": [["lastReconciled": "2026-03-01T10:00:00Z", "status": "deployed"]]]),
         ]
         let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
-        let api = FakeKubeAPI()
-        let logger = Logger(label: "releases-endpoint-test")
-        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
-        let page = StatusPageData(api: api, cache: cache, feed: ChangeFeed(), logger: logger)
+        let page = Self.page()
 
         // The endpoint's bytes, read back.
         let answer = try #require(page.resourceJSON(ResourceKey(kind: "HelmRelease", namespace: "apps", name: "podinfo"), diagnosis: diagnosis))
