@@ -30,8 +30,8 @@ public struct SignalInputs: Sendable, Equatable {
     /// `metadata.creationTimestamp`.
     public var created: Int64 = 0
     /// What few objects carry (drift time, suspension annotations, `dependsOn`, a source in another
-    /// namespace, an applied revision other than the attempted one), boxed so the projection of
-    /// every other object stays one pointer larger, not a hundred bytes.
+    /// namespace, an applied revision other than the attempted one, a HelmRelease's last releases),
+    /// boxed so the projection of every other object stays one pointer larger, not a hundred bytes.
     private var rare: Rare?
     public var evidence: ReconcileEvidence = .none
     /// Some evidence that moves on every reconcile exists (`ReconcileEvidence.isPeriodic`), so the
@@ -54,26 +54,32 @@ public struct SignalInputs: Sendable, Equatable {
         let edges: String
         /// The last applied revision when it is not `FluxObject.revision` (the last attempted); nil when it is.
         let appliedRevision: String?
+        /// A HelmRelease's newest releases (`HelmReleaseSnapshot.newest`); empty for other kinds.
+        let releases: [HelmReleaseSnapshot]
 
-        init(driftedSince: Int64, suspendedBy: String, suspendReason: String, suspendedAt: Int64, edges: String, appliedRevision: String?) {
+        init(driftedSince: Int64, suspendedBy: String, suspendReason: String, suspendedAt: Int64, edges: String, appliedRevision: String?,
+             releases: [HelmReleaseSnapshot]) {
             self.driftedSince = driftedSince
             self.suspendedBy = suspendedBy
             self.suspendReason = suspendReason
             self.suspendedAt = suspendedAt
             self.edges = edges
             self.appliedRevision = appliedRevision
+            self.releases = releases
         }
 
         var isEmpty: Bool {
-            driftedSince == 0 && suspendedBy.isEmpty && suspendReason.isEmpty && suspendedAt == 0 && edges.isEmpty && appliedRevision == nil
+            driftedSince == 0 && suspendedBy.isEmpty && suspendReason.isEmpty && suspendedAt == 0 && edges.isEmpty && appliedRevision == nil && releases.isEmpty
         }
     }
 
-    /// Heap bytes of the box beyond the strings it holds (counted by `FluxObject.estimatedHeapBytes`):
-    /// 96 bytes of object, 112 with malloc's header and rounding.
-    public var boxBytes: Int { rare == nil ? 0 : 112 }
+    /// Heap bytes of the box and its release array beyond the strings they hold (counted by
+    /// `FluxObject.estimatedHeapBytes`): 104 bytes of object, 112 with malloc's header and rounding.
+    public var boxBytes: Int { rare.map { 112 + HelmReleaseSnapshot.arrayBytes($0.releases.count) } ?? 0 }
     /// The strings the box holds (for `FluxObject.estimatedHeapBytes`).
-    var boxedStrings: [String] { rare.map { [$0.suspendedBy, $0.suspendReason, $0.edges, $0.appliedRevision ?? ""] } ?? [] }
+    var boxedStrings: [String] {
+        rare.map { [$0.suspendedBy, $0.suspendReason, $0.edges, $0.appliedRevision ?? ""] + $0.releases.map(\.chartVersion) } ?? []
+    }
     /// The `Drifted` condition's `lastTransitionTime`.
     public var driftedSince: Int64 { rare?.driftedSince ?? 0 }
     /// From the suspension annotations (`SignalAnnotations`); empty when absent.
@@ -85,15 +91,19 @@ public struct SignalInputs: Sendable, Equatable {
     /// Kustomization `status.lastAppliedRevision`, HelmRelease the chart version of its newest
     /// deployed release; nil when it is the last attempted revision (`FluxObject.revision`).
     public var appliedRevision: String? { rare?.appliedRevision }
+    /// A HelmRelease's newest releases from `status.history`, newest first; empty for other kinds.
+    public var releases: [HelmReleaseSnapshot] { rare?.releases ?? [] }
 
     public static func == (a: SignalInputs, b: SignalInputs) -> Bool {
         a.interval == b.interval && a.lastReconcile == b.lastReconcile && a.evidence == b.evidence && a.periodic == b.periodic
             && a.created == b.created && a.generationPending == b.generationPending
             && a.drifted == b.drifted && a.driftedSince == b.driftedSince && a.suspendedBy == b.suspendedBy
             && a.suspendReason == b.suspendReason && a.suspendedAt == b.suspendedAt && a.sourceKind == b.sourceKind
-            && a.edges == b.edges && a.appliedRevision == b.appliedRevision
+            && a.edges == b.edges && a.appliedRevision == b.appliedRevision && a.releases == b.releases
     }
 
+    /// The one kind whose `status.history` lists Helm releases.
+    static let helmRelease = "HelmRelease"
     /// Dependencies kept per object (`dependsOn` entries and the source).
     public static let maxDependencies = 32
     /// Intervals are clamped to ten years: a larger one is a typo, and k × interval must not overflow.
@@ -123,7 +133,8 @@ public struct SignalInputs: Sendable, Equatable {
         consider(status["lastHandledReconcileAt"].string.flatMap(Timestamp.parseRFC3339), .request)
         consider(status[path: "lastScanResult", "scanTime"].string.flatMap(Timestamp.parseRFC3339), .scan)
         var deployedChart: String?
-        if let history = status["history"].elements {
+        let history = status["history"]
+        if let history = history.elements {
             // At most a handful of snapshots in practice; a hostile list is read only so far.
             for entry in history.prefix(16) {
                 consider(entry["lastReconciled"].string.flatMap(Timestamp.parseRFC3339), .history)
@@ -174,7 +185,8 @@ public struct SignalInputs: Sendable, Equatable {
         let applied = status["lastAttemptedRevision"].string == nil ? nil : status["lastAppliedRevision"].string ?? deployedChart
         let appliedRevision = applied.map { FluxObject.bounded($0) }.flatMap { $0 == revision ? nil : $0 }
         let rare = Rare(driftedSince: driftedSince, suspendedBy: suspendedBy, suspendReason: suspendReason,
-                        suspendedAt: suspendedAt, edges: lines.joined(separator: "\n"), appliedRevision: appliedRevision)
+                        suspendedAt: suspendedAt, edges: lines.joined(separator: "\n"), appliedRevision: appliedRevision,
+                        releases: kind == Self.helmRelease ? HelmReleaseSnapshot.newest(history) : [])
         self.rare = rare.isEmpty ? nil : rare
     }
 

@@ -51,6 +51,13 @@ import TestSupport
         return FluxObject(json: json, kind: kind)
     }
 
+    /// The status page's data over empty caches: `resourceJSON` reads the diagnosis it is given.
+    static func page() -> StatusPageData {
+        let api = FakeKubeAPI()
+        let logger = Logger(label: "graph-endpoint-test")
+        return StatusPageData(api: api, cache: ClusterCache(api: api, namespace: "flux-system", logger: logger), feed: ChangeFeed(), logger: logger)
+    }
+
     @Test func theObjectPageCarriesDependenciesDependentsPathsAndRevisions() throws {
         // repo (failing) ← base ← web, all in apps; base applied an older revision than it attempted.
         let objects = [
@@ -62,10 +69,7 @@ import TestSupport
                         spec: ["dependsOn": [["name": "base"]], "sourceRef": ["kind": "GitRepository", "name": "repo"]]),
         ]
         let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
-        let api = FakeKubeAPI()
-        let logger = Logger(label: "graph-endpoint-test")
-        let cache = ClusterCache(api: api, namespace: "flux-system", logger: logger)
-        let page = StatusPageData(api: api, cache: cache, feed: ChangeFeed(), logger: logger)
+        let page = Self.page()
 
         let base = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "base"), diagnosis: diagnosis))
         let d = base["diagnosis"]
@@ -78,6 +82,46 @@ import TestSupport
         #expect(web["diagnosis"]["pathsToRootCauses"]["items"].elements?.first?.elements?.compactMap({ $0.string })
                 == ["Kustomization/apps/web", "GitRepository/apps/repo"])
         #expect(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "nope"), diagnosis: diagnosis) == nil)
+    }
+
+    @Test func aHelmReleasePageCarriesItsNewestReleases() throws {
+        let history: JSONValue = [
+            ["version": 3, "chartVersion": "6.5.4", "status": "failed", "lastDeployed": "2026-03-03T10:00:00Z", "chartName": "podinfo"],
+            ["version": 2, "chartVersion": "6.5.3", "status": "deployed", "lastDeployed": "2026-03-02T10:00:00Z", "chartName": "podinfo"],
+            ["version": -1, "chartVersion": "6.5.2", "status": "Superseded", "lastDeployed": "soon"],
+            ["version": 1, "chartVersion": "6.5.1", "status": "superseded", "lastDeployed": "2026-03-01T10:00:00Z"],
+        ]
+        let objects = [
+            Self.object("HelmRelease", "podinfo", ready: "False", reason: "UpgradeFailed",
+                        status: ["history": history, "lastAttemptedRevision": "6.5.4"]),
+            Self.object("Kustomization", "base", status: ["history": [["lastReconciled": "2026-03-01T10:00:00Z", "status": "deployed"]]]),
+        ]
+        let diagnosis = Diagnosis(objects: objects, now: 1_800_000_000)
+        let page = Self.page()
+
+        // The endpoint's bytes, read back.
+        let answer = try #require(page.resourceJSON(ResourceKey(kind: "HelmRelease", namespace: "apps", name: "podinfo"), diagnosis: diagnosis))
+        let object = try JSONValue.parse(answer.serialized())["diagnosis"]["object"]
+        #expect(object["releases"] == [
+            ["version": 3, "chartVersion": "6.5.4", "status": "failed", "lastDeployed": "2026-03-03T10:00:00Z"],
+            ["version": 2, "chartVersion": "6.5.3", "status": "deployed", "lastDeployed": "2026-03-02T10:00:00Z"],
+            ["chartVersion": "6.5.2", "status": "unknown"],
+        ])
+        #expect(object["revision"].string == "6.5.4" && object["lastAppliedRevision"].string == "6.5.3")
+        let other = try #require(page.resourceJSON(ResourceKey(kind: "Kustomization", namespace: "apps", name: "base"), diagnosis: diagnosis))
+        #expect(other["diagnosis"]["object"]["releases"].isNull)
+
+        // `why`'s table: one row per kept release, unknown values as "-".
+        let explanation = try #require(diagnosis.explain(ObjectKey(kind: "HelmRelease", namespace: "apps", name: "podinfo")))
+        let lines = DiagnosisText.explanation(explanation, now: diagnosis.now).split(separator: "\n")
+        let start = try #require(lines.firstIndex(of: "RELEASES (newest first)"))
+        func age(_ time: String) -> String { DiagnosisWords.age(diagnosis.now - (Timestamp.parseRFC3339(time) ?? 0)) + " ago" }
+        #expect(lines[(start + 1)...].prefix(4).map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") } == [
+            "RELEASE CHART VERSION STATUS DEPLOYED",
+            "3 6.5.4 failed \(age("2026-03-03T10:00:00Z"))",
+            "2 6.5.3 deployed \(age("2026-03-02T10:00:00Z"))",
+            "- 6.5.2 unknown -",
+        ])
     }
 
     @Test func unknownObjectsAre404WithAMessageAndBadQueries400() async throws {

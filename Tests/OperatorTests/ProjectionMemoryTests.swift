@@ -79,8 +79,9 @@ import Testing
               + "estimate \(waitingOnly.estimate), resident \(waitingOnly.resident)")
         #expect(all.objects >= 1_000)
         #expect(all.withDependencies > all.objects / 4, "Kustomizations, HelmReleases, HelmCharts and ImagePolicies keep their edges")
-        // 533 bytes when measured (the generated fleet's long revisions, URLs and names included).
-        #expect(all.estimate <= 560, "\(all.estimate) bytes per object")
+        // 570 bytes when measured (the generated fleet's long revisions, URLs and names included;
+        // 37 of them the HelmReleases' kept releases).
+        #expect(all.estimate <= 590, "\(all.estimate) bytes per object")
         // Healthy objects' edges: a few bytes per object on average, not a box each.
         #expect(all.estimate - waitingOnly.estimate <= 16, "\(all.estimate - waitingOnly.estimate) bytes per object for the edges")
     }

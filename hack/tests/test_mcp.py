@@ -62,6 +62,15 @@ def flux_object(api_version, kind, namespace, name, spec, ready) -> dict:
             "spec": {"interval": "10m", **spec}, "status": condition(*ready)}
 
 
+def with_history(helm_release: dict, releases: list[tuple[str, str, int]]) -> dict:
+    """A HelmRelease with `status.history` entries (chart version, status, release number), newest first."""
+    helm_release["status"]["history"] = [
+        {"chartName": "redis", "chartVersion": chart, "status": status, "version": number, "name": "redis", "namespace": "apps",
+         "digest": "sha256:" + "d" * 64, "configDigest": "sha256:" + "c" * 64, "firstDeployed": "2026-01-01T00:00:00Z",
+         "lastDeployed": f"2026-01-0{number}T00:00:00Z"} for chart, status, number in releases]
+    return helm_release
+
+
 GIT, KS, HELMREPO, HR = ("source.toolkit.fluxcd.io/v1", "kustomize.toolkit.fluxcd.io/v1", "source.toolkit.fluxcd.io/v1",
                          "helm.toolkit.fluxcd.io/v2")
 WAITING = ("False", "DependencyNotReady", "dependency not ready")
@@ -78,8 +87,9 @@ CHAIN_FLEET = [
                                                          "dependsOn": [{"name": "backend"}]}, WAITING),
     flux_object(HELMREPO, "HelmRepository", "apps", "bitnami", {"url": "https://charts.example.com"},
                 ("False", "Failed", "failed to fetch Helm repository index: 404 Not Found")),
-    flux_object(HR, "HelmRelease", "apps", "redis", {"chart": {"spec": {"chart": "redis", "sourceRef": {"kind": "HelmRepository", "name": "bitnami"}}}},
-                WAITING),
+    with_history(flux_object(HR, "HelmRelease", "apps", "redis",
+                             {"chart": {"spec": {"chart": "redis", "sourceRef": {"kind": "HelmRepository", "name": "bitnami"}}}}, WAITING),
+                 [("18.1.0", "failed", 2), ("18.0.0", "superseded", 1)]),
     flux_object(KS, "Kustomization", "apps", "lonely", {"sourceRef": {"kind": "GitRepository", "name": "apps-repo"}, "path": "./lonely"},
                 ("False", "ReconciliationFailed", "kustomize build failed: accumulating resources")),
     flux_object(KS, "Kustomization", "apps", "healthy", {"sourceRef": {"kind": "GitRepository", "name": "apps-repo"}, "path": "./ok"},
@@ -313,6 +323,7 @@ def test_each_tool_answers_for_the_chain(env, transport):
         out["text"] = await call(session, "list_flux_objects", {"text": "AUTHENTICATION"})
         out["root"] = await call(session, "explain_flux_object", {"kind": "GitRepository", "namespace": "flux-system", "name": "platform"})
         out["none"] = await call(session, "list_flux_objects", {"kind": "Bucket"})
+        out["redis"] = await call(session, "explain_flux_object", {"kind": "HelmRelease", "namespace": "apps", "name": "redis"})
         return out
     out = SESSIONS[transport](env, body)
 
@@ -342,6 +353,10 @@ def test_each_tool_answers_for_the_chain(env, transport):
     assert "more (narrow the filters" in text(out["apps"])
     assert names(out["text"]) == [("GitRepository", "flux-system", "platform")]
     assert structured(out["none"])["total"] == 0 and "No Flux object matches" in text(out["none"])
+    releases = structured(out["redis"])["object"]["releases"]
+    assert releases == [{"version": 2, "chartVersion": "18.1.0", "status": "failed", "lastDeployed": "2026-01-02T00:00:00Z"},
+                        {"version": 1, "chartVersion": "18.0.0", "status": "superseded", "lastDeployed": "2026-01-01T00:00:00Z"}]
+    assert "Releases (newest first): #2 chart 18.1.0 failed 2026-01-02T00:00:00Z; #1 chart 18.0.0 superseded" in text(out["redis"])
 
     root = structured(out["root"])
     assert root["object"]["blocks"] == 3 and root["object"]["state"] == "failing" and root["object"]["ready"] == "False"

@@ -7,6 +7,7 @@ browser tests must run. Every wait has a deadline; the whole module stays well u
 """
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import pathlib
@@ -70,11 +71,24 @@ def chain_fleet() -> list[dict]:
     objects.append({"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
                     "metadata": {"name": "shifted", "namespace": CHAIN_NS, "generation": 1},
                     "spec": {"interval": "5m", "chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}}},
-                    "status": {"observedGeneration": 1, "conditions": [
+                    "status": {"observedGeneration": 1, "lastAttemptedRevision": "6.5.4", "history": release_history(), "conditions": [
                         ready("True", "UpgradeSucceeded", "Helm upgrade succeeded"),
                         {"type": "Drifted", "status": "True", "reason": "DriftDetected", "message": "Deployment/podinfo changed",
                          "lastTransitionTime": iso(3600)}]}})
     return objects
+
+
+# (release number, chart version, status, deployed seconds ago), newest first as helm-controller writes them.
+RELEASES = [(4, "6.5.4", "deployed", 5400), (3, "6.5.3", "failed", 3 * 86400), (2, "6.5.2", "superseded", 9 * 86400),
+            (1, "6.5.1", "superseded", 30 * 86400)]
+
+
+def release_history() -> list[dict]:
+    """The `shifted` HelmRelease's status.history in the v2 Snapshot shape."""
+    return [{"apiVersion": "helm.toolkit.fluxcd.io/v2", "chartName": "podinfo", "chartVersion": chart, "appVersion": chart,
+             "configDigest": "sha256:" + "c" * 64, "digest": "sha256:" + "d" * 64, "firstDeployed": iso(30 * 86400),
+             "lastDeployed": iso(ago), "name": "shifted", "namespace": CHAIN_NS, "status": status, "version": number}
+            for number, chart, status, ago in RELEASES]
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in ASSETS.glob("*.js")))
@@ -643,6 +657,32 @@ def test_object_page_opens_from_the_keyboard(env):
     assert terms[0] == "Status" and "Suspended" in terms and "API version" in terms, terms
     _, detail = cluster.api(f"/api/v1/resource?kind=Kustomization&namespace={first_namespace(browser)}&name={first[0]}")
     assert detail["name"] == first[0] and "revision" in detail
+
+
+def test_helm_release_page_lists_its_releases(env):
+    """A HelmRelease's page has a Releases table of its newest three releases (status.history): number,
+    chart version, status in words, deployed as a relative time with the absolute one in its title."""
+    cluster, browser, _ = env
+    browser.navigate(cluster.base + f"/resource?kind=HelmRelease&namespace={CHAIN_NS}&name=shifted")
+    browser.wait_for("!!document.getElementById('h-releases')", 5, "the Releases section")
+    rows = browser.evaluate("[...document.querySelector('section[aria-labelledby=h-releases] table').querySelectorAll('tbody tr')]"
+                            ".map(r => [...r.cells].map(c => [c.textContent, (c.querySelector('time') || {}).title || '']))")
+    kept = RELEASES[:3]
+    assert [[cell[0] for cell in row[:3]] for row in rows] == [[str(n), chart, status] for n, chart, status, _ in kept], rows
+    for row, (_, _, _, ago) in zip(rows, kept):
+        text, title = row[3]
+        assert text == (f"{ago // 3600}h ago" if ago < 86400 else f"{ago // 86400}d ago"), row
+        deployed = calendar.timegm(time.strptime(title, "%Y-%m-%dT%H:%M:%SZ"))
+        assert abs(time.time() - ago - deployed) < 120, (title, ago)
+    headers = browser.evaluate("[...document.querySelectorAll('section[aria-labelledby=h-releases] th')].map(h => h.textContent)")
+    assert headers == ["Release", "Chart version", "Status", "Deployed"], headers
+    # The same from the endpoint, under Helm's field names.
+    _, detail = cluster.api(f"/api/v1/resource?kind=HelmRelease&namespace={CHAIN_NS}&name=shifted")
+    assert [(r["version"], r["chartVersion"], r["status"]) for r in detail["diagnosis"]["object"]["releases"]] == \
+        [(n, chart, status) for n, chart, status, _ in kept]
+    # Other kinds have no such section.
+    browser.navigate(cluster.base + f"/resource?kind=Kustomization&namespace={CHAIN_NS}&name=root")
+    assert browser.evaluate("document.getElementById('h-releases') === null")
 
 
 def first_namespace(browser) -> str:

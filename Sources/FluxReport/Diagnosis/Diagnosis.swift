@@ -125,6 +125,7 @@ public struct Diagnosis: Sendable {
         return Explanation(object: summary(.object(i)), readySince: object.readySince, suspended: object.suspended,
                            interval: object.signals.interval, lastReconcile: object.signals.lastReconcile,
                            evidence: object.signals.evidence, revision: object.revision, appliedRevision: object.signals.appliedRevision,
+                           releases: object.signals.releases,
                            lastFailureReason: history[i]?.lastFailureReason ?? "", blocks: blocks(.object(i)), dependencies: dependencies,
                            dependents: dependents, paths: paths(from: i))
     }

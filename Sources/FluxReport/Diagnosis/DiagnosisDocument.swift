@@ -36,6 +36,7 @@ public enum DiagnosisDocument {
         }
         if !e.revision.isEmpty { object.append(("revision", .string(e.revision))) }
         if let applied = e.appliedRevision { object.append(("lastAppliedRevision", .string(applied))) }
+        if !e.releases.isEmpty { object.append(("releases", .list(e.releases.map(release)))) }
         object.append(("blocks", .int(Int64(e.blocks))))
         return .map([
             ("time", .string(Timestamp.rfc3339(secondsSinceEpoch: now))),
@@ -89,6 +90,16 @@ public enum DiagnosisDocument {
 
     static func list<T>(_ bounded: Bounded<T>, _ item: (T) -> OrderedDocument) -> OrderedDocument {
         .map([("items", .list(bounded.items.map(item))), ("more", .int(Int64(bounded.more)))])
+    }
+
+    /// One `status.history` entry under Helm's field names; unknown numbers and times left out.
+    static func release(_ r: HelmReleaseSnapshot) -> OrderedDocument {
+        var out: [(String, OrderedDocument)] = []
+        if r.version > 0 { out.append(("version", .int(Int64(r.version)))) }
+        out.append(("chartVersion", .string(r.chartVersion)))
+        out.append(("status", .string(r.status.rawValue)))
+        if r.lastDeployed > 0 { out.append(("lastDeployed", time(r.lastDeployed))) }
+        return .map(out)
     }
 
     static func time(_ seconds: Int64) -> OrderedDocument { .string(Timestamp.rfc3339(secondsSinceEpoch: seconds)) }

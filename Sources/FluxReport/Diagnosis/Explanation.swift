@@ -14,6 +14,8 @@ public struct Explanation: Sendable, Equatable {
     /// one (`SignalInputs.appliedRevision`: a Kustomization's, a HelmRelease's last deployed chart).
     public var revision: String
     public var appliedRevision: String?
+    /// A HelmRelease's newest releases (`SignalInputs.releases`), newest first.
+    public var releases: [HelmReleaseSnapshot]
     /// The Ready reason of the last failure the operator observed (empty without history).
     public var lastFailureReason: String
     /// When it is itself a root cause: how many blocked objects it holds up.

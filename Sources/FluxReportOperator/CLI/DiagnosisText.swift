@@ -53,6 +53,14 @@ enum DiagnosisText {
         if !e.revision.isEmpty { field("Revision", e.revision + (e.appliedRevision.map { " (last applied: \($0.isEmpty ? "none" : $0))" } ?? "")) }
         if e.blocks > 0 { field("Blocks", "\(e.blocks) object\(e.blocks == 1 ? "" : "s")") }
 
+        if !e.releases.isEmpty {
+            var table = TextTable(["release", "chart version", "status", "deployed"])
+            for r in e.releases {
+                table.add([r.version > 0 ? "\(r.version)" : "-", r.chartVersion, r.status.rawValue,
+                           r.lastDeployed > 0 ? "\(DiagnosisWords.age(now - r.lastDeployed)) ago" : "-"])
+            }
+            out += "\nRELEASES (newest first)\n" + table.text
+        }
         if !e.paths.isEmpty {
             out += "\nPATHS TO ROOT CAUSES (\(e.paths.total))\n"
             for path in e.paths.items { out += "  " + path.map(\.display).joined(separator: " → ") + "\n" }

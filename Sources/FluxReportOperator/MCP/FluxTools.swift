@@ -222,6 +222,12 @@ enum FluxTools {
         if let applied = explanation.appliedRevision {
             lines.append("Revision: last attempted \(explanation.revision), last applied \(applied.isEmpty ? "none" : applied)")
         }
+        if !explanation.releases.isEmpty {
+            lines.append("Releases (newest first): " + explanation.releases.map { r in
+                (r.version > 0 ? "#\(r.version) " : "") + "chart \(r.chartVersion) \(r.status.rawValue)"
+                    + (r.lastDeployed > 0 ? " \(time(r.lastDeployed))" : "")
+            }.joined(separator: "; "))
+        }
         if explanation.blocks > 0 { lines.append("Root cause: \(explanation.blocks) blocked object\(explanation.blocks == 1 ? " waits" : "s wait") on it.") }
         if !explanation.paths.isEmpty {
             lines.append("Chain to the root cause\(explanation.paths.total == 1 ? "" : "s"):")

@@ -54,6 +54,12 @@ enum OutputSchema {
         ("items", ["type": "array", "items": summary()]), ("more", count), ("total", count),
     ], required: ["items", "more", "total"])
 
+    /// A HelmRelease's release (`DiagnosisDocument.release`).
+    static let release = ToolSchema.object([
+        ("version", ["type": "integer", "minimum": 1]), ("chartVersion", text),
+        ("status", choice(HelmReleaseStatus.allCases.map(\.rawValue))), ("lastDeployed", time),
+    ], required: ["chartVersion", "status"])
+
     /// `explain_flux_object`.
     static let explanation = ToolSchema.object([
         ("time", time),
@@ -61,7 +67,9 @@ enum OutputSchema {
             ("interval", text), ("lastReconcile", time), ("evidence", choice(ReconcileEvidence.allCases.map(\.rawValue))),
             ("readySince", time), ("lastFailureReason", text), ("suspended", flag),
             ("suspendReason", text), ("suspendedSinceSource", text),
-            ("revision", text), ("lastAppliedRevision", text), ("blocks", count),
+            ("revision", text), ("lastAppliedRevision", text),
+            ("releases", ["type": "array", "items": release]),
+            ("blocks", count),
         ], required: ["suspended", "blocks"])),
         ("pathsToRootCauses", list(of: ["type": "array", "items": text])),
         ("dependencies", list(of: summary())),

@@ -1,6 +1,19 @@
 "use strict";
 (function (F) {
-  const { el, query, url, getJSON, when, readyBadge, dl, transitionsSection, main } = F;
+  const { el, query, url, getJSON, when, readyBadge, table, dl, transitionsSection, main } = F;
+  // Helm's release statuses by tone; the status is always written out, the colour only adds to it.
+  const releaseTone = { deployed: "ok", failed: "bad", "pending-install": "warn", "pending-upgrade": "warn", "pending-rollback": "warn", uninstalling: "warn" };
+  // A HelmRelease's newest releases (status.history, kept up to three); nothing for other kinds.
+  function releasesSection(o) {
+    if (o.kind !== "HelmRelease") return [];
+    const releases = (o.diagnosis && o.diagnosis.object && o.diagnosis.object.releases) || [];
+    return [el("section", { "aria-labelledby": "h-releases" }, el("h2", { id: "h-releases" }, "Releases"),
+      table("Newest first, from status.history", [{ label: "Release", num: true }, "Chart version", "Status", "Deployed"],
+        releases.map(r => el("tr", {}, el("td", { class: "num" }, r.version ? String(r.version) : "unknown"), el("td", {}, r.chartVersion),
+          el("td", {}, el("span", { class: "badge " + (releaseTone[r.status] || "muted") }, r.status)),
+          el("td", {}, r.lastDeployed ? when(r.lastDeployed) : "unknown"))),
+        "No release recorded in status.history."))];
+  }
   function resourceView() {
     const params = new URLSearchParams(location.search);
     const key = { kind: params.get("kind") || "", namespace: params.get("namespace") || "", name: params.get("name") || "" };
@@ -22,6 +35,7 @@
                 ["Suspended", o.suspended ? "yes" : "no"], ["Failing", o.failing ? "yes" : "no"]])),
           el("section", { "aria-labelledby": "h-source" }, el("h2", { id: "h-source" }, "Revision and source"),
             dl([["API version", o.apiVersion], ["Revision", o.revision], ["Source", o.source], ["URL", o.url], ["Ref", o.ref], ["Path", o.path], ["Artifact size", o.artifactSize]])),
+          ...releasesSection(o),
           ...F.diagnosisSections(o),
           transitionsSection(o.transitions || [], "Recent transitions"),
           el("p", { class: "muted" }, "The cache keeps the Ready condition only; kubectl shows the others."));
