@@ -144,14 +144,12 @@ struct InformerPartsTests {
         }
         let publisher = Task { [sets] in
             for (index, set) in sets.enumerated() {
-                if set.count == 1, index % 2 == 0 {
-                    published.withLock { $0.append(set.lowerBound) }
-                    broadcaster.publish(set.lowerBound)
-                } else {
-                    broadcaster.publish {
-                        published.withLock { $0.append(contentsOf: set) }
-                        return Array(set)
-                    }
+                // The state a replay reads changes inside `publish`'s closure, as an informer's
+                // store does: a change made before `publish(_:)` would be replayed to a subscriber
+                // joining in between and then delivered to it as well.
+                broadcaster.publish {
+                    published.withLock { $0.append(contentsOf: set) }
+                    return Array(set)
                 }
                 if index % 16 == 0 { await Task.yield() }
             }
