@@ -28,9 +28,7 @@ public final class CachedFluxObject: Sendable {
         var object = projected
         object.namespace = interner.intern(object.namespace)
         object.reason = interner.intern(object.reason)
-        object.ref = interner.intern(object.ref)
         object.sourceName = interner.intern(object.sourceName)  // many objects name the same source
-        object.registry = interner.intern(object.registry)
         object.labelValues = object.labelValues.map { interner.intern($0) }
         return CachedFluxObject(object)
     }
