@@ -1,0 +1,98 @@
+import TestSupport
+import Testing
+@testable import ControllerRuntime
+
+/// A `StoreKeyed` object is its own key in the store: every lookup by the key's text, update,
+/// deletion and relist must behave exactly as with text keys, also for objects whose own key is not
+/// the one they are stored under (kept under the text) and names holding a "/".
+@Suite("Store keyed by its objects")
+struct StoreKeyedTests {
+    final class Keyed: StoreKeyed, CustomStringConvertible {
+        let namespace: String
+        let name: String
+        let value: Int
+
+        init(namespace: String, name: String, value: Int) {
+            self.namespace = namespace
+            self.name = name
+            self.value = value
+        }
+
+        var storeKey: String { namespace.isEmpty ? name : "\(namespace)/\(name)" }
+        func hasStoreKey(_ key: String) -> Bool { key == storeKey }
+        func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+            var name = name
+            return name.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+        }
+        var description: String { "\(storeKey)=\(value)" }
+    }
+
+    /// Keys of namespaced and cluster-scoped objects, a name with a "/" and names that share their last segment.
+    static let keys: [(namespace: String, name: String)] = [
+        ("ns", "a"), ("other", "a"), ("", "a"), ("ns", "b"), ("ns", "a-much-longer-name-than-fifteen-bytes"),
+        ("", "cluster-scoped-and-long-enough"), ("ns", "x/a"), ("ns/x", "a"), ("n", "s/a"),
+    ]
+
+    @Test("random watcher events keep the store equal to a model of text keys (seeded)")
+    func matchesAModelOfTextKeys() {
+        var rng = TestRandom()
+        for round in 0..<30 {
+            let reflector = Reflector<Keyed>()
+            var model: [String: Keyed] = [:]
+            var pending: [String: Keyed]?
+            for step in 0..<400 {
+                guard let entry = rng.pick(Self.keys) else { return }
+                let (namespace, name) = entry
+                let key = namespace.isEmpty ? name : "\(namespace)/\(name)"
+                // One object in six says another key than the one it is stored under: kept under the text.
+                let object = rng.chance(1.0 / 6) ? Keyed(namespace: "elsewhere", name: name, value: step)
+                                                 : Keyed(namespace: namespace, name: name, value: step)
+                let event: WatcherEvent<Keyed>
+                switch rng.next() % 10 {
+                case 0: event = .initStarted
+                case 1, 2: event = pending == nil ? .applied(key: key, object: object) : .initApply(key: key, object: object)
+                case 3: event = pending == nil ? .deleted(key: key) : .initDone(resourceVersion: "\(step)")
+                case 4: event = .applied(key: key, object: nil)
+                default: event = .applied(key: key, object: object)
+                }
+                switch event {
+                case .initStarted: pending = [:]
+                case .initApply(let key, let object): pending?[key] = object
+                case .initDone:
+                    model = pending ?? [:]
+                    pending = nil
+                case .applied(let key, let object?): model[key] = object
+                case .applied(let key, nil), .deleted(let key): model[key] = nil
+                }
+                reflector.apply(event)
+                let store = reflector.store
+                let context = "\(rng) round \(round) step \(step) after \(event)"
+                #expect(store.count == model.count, "\(context)")
+                #expect(Set(store.keys) == Set(model.keys), "\(context)")
+                for (namespace, name) in Self.keys {
+                    let key = namespace.isEmpty ? name : "\(namespace)/\(name)"
+                    #expect(store.get(key) === model[key], "\(context): \(key)")
+                }
+                let snapshot = store.snapshot()
+                #expect(snapshot.count == model.count && snapshot.allSatisfy { model[$0.key] === $0.value }, "\(context)")
+                if store.count != model.count { return }
+            }
+        }
+    }
+
+    @Test func anObjectStandsForItsOwnKeyOnlyWhenItSaysThatKey() {
+        let own = Keyed(namespace: "ns", name: "a", value: 1)
+        let other = Keyed(namespace: "elsewhere", name: "a", value: 2)
+        guard case .object = StoreKey.stored("ns/a", own) else {
+            Issue.record("an object with its own key is stored under the text")
+            return
+        }
+        guard case .text("ns/a") = StoreKey.stored("ns/a", other) else {
+            Issue.record("an object with another key stands for it")
+            return
+        }
+        #expect(StoreKey.stored("ns/a", own) == .text("ns/a"))
+        #expect(StoreKey.stored("ns/a", own).hashValue == StoreKey.text("ns/a").hashValue)
+        #expect(StoreKey.stored("x", 5) == .text("x"))  // not StoreKeyed: its key's text
+    }
+}
