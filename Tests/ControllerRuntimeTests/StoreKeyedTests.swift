@@ -38,8 +38,7 @@ struct StoreKeyedTests {
         var rng = TestRandom()
         for round in 0..<30 {
             let reflector = Reflector<Keyed>()
-            var model: [String: Keyed] = [:]
-            var pending: [String: Keyed]?
+            var model = ReflectorModel<Keyed>()
             for step in 0..<400 {
                 guard let entry = rng.pick(Self.keys) else { return }
                 let (namespace, name) = entry
@@ -47,35 +46,20 @@ struct StoreKeyedTests {
                 // One object in six says another key than the one it is stored under: kept under the text.
                 let object = rng.chance(1.0 / 6) ? Keyed(namespace: "elsewhere", name: name, value: step)
                                                  : Keyed(namespace: namespace, name: name, value: step)
-                let event: WatcherEvent<Keyed>
-                switch rng.next() % 10 {
-                case 0: event = .initStarted
-                case 1, 2: event = pending == nil ? .applied(key: key, object: object) : .initApply(key: key, object: object)
-                case 3: event = pending == nil ? .deleted(key: key) : .initDone(resourceVersion: "\(step)")
-                case 4: event = .applied(key: key, object: nil)
-                default: event = .applied(key: key, object: object)
-                }
-                switch event {
-                case .initStarted: pending = [:]
-                case .initApply(let key, let object): pending?[key] = object
-                case .initDone:
-                    model = pending ?? [:]
-                    pending = nil
-                case .applied(let key, let object?): model[key] = object
-                case .applied(let key, nil), .deleted(let key): model[key] = nil
-                }
+                let event = model.randomEvent(key: key, object: object, step: step, using: &rng)
+                model.apply(event)
                 reflector.apply(event)
                 let store = reflector.store
                 let context = "\(rng) round \(round) step \(step) after \(event)"
-                #expect(store.count == model.count, "\(context)")
-                #expect(Set(store.keys) == Set(model.keys), "\(context)")
+                #expect(store.count == model.items.count, "\(context)")
+                #expect(Set(store.keys) == Set(model.items.keys), "\(context)")
                 for (namespace, name) in Self.keys {
                     let key = namespace.isEmpty ? name : "\(namespace)/\(name)"
-                    #expect(store.get(key) === model[key], "\(context): \(key)")
+                    #expect(store.get(key) === model.items[key], "\(context): \(key)")
                 }
                 let snapshot = store.snapshot()
-                #expect(snapshot.count == model.count && snapshot.allSatisfy { model[$0.key] === $0.value }, "\(context)")
-                if store.count != model.count { return }
+                #expect(snapshot.count == model.items.count && snapshot.allSatisfy { model.items[$0.key] === $0.value }, "\(context)")
+                if store.count != model.items.count { return }
             }
         }
     }
