@@ -71,10 +71,10 @@ public final class Store<Object: Sendable>: Sendable {
     func set(_ key: String, _ object: Object) -> Object? {
         let stored = StoreKey.stored(key, object)
         return state.withLock { state in
-            var previous = state.items.updateValue(object, forKey: stored)
+            let previous = state.items.updateValue(object, forKey: stored)
             if previous != nil, case .object = stored {
                 // An update keeps the dictionary's key, the previous object: put the new one in its place.
-                previous = state.items.removeValue(forKey: stored)
+                state.items.removeValue(forKey: stored)
                 state.items[stored] = object
             }
             state.indexRemove(previous)

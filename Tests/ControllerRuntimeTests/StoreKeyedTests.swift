@@ -47,8 +47,16 @@ struct StoreKeyedTests {
                 let object = rng.chance(1.0 / 6) ? Keyed(namespace: "elsewhere", name: name, value: step)
                                                  : Keyed(namespace: namespace, name: name, value: step)
                 let event = model.randomEvent(key: key, object: object, step: step, using: &rng)
+                let before = model.items
                 model.apply(event)
-                reflector.apply(event)
+                // The changes name the objects the store held: an update's old object is the previous one.
+                for change in reflector.apply(event) {
+                    switch change {
+                    case .added(let new): #expect(before[new.storeKey] == nil || new.namespace == "elsewhere", "\(rng) step \(step)")
+                    case .updated(let old, _), .deleted(let old):
+                        #expect(before.values.contains { $0 === old }, "\(rng) round \(round) step \(step): \(old) was not stored")
+                    }
+                }
                 let store = reflector.store
                 let context = "\(rng) round \(round) step \(step) after \(event)"
                 #expect(store.count == model.items.count, "\(context)")
