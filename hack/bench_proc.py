@@ -84,13 +84,13 @@ class Child:
             return 0.0
 
     def memory(self):
-        """{"VmHWM": bytes, "VmRSS": bytes} from /proc/<pid>/status (empty when the process is gone)."""
+        """{"VmHWM": bytes, "VmRSS": bytes, "RssAnon": bytes} from /proc/<pid>/status (empty when the process is gone)."""
         out = {}
         try:
             with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as f:
                 for line in f:
                     key, _, rest = line.partition(":")
-                    if key in ("VmHWM", "VmRSS"):
+                    if key in ("VmHWM", "VmRSS", "RssAnon"):
                         out[key] = int(rest.split()[0]) * 1024
         except OSError:
             pass

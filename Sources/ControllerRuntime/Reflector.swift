@@ -34,17 +34,23 @@ public final class Reflector<Object: Sendable>: Sendable {
                 defer { pending = nil }
                 return pending ?? []
             }
-            var fresh: [String: Object] = [:]
+            var fresh: [StoreKey: Object] = [:]
             fresh.reserveCapacity(listed.count)
-            for (key, object) in listed { fresh[key] = object }
+            for (key, object) in listed {
+                let stored = StoreKey.stored(key, object)
+                if fresh.updateValue(object, forKey: stored) != nil {
+                    fresh.removeValue(forKey: stored)  // the key is the earlier object: replace it too
+                    fresh[stored] = object
+                }
+            }
             // A key listed twice (no API server does; a hand-fed reflector may) keeps its last
             // object, as a dictionary would: then the dictionary's order is the one that is right.
-            let order: [(key: String, object: Object)] = fresh.count == listed.count ? listed : fresh.map { ($0.key, $0.value) }
+            let order: [(key: String, object: Object)] = fresh.count == listed.count ? listed : fresh.map { ($0.key.text, $0.value) }
             let old = store.replace(with: fresh, rebuildingIndexFrom: order.lazy.map(\.object))
             var changes: [InformerEvent<Object>] = []
             changes.reserveCapacity(order.count)
             for (key, object) in order {
-                if let previous = old[key] {
+                if let previous = old[.text(key)] {
                     changes.append(.updated(old: previous, new: object))
                 } else {
                     changes.append(.added(object))

@@ -1,13 +1,13 @@
 import KubeCore
 
 /// A thread-safe cache keyed by `namespace/name` (client-go's `cache.Store`), holding only the
-/// transformed projection of each object.
+/// transformed projection of each object. A `StoreKeyed` object is its own key (no key string kept).
 ///
 /// It can keep one `StoreIndex` (aggregates over its objects) in step with the items under the same
 /// lock, so a reader of the index sees exactly the objects a reader of the items would.
 public final class Store<Object: Sendable>: Sendable {
     private struct State {
-        var items: [String: Object] = [:]
+        var items: [StoreKey: Object] = [:]
         var index: (any StoreIndex<Object>)?
 
         mutating func indexRemove(_ object: Object?) {
@@ -29,18 +29,22 @@ public final class Store<Object: Sendable>: Sendable {
 
     public init() {}
 
-    public func get(_ key: String) -> Object? { state.withLock { $0.items[key] } }
+    public func get(_ key: String) -> Object? { state.withLock { $0.items[.text(key)] } }
 
-    public func list() -> [Object] { state.withLock { Array($0.items.values) } }
+    /// The objects as they are now. The dictionary is copy-on-write: taking it is O(1) under the
+    /// lock, and a writer that lands while the copy is made copies the storage once instead of waiting.
+    public func list() -> [Object] { Array(state.withLock { $0.items }.values) }
 
-    public var keys: [String] { state.withLock { Array($0.items.keys) } }
+    public var keys: [String] { state.withLock { $0.items }.keys.map(\.text) }
 
     public var count: Int { state.withLock { $0.items.count } }
 
-    /// The items as they are now, for a scan that must not hold the lock: the dictionary is
-    /// copy-on-write, so taking it is O(1) under the lock, and a writer that lands while the
-    /// snapshot is still referenced copies the storage once instead of waiting for the scan.
-    public func snapshot() -> [String: Object] { state.withLock { $0.items } }
+    /// The items by key as they are now, made outside the lock (the keys of `StoreKeyed` objects
+    /// are made here: O(n) allocations; a scan of the objects reads `list()`).
+    public func snapshot() -> [String: Object] {
+        let items = state.withLock { $0.items }
+        return Dictionary(items.lazy.map { ($0.key.text, $0.value) }, uniquingKeysWith: { $1 })
+    }
 
     /// Installs `index`, built here from the current items, kept up to date with every later change
     /// (a replaced index starts over). Safe at any time, also while the informer is filling the store.
@@ -65,8 +69,14 @@ public final class Store<Object: Sendable>: Sendable {
     /// Sets a key; returns the previous value.
     @discardableResult
     func set(_ key: String, _ object: Object) -> Object? {
-        state.withLock { state in
-            let previous = state.items.updateValue(object, forKey: key)
+        let stored = StoreKey.stored(key, object)
+        return state.withLock { state in
+            let previous = state.items.updateValue(object, forKey: stored)
+            if previous != nil, case .object = stored {
+                // An update keeps the dictionary's key, the previous object: put the new one in its place.
+                state.items.removeValue(forKey: stored)
+                state.items[stored] = object
+            }
             state.indexRemove(previous)
             state.indexAdd(object)
             return previous
@@ -76,7 +86,7 @@ public final class Store<Object: Sendable>: Sendable {
     @discardableResult
     func removeValue(_ key: String) -> Object? {
         state.withLock { state in
-            let previous = state.items.removeValue(forKey: key)
+            let previous = state.items.removeValue(forKey: .text(key))
             state.indexRemove(previous)
             return previous
         }
@@ -84,7 +94,7 @@ public final class Store<Object: Sendable>: Sendable {
 
     /// Swaps in a complete new state; returns the old one. The index is rebuilt from `objects`:
     /// the new state's values, in the order the caller reads best (the LIST's).
-    func replace(with new: [String: Object], rebuildingIndexFrom objects: some Collection<Object>) -> [String: Object] {
+    func replace(with new: [StoreKey: Object], rebuildingIndexFrom objects: some Collection<Object>) -> [StoreKey: Object] {
         state.withLock { state in
             let old = state.items
             state.items = new

@@ -7,22 +7,16 @@ import KubeCore
 /// Build it from the FULL object: `resources` counts `status.inventory.entries`, which caches drop.
 public struct FluxObject: Sendable, Equatable {
     // Stored properties in this order on purpose: the strings, then the 8-byte scalars, then the
-    // small ones, which Swift packs into the tail of `signals` and `uidStorage` (296 bytes in all,
-    // against 320 in declaration order by meaning): the cache keeps one per object.
+    // small ones, which Swift packs into the tail of `signals` and `uidStorage`: the cache keeps one
+    // per object. The shared strings (interned by the cache) are stored; the object's own ones are
+    // computed from `text`, one heap block for all of them (`ObjectText`).
     public var kind: String
     public var apiVersion: String
     public var namespace: String
-    public var name: String
     public var reason: String
-    /// The Ready condition's message, kept only when Ready is False (why it fails); else "".
-    public var message: String
-    public var revision: String
-    public var url: String
-    public var ref: String
     public var sourceName: String
-    public var path: String
-    /// FluxInstance `spec.distribution.registry`.
-    public var registry: String
+    /// name, message, revision, url, ref, path and registry (shared, not copied, by `KindAggregate`'s entries).
+    private(set) var text: ObjectText
     /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
     public var labelValues: [String]
     /// The Ready condition's lastTransitionTime in seconds since the Unix epoch; 0 when absent or
@@ -53,6 +47,42 @@ public struct FluxObject: Sendable, Equatable {
         set { uidStorage = ObjectUID(newValue) }
     }
 
+    public var name: String {
+        get { text[.name] }
+        set { text = text.replacing(.name, with: newValue) }
+    }
+    /// The Ready condition's message, kept only when Ready is False (why it fails); else "".
+    public var message: String {
+        get { text[.message] }
+        set { text = text.replacing(.message, with: newValue) }
+    }
+    public var revision: String {
+        get { text[.revision] }
+        set { text = text.replacing(.revision, with: newValue) }
+    }
+    public var url: String {
+        get { text[.url] }
+        set { text = text.replacing(.url, with: newValue) }
+    }
+    public var ref: String {
+        get { text[.ref] }
+        set { text = text.replacing(.ref, with: newValue) }
+    }
+    public var path: String {
+        get { text[.path] }
+        set { text = text.replacing(.path, with: newValue) }
+    }
+    /// FluxInstance `spec.distribution.registry`.
+    public var registry: String {
+        get { text[.registry] }
+        set { text = text.replacing(.registry, with: newValue) }
+    }
+
+    /// Runs `body` on the name's UTF-8 bytes in place (no `String` made).
+    public func withNameUTF8<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try text.withUTF8(.name, body)
+    }
+
     /// `status.artifact.size` is clamped to 16 TiB per object, so the per-kind sums (up to half a
     /// million objects) cannot overflow `Int64`. Real artifacts are far smaller.
     public static let maxArtifactSize: Int64 = 1 << 44
@@ -67,21 +97,15 @@ public struct FluxObject: Sendable, Equatable {
         self.kind = kind
         self.apiVersion = apiVersion
         self.namespace = namespace
-        self.name = name
+        self.text = ObjectText([name, message, Self.bounded(revision), url, ref, path, registry])
         self.uidStorage = ObjectUID(uid)
         self.labelValues = labelValues
         self.ready = ready
         self.reason = reason
-        self.message = message
         self.readySince = readySince
         self.suspended = suspended
-        self.revision = Self.bounded(revision)
-        self.url = url
-        self.ref = ref
         self.sourceName = sourceName
-        self.path = path
         self.artifactSize = artifactSize
-        self.registry = registry
         self.resources = resources
         self.alwaysReady = alwaysReady
         self.signals = signals
@@ -118,7 +142,7 @@ public struct FluxObject: Sendable, Equatable {
         self.kind = kind
         self.apiVersion = Self.bounded(objectAPIVersion)
         namespace = Self.bounded(metadata["namespace"].string ?? "")
-        name = Self.bounded(metadata["name"].string ?? "")
+        let name = Self.bounded(metadata["name"].string ?? "")
         uidStorage = ObjectUID(Self.bounded(metadata["uid"].string ?? ""))
         if keepLabels.isEmpty {
             labelValues = []
@@ -128,7 +152,7 @@ public struct FluxObject: Sendable, Equatable {
         }
         ready = ReadyStatus(conditionStatus: readyCondition?.status)
         reason = Self.bounded(readyCondition?.reason ?? "")
-        message = ready == .false ? Self.bounded(readyCondition?.message ?? "", to: Self.maxMessageBytes) : ""
+        let message = ready == .false ? Self.bounded(readyCondition?.message ?? "", to: Self.maxMessageBytes) : ""
         readySince = readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) } ?? 0
         if isOperatorKind {
             suspended = ReportAnnotations.isReconcileDisabled(metadata["annotations"].stringMap)
@@ -137,13 +161,16 @@ public struct FluxObject: Sendable, Equatable {
         }
 
         let revisionPaths = isOperatorKind ? FluxKindInfo.Origin.fluxOperator.revision : FluxKindInfo.Origin.toolkit.revision
-        revision = Self.bounded(revisionPaths.firstString(in: json) ?? "")
-        url = Self.bounded(entry.url.firstString(in: json) ?? "")
-        ref = Self.bounded(entry.ref.firstString(in: json) ?? "")
+        let revision = Self.bounded(revisionPaths.firstString(in: json) ?? "")
         sourceName = Self.bounded(entry.sourceName.firstString(in: json) ?? "")
-        path = Self.bounded(entry.path.firstString(in: json) ?? "")
+        text = ObjectText([
+            name, message, revision,
+            Self.bounded(entry.url.firstString(in: json) ?? ""),
+            Self.bounded(entry.ref.firstString(in: json) ?? ""),
+            Self.bounded(entry.path.firstString(in: json) ?? ""),
+            Self.bounded(entry.registry.firstString(in: json) ?? ""),
+        ])
         artifactSize = min(max(0, status[path: "artifact", "size"].int ?? 0), Self.maxArtifactSize)
-        registry = Self.bounded(entry.registry.firstString(in: json) ?? "")
         resources = entry.inventory.flatMap { $0.resolve(in: json)?.elementCount } ?? 0
         alwaysReady = entry.readiness.alwaysReady(json)
         signals = SignalInputs(json: json, entry: entry, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition,
@@ -170,12 +197,12 @@ public struct FluxObject: Sendable, Equatable {
     }
 
     /// Upper estimate of the heap bytes this projection holds beyond its inline size: string
-    /// storage (strings of more than 15 UTF-8 bytes live on the heap) and the label value array.
+    /// storage (strings of more than 15 UTF-8 bytes live on the heap), `text`'s block and the label value array.
     public var estimatedHeapBytes: Int {
         func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
-        let strings = [kind, apiVersion, namespace, name, reason, message, revision, url, ref, sourceName, path, registry] + signals.boxedStrings
+        let strings = [kind, apiVersion, namespace, reason, sourceName] + signals.boxedStrings
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
-        return strings.reduce(0) { $0 + heap($1) } + uidStorage.heapBytes + labels + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
+        return strings.reduce(0) { $0 + heap($1) } + text.heapBytes + uidStorage.heapBytes + labels + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
     }
 
     /// What the object depends on: its `spec.dependsOn` entries (its own kind unless an entry names

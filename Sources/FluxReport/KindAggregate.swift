@@ -37,12 +37,30 @@ public struct KindAggregate: Sendable {
     struct Deadline: Sendable, Comparable {
         var deadline: Int64
         var namespace: String
-        var name: String
+        /// The object's own strings, shared with it: the name is read from them (no string per entry).
+        var text: ObjectText
 
-        var isASCII: Bool { namespace.utf8.allSatisfy { $0 < 0x80 } && name.utf8.allSatisfy { $0 < 0x80 } }
+        init(deadline: Int64, _ object: FluxObject) {
+            self.deadline = deadline
+            namespace = object.namespace
+            text = object.text
+        }
 
-        static func < (a: Deadline, b: Deadline) -> Bool { (a.deadline, a.namespace, a.name) < (b.deadline, b.namespace, b.name) }
-        static func == (a: Deadline, b: Deadline) -> Bool { a.deadline == b.deadline && a.namespace == b.namespace && a.name == b.name }
+        var name: String { text[.name] }
+
+        var isASCII: Bool { namespace.utf8.allSatisfy { $0 < 0x80 } && text.withUTF8(.name) { $0.allSatisfy { $0 < 0x80 } } }
+
+        static func < (a: Deadline, b: Deadline) -> Bool {
+            if a.deadline != b.deadline { return a.deadline < b.deadline }
+            if a.namespace != b.namespace { return a.namespace < b.namespace }
+            // Names the API server allows are ASCII, where byte order is String order.
+            if a.isASCII && b.isASCII { return a.text.withUTF8(.name) { l in b.text.withUTF8(.name) { l.lexicographicallyPrecedes($0) } } }
+            return a.name < b.name
+        }
+
+        static func == (a: Deadline, b: Deadline) -> Bool {
+            a.deadline == b.deadline && a.namespace == b.namespace && a.text.withUTF8(.name) { l in b.text.withUTF8(.name) { l.elementsEqual($0) } }
+        }
     }
 
     public init(staleFactor: Int64) {
@@ -91,7 +109,7 @@ public struct KindAggregate: Sendable {
         }
         if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
             if kind.isEmpty { kind = object.kind }
-            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
+            let entry = Deadline(deadline: deadline, object)
             if keepingOrder {
                 deadlines.insert(entry, at: Self.lowerBound(deadlines) { $0 < entry })
             } else {
@@ -118,7 +136,7 @@ public struct KindAggregate: Sendable {
             if let best = bestFailing, best.contains(where: { $0.key == key }) { bestFailing = nil }
         }
         if let deadline = Signals.staleDeadline(object, factor: staleFactor) {
-            let entry = Deadline(deadline: deadline, namespace: object.namespace, name: object.name)
+            let entry = Deadline(deadline: deadline, object)
             let index = Self.lowerBound(deadlines) { $0 < entry }
             if index < deadlines.count, deadlines[index] == entry { deadlines.remove(at: index) }
             if let memo = staleMemo, deadline < memo.asOf, memo.best.contains(entry) { staleMemo = nil }
@@ -170,13 +188,22 @@ public struct KindAggregate: Sendable {
 
     /// Whether `a`'s `namespace/name` sorts before `b`'s, by bytes (String order for ASCII).
     static func precedes(_ a: Deadline, _ b: Deadline) -> Bool {
-        var left = a.namespace.utf8.makeIterator()
-        var right = b.namespace.utf8.makeIterator()
-        var leftName = a.name.utf8.makeIterator()
-        var rightName = b.name.utf8.makeIterator()
+        a.text.withUTF8(.name) { leftNameBytes in
+            b.text.withUTF8(.name) { rightNameBytes in
+                precedes(a.namespace, leftNameBytes, b.namespace, rightNameBytes)
+            }
+        }
+    }
+
+    private static func precedes(_ leftNamespace: String, _ leftNameBytes: UnsafeBufferPointer<UInt8>,
+                                 _ rightNamespace: String, _ rightNameBytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var left = leftNamespace.utf8.makeIterator()
+        var right = rightNamespace.utf8.makeIterator()
+        var leftName = leftNameBytes.makeIterator()
+        var rightName = rightNameBytes.makeIterator()
         var leftPart = 0  // 0 namespace, 1 the slash, 2 name
         var rightPart = 0
-        func next(_ part: inout Int, _ namespace: inout String.UTF8View.Iterator, _ name: inout String.UTF8View.Iterator) -> UInt8? {
+        func next(_ part: inout Int, _ namespace: inout String.UTF8View.Iterator, _ name: inout UnsafeBufferPointer<UInt8>.Iterator) -> UInt8? {
             if part == 0 {
                 if let byte = namespace.next() { return byte }
                 part = 1

@@ -20,31 +20,13 @@ struct InformerPartsTests {
         for _ in 0..<20 {
             var rng = TestRandom()
             let reflector = Reflector<Item>()
-            var model: [String: Item] = [:]          // what the store must hold
-            var pending: [String: Item]?             // an init in progress
+            var model = ReflectorModel<Item>()       // what the store must hold
             var view: [String: Item] = [:]           // a subscriber's copy, built only from the changes
             for step in 0..<600 {
                 let key = "ns/k\(rng.next() % 16)"
                 let item = Item(key: key, value: Int(rng.next() % 1000))
-                let event: WatcherEvent<Item>
-                switch rng.next() % 10 {
-                case 0: event = .initStarted
-                case 1, 2: event = pending == nil ? .applied(key: key, object: item) : .initApply(key: key, object: item)
-                case 3: event = pending == nil ? .deleted(key: key) : .initDone(resourceVersion: "\(step)")
-                case 4: event = .applied(key: key, object: nil)
-                case 5: event = .deleted(key: key)
-                default: event = .applied(key: key, object: item)
-                }
-                // The model: an init replaces the state only when done; a new init drops an unfinished one.
-                switch event {
-                case .initStarted: pending = [:]
-                case .initApply(let key, let object): pending?[key] = object
-                case .initDone:
-                    model = pending ?? [:]
-                    pending = nil
-                case .applied(let key, let object?): model[key] = object
-                case .applied(let key, nil), .deleted(let key): model[key] = nil
-                }
+                let event = model.randomEvent(key: key, object: item, step: step, using: &rng)
+                model.apply(event)
                 let changes = reflector.apply(event)
                 for change in changes {
                     switch change {
@@ -60,9 +42,9 @@ struct InformerPartsTests {
                     }
                 }
                 let stored = reflector.store.snapshot()
-                #expect(stored == model, "\(rng) step \(step) after \(event)")
+                #expect(stored == model.items, "\(rng) step \(step) after \(event)")
                 #expect(view == stored, "\(rng) step \(step): the changes do not replay the store")
-                if stored != model || view != stored { return }
+                if stored != model.items || view != stored { return }
             }
         }
     }

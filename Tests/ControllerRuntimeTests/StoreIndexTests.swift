@@ -31,7 +31,7 @@ struct StoreIndexTests {
             case 0:
                 var fresh: [String: Int] = [:]
                 for _ in 0..<Int.random(in: 0..<20, using: &random) { fresh["ns/obj-\(Int.random(in: 0..<30, using: &random))"] = Int.random(in: -50...50, using: &random) }
-                _ = store.replace(with: fresh, rebuildingIndexFrom: fresh.values.shuffled(using: &random))
+                _ = store.replace(with: Dictionary(uniqueKeysWithValues: fresh.map { (StoreKey.text($0.key), $0.value) }), rebuildingIndexFrom: fresh.values.shuffled(using: &random))
             case 1...3: store.removeValue(key)
             default: store.set(key, Int.random(in: -50...50, using: &random))
             }

@@ -74,14 +74,14 @@ import Testing
     @Test func bytesPerCachedObject() throws {
         let all = try Self.measure(Self.documents(withoutHealthyEdges: false))
         let waitingOnly = try Self.measure(Self.documents(withoutHealthyEdges: true))
-        print("projection memory, \(all.objects) objects (\(all.withDependencies) with dependencies): estimate \(all.estimate) B/object, "
+        print("projection memory, FluxObject \(MemoryLayout<FluxObject>.stride) bytes inline, \(all.objects) objects (\(all.withDependencies) with dependencies): estimate \(all.estimate) B/object, "
               + "resident \(all.resident) B/object (box and array slot included); without the dependsOn of objects not waiting: "
               + "estimate \(waitingOnly.estimate), resident \(waitingOnly.resident)")
         #expect(all.objects >= 1_000)
         #expect(all.withDependencies > all.objects / 4, "Kustomizations, HelmReleases, HelmCharts and ImagePolicies keep their edges")
-        // 570 bytes when measured (the generated fleet's long revisions, URLs and names included;
-        // 37 of them the HelmReleases' kept releases).
-        #expect(all.estimate <= 590, "\(all.estimate) bytes per object")
+        // 451 bytes when measured (the generated fleet's long revisions, URLs and names
+        // included, and the HelmReleases' kept releases).
+        #expect(all.estimate <= 480, "\(all.estimate) bytes per object")
         // Healthy objects' edges: a few bytes per object on average, not a box each.
         #expect(all.estimate - waitingOnly.estimate <= 16, "\(all.estimate - waitingOnly.estimate) bytes per object for the edges")
     }

@@ -7,7 +7,7 @@ import FluxReport
 /// Boxed: a store is a dictionary whose capacity runs up to about twice its count, and every spare
 /// slot of a dictionary of structs costs the struct's full inline size (~250 bytes for a
 /// `FluxObject`). Boxed, a spare slot costs a pointer — about 35 MiB less at 100,000 objects.
-public final class CachedFluxObject: Sendable {
+public final class CachedFluxObject: StoreKeyed {
     public let object: FluxObject
 
     public init(_ object: FluxObject) { self.object = object }
@@ -28,10 +28,29 @@ public final class CachedFluxObject: Sendable {
         var object = projected
         object.namespace = interner.intern(object.namespace)
         object.reason = interner.intern(object.reason)
-        object.ref = interner.intern(object.ref)
         object.sourceName = interner.intern(object.sourceName)  // many objects name the same source
-        object.registry = interner.intern(object.registry)
         object.labelValues = object.labelValues.map { interner.intern($0) }
         return CachedFluxObject(object)
+    }
+
+    // MARK: StoreKeyed (the informer store keeps the object under its own `namespace/name`)
+
+    public var storeKey: String { object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)" }
+
+    public func hasStoreKey(_ key: String) -> Bool {
+        var key = key
+        let namespace = object.namespace.utf8
+        return key.withUTF8 { key in
+            object.withNameUTF8 { name in
+                if namespace.isEmpty { return key.elementsEqual(name) }
+                guard key.count == namespace.count + 1 + name.count else { return false }
+                return key.prefix(namespace.count).elementsEqual(namespace) && key[namespace.count] == UInt8(ascii: "/")
+                    && key.suffix(name.count).elementsEqual(name)
+            }
+        }
+    }
+
+    public func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        object.withNameUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 }

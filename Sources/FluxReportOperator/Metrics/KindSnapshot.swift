@@ -49,7 +49,7 @@ final class KindSnapshot: Sendable {
                         if a.object.namespace != b.object.namespace {
                             return a.object.namespace.utf8.lexicographicallyPrecedes(b.object.namespace.utf8)
                         }
-                        return a.object.name.utf8.lexicographicallyPrecedes(b.object.name.utf8)
+                        return a.object.withNameUTF8 { left in b.object.withNameUTF8 { left.lexicographicallyPrecedes($0) } }
                     }
                 }
                 taken.grouped = groups

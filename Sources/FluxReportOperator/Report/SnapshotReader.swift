@@ -56,7 +56,7 @@ struct SnapshotReader: Sendable {
                 // watch keeps writing to the store during the scan.
                 let read = informer.store.withIndex(KindIndex.self) { index in Self.read(&index.aggregate, signalsAt: signalsAt) }
                 let (kindStats, examples, kindSignals) = read
-                    ?? Self.scan(informer.store.snapshot(), staleFactor: cache.staleFactor, signalsAt: signalsAt)
+                    ?? Self.scan(informer.store.list(), staleFactor: cache.staleFactor, signalsAt: signalsAt)
                 stats[crd.groupKind] = .success(kindStats)
                 if !examples.isEmpty { snapshot.failingExamples[crd.groupKind] = examples }
                 if let kindSignals { summary.add(kindSignals) }
@@ -89,9 +89,9 @@ struct SnapshotReader: Sendable {
     }
 
     /// The kind's aggregate computed from its objects.
-    private static func scan(_ items: [String: CachedFluxObject], staleFactor: Int64, signalsAt: Int64?)
+    private static func scan(_ items: [CachedFluxObject], staleFactor: Int64, signalsAt: Int64?)
         -> (KindStats, [FailingExample], SignalSummary?) {
-        var aggregate = KindAggregate(objects: items.values.lazy.map(\.object), staleFactor: staleFactor)
+        var aggregate = KindAggregate(objects: items.lazy.map(\.object), staleFactor: staleFactor)
         return Self.read(&aggregate, signalsAt: signalsAt)
     }
 
