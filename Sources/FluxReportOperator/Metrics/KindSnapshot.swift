@@ -42,7 +42,7 @@ final class KindSnapshot: Sendable {
                 var groups = [[CachedFluxObject]](repeating: [], count: buckets)
                 // Fields read through the box: a copy of the projection would retain its every string.
                 for cached in all {
-                    groups[ObjectSeriesCache.slot(namespace: cached.object.namespace, name: cached.object.name) & (buckets - 1)].append(cached)
+                    groups[ObjectSeriesCache.slot(cached.object) & (buckets - 1)].append(cached)
                 }
                 for index in groups.indices {
                     groups[index].sort { a, b in

@@ -118,7 +118,7 @@ final class ObjectSeriesCache: Sendable {
                 repeat {
                     // Fields read through the box: binding its `FluxObject` would copy (retain) every field.
                     let cached = events[index].object
-                    epochs[Self.slot(namespace: cached.object.namespace, name: cached.object.name)] &+= 1
+                    epochs[Self.slot(cached.object)] &+= 1
                     index += 1
                 } while index < events.endIndex && events[index].object.object.kind == kind
                 state.epochs[kind] = epochs
@@ -126,12 +126,18 @@ final class ObjectSeriesCache: Sendable {
         }
     }
 
-    /// FNV-1a over namespace, a 0 byte and name: stable across processes (unlike `Hasher`).
-    static func slot(namespace: String, name: String) -> Int {
+    /// FNV-1a over namespace, a 0 byte and name: stable across processes (unlike `Hasher`). The
+    /// name is read in place: every event and every scrape's grouping of a kind hash each object,
+    /// and no `String` is made for them.
+    static func slot(_ object: FluxObject) -> Int {
+        object.withNameUTF8 { slot(namespace: object.namespace, nameUTF8: $0) }
+    }
+
+    private static func slot(namespace: String, nameUTF8: UnsafeBufferPointer<UInt8>) -> Int {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in namespace.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         hash = (hash ^ 0) &* 0x100_0000_01b3
-        for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        for byte in nameUTF8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return Int(truncatingIfNeeded: hash % UInt64(slots))
     }
 
