@@ -1,6 +1,5 @@
 import ControllerRuntime
 import FluxReport
-import Foundation
 import KubeCore
 
 /// What the MCP tools read: the watch-fed caches, the operator's signal history, the recent
