@@ -103,6 +103,17 @@ def http_get(url: str, timeout: float = 10):
         return e.code, e.headers, e.read()
 
 
+def api_get(url: str, timeout: float = 10):
+    """`http_get` as a well-behaved client of the status page's API: a 429 (the per-address budget,
+    which a whole suite and its browser share from 127.0.0.1) is waited out for its Retry-After."""
+    for _ in range(5):
+        status, headers, body = http_get(url, timeout)
+        if status != 429:
+            return status, headers, body
+        time.sleep(min(float(headers.get("Retry-After") or 1), 5))
+    raise AssertionError(f"{url}: still 429 after five Retry-After waits: {body!r}")
+
+
 class Process:
     def __init__(self, name: str, argv: list[str], workdir: pathlib.Path):
         self.name = name

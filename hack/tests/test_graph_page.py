@@ -54,7 +54,7 @@ def load_chain(cluster):
         return
     code, answer = cluster.client.request("POST", "/_sim/load", {"apiVersion": "v1", "kind": "List", "items": chain_fleet()})
     assert code == 200, f"/_sim/load: HTTP {code}: {answer}"
-    for _ in deadline_loop(20, "the chain in the operator's graph"):
+    for _ in deadline_loop(20, "the chain in the operator's graph", interval=0.1):
         # The whole fleet, not only the chain: the fan-out's objects arrive over the watch too.
         status, graph = cluster.api("/api/v1/graph?kind=Kustomization&namespace=chain&name=k3")
         wide_status, wide = cluster.api("/api/v1/graph?kind=GitRepository&namespace=chain&name=wide")

@@ -25,7 +25,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "hack"))
 from bench_kube import Client  # noqa: E402
-from conftest import Process, deadline_loop, free_port, http_get, start_kubesim, unavailable, wait_for_synced_page  # noqa: E402
+from conftest import Process, api_get, deadline_loop, free_port, http_get, start_kubesim, unavailable, wait_for_synced_page  # noqa: E402
 
 ASSETS = ROOT / "Sources" / "FluxReportOperator" / "StatusPage" / "Assets"
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "flux" / "v2.7.0"
@@ -254,7 +254,7 @@ class Cluster:
             return f"/api/v1/resources failed: {e}"
 
     def api(self, path: str):
-        status, _, body = http_get(self.base + path)
+        status, _, body = api_get(self.base + path)
         return status, json.loads(body)
 
     def set_ready(self, kind: str, api_version: str, namespace: str, name: str, status: str, reason: str, message: str):
@@ -332,11 +332,23 @@ def test_api_report_has_the_fluxreport_spec_shape(env):
     assert [r["kind"] for r in report["reconcilers"]] == [r["kind"] for r in spec["reconcilers"]]
 
 
+def test_the_suites_client_waits_out_the_page_budget(env):
+    """The suite and its browser share 127.0.0.1's budget (100 at once, 50 a second): a poll loop can
+    spend it, and then every API answer of the suite goes through `api_get`'s Retry-After wait."""
+    cluster, _, _ = env
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: http_get(cluster.base + "/api/v1/overview")[0], range(400)))
+    assert 429 in statuses, "400 requests back to back were never limited"
+    status, overview = cluster.api("/api/v1/overview")
+    assert status == 200 and overview["cachesSynced"] is True
+
+
 @pytest.mark.parametrize("query", ["limit=0", "limit=-5", "limit=100000000000000000000", "limit=ten", "status=broken",
                                    "bogus=1", "kind=%3Cscript%3E", "continue=not-a-token", "namespace=Not_A_Namespace"])
 def test_api_rejects_bad_parameters_with_json_400(env, query):
     cluster, _, _ = env
-    status, headers, body = http_get(f"{cluster.base}/api/v1/resources?{query}")
+    status, headers, body = api_get(f"{cluster.base}/api/v1/resources?{query}")
     assert status == 400
     assert headers["Content-Type"].startswith("application/json")
     assert isinstance(json.loads(body)["error"], str)
@@ -506,7 +518,7 @@ def test_problem_counts_agree_with_the_metrics(env):
                for line in text.splitlines() if line.startswith("flux_resource_drifted{")}
     assert drifted[CHAIN_NS] == 1 and 0 in drifted.values(), drifted
     for bad in ("limit=0", "limit=1001", "limit=x", "bogus=1", "limit=1&limit=2"):
-        status, _, answer = http_get(f"{cluster.base}/api/v1/problems?{bad}")
+        status, _, answer = api_get(f"{cluster.base}/api/v1/problems?{bad}")
         assert status == 400 and json.loads(answer)["error"], bad
 
 
@@ -544,7 +556,7 @@ def test_malformed_query_is_explained_under_the_box(env):
     cluster, browser, _ = env
     browser.navigate(cluster.base + "/resources")
     text = "kind:Kustomization foo:bar"
-    status, _, body = http_get(f"{cluster.base}/api/v1/resources?" + urllib.parse.urlencode({"q": text}))
+    status, _, body = api_get(f"{cluster.base}/api/v1/resources?" + urllib.parse.urlencode({"q": text}))
     message = json.loads(body)["error"]
     assert status == 400 and 'unknown filter "foo:"' in message, message
     submit_search(browser, text)
