@@ -72,7 +72,7 @@ public final class Store<Object: Sendable>: Sendable {
         let stored = StoreKey.stored(key, object)
         return state.withLock { state in
             let previous = state.items.updateValue(object, forKey: stored)
-            if previous != nil, case .object = stored {
+            if previous != nil, stored.isObject {
                 // An update keeps the dictionary's key, the previous object: put the new one in its place.
                 state.items.removeValue(forKey: stored)
                 state.items[stored] = object

@@ -3,39 +3,74 @@
 ///
 /// The store hashes a key by its name part (the bytes after the last "/"), so the object hands out
 /// its name's bytes in place and compares whole keys without making them.
-public protocol StoreKeyed: AnyObject, Sendable {
+///
+/// A class rather than a protocol: a reference to it is one word, so the store's key is one word
+/// too (a protocol existential is two, which made every slot of the store's dictionary 32 bytes
+/// instead of 16). The base class has no state; a subclass is `Sendable` only if it is (as the
+/// store's objects must be), and one that overrides nothing is kept under the text of its key.
+open class StoreKeyed: @unchecked Sendable {
+    public init() {}
+
     /// The key informers give the object: `namespace/name`, or `name` for a cluster-scoped object
     /// (`objectKey`). Made at each read.
-    var storeKey: String { get }
+    open var storeKey: String { "" }
+
     /// Whether `storeKey` equals `key`.
-    func hasStoreKey(_ key: String) -> Bool
+    open func hasStoreKey(_ key: String) -> Bool { false }
+
     /// Runs `body` on the UTF-8 bytes of the key's name part.
-    func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R
+    open func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var key = storeKey
+        return key.withUTF8 { body(UnsafeRawBufferPointer($0)) }
+    }
 }
 
 /// A `Store`'s dictionary key: the key's text, or the object itself when it is `StoreKeyed` (equal
-/// when they name the same key, with the same hash).
-enum StoreKey: Hashable, Sendable {
-    case text(String)
-    case object(any StoreKeyed)
+/// when they name the same key, with the same hash). One word: both cases are class references.
+struct StoreKey: Hashable, Sendable {
+    /// A key's text, boxed so that the key stays one word (lookups by text make one).
+    final class Text: Sendable {
+        let key: String
+        init(_ key: String) { self.key = key }
+    }
+
+    private enum Storage: Sendable {
+        case text(Text)
+        case object(StoreKeyed)
+    }
+
+    private let storage: Storage
+
+    private init(_ storage: Storage) { self.storage = storage }
+
+    static func text(_ key: String) -> StoreKey { StoreKey(.text(Text(key))) }
 
     /// The key for `object` stored under `key`: the object itself when it can stand for its key.
     static func stored(_ key: String, _ object: some Sendable) -> StoreKey {
-        if let keyed = object as? any StoreKeyed, keyed.hasStoreKey(key) { return .object(keyed) }
+        if let keyed = object as? StoreKeyed, keyed.hasStoreKey(key) { return StoreKey(.object(keyed)) }
         return .text(key)
     }
 
+    /// Whether the object stands for its key (else the key's text is kept).
+    var isObject: Bool {
+        if case .object = storage { return true }
+        return false
+    }
+
     var text: String {
-        switch self {
-        case .text(let key): key
+        switch storage {
+        case .text(let text): text.key
         case .object(let object): object.storeKey
         }
     }
 
     func hash(into hasher: inout Hasher) {
-        switch self {
-        case .text(var key): key.withUTF8 { Self.hashLastSegment(UnsafeRawBufferPointer($0), into: &hasher) }
-        case .object(let object): object.withStoreKeyName { Self.hashLastSegment($0, into: &hasher) }
+        switch storage {
+        case .text(let text):
+            var key = text.key
+            key.withUTF8 { Self.hashLastSegment(UnsafeRawBufferPointer($0), into: &hasher) }
+        case .object(let object):
+            object.withStoreKeyName { Self.hashLastSegment($0, into: &hasher) }
         }
     }
 
@@ -46,9 +81,9 @@ enum StoreKey: Hashable, Sendable {
     }
 
     static func == (lhs: StoreKey, rhs: StoreKey) -> Bool {
-        switch (lhs, rhs) {
-        case let (.text(l), .text(r)): l == r
-        case let (.text(key), .object(object)), let (.object(object), .text(key)): object.hasStoreKey(key)
+        switch (lhs.storage, rhs.storage) {
+        case let (.text(l), .text(r)): l === r || l.key == r.key
+        case let (.text(text), .object(object)), let (.object(object), .text(text)): object.hasStoreKey(text.key)
         case let (.object(l), .object(r)): l === r || l.hasStoreKey(r.storeKey)
         }
     }

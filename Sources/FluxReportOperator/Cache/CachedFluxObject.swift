@@ -7,7 +7,9 @@ import FluxReport
 /// Boxed: a store is a dictionary whose capacity runs up to about twice its count, and every spare
 /// slot of a dictionary of structs costs the struct's full inline size (~250 bytes for a
 /// `FluxObject`). Boxed, a spare slot costs a pointer — about 35 MiB less at 100,000 objects.
-public final class CachedFluxObject: StoreKeyed {
+/// `@unchecked` only because `StoreKeyed` is a class (a subclass must restate it): the one stored
+/// property is a `let` of a `Sendable` value.
+public final class CachedFluxObject: StoreKeyed, @unchecked Sendable {
     public let object: FluxObject
 
     public init(_ object: FluxObject) { self.object = object }
@@ -35,9 +37,9 @@ public final class CachedFluxObject: StoreKeyed {
 
     // MARK: StoreKeyed (the informer store keeps the object under its own `namespace/name`)
 
-    public var storeKey: String { object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)" }
+    override public var storeKey: String { object.namespace.isEmpty ? object.name : "\(object.namespace)/\(object.name)" }
 
-    public func hasStoreKey(_ key: String) -> Bool {
+    override public func hasStoreKey(_ key: String) -> Bool {
         var key = key
         let namespace = object.namespace.utf8
         return key.withUTF8 { key in
@@ -50,7 +52,7 @@ public final class CachedFluxObject: StoreKeyed {
         }
     }
 
-    public func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    override public func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         object.withNameUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 }
