@@ -8,10 +8,11 @@ import KubeCore
 public struct FluxObject: Sendable, Equatable {
     // Stored properties in this order on purpose: the strings, then the 8-byte scalars, then the
     // small ones, which Swift packs into the tail of `signals` and `uidStorage`: the cache keeps one
-    // per object. The shared strings (interned by the cache) are stored; the object's own ones are
-    // computed from `text`, one heap block for all of them (`ObjectText`).
-    public var kind: String
-    public var apiVersion: String
+    // per object. The shared strings (interned by the cache) are stored, kind and apiVersion as one
+    // shared `TypeMeta`; the object's own ones are computed from `text`, one heap block for all of
+    // them (`ObjectText`).
+    /// `kind` and `apiVersion` (`TypeMeta`: one reference the cache shares among a kind's objects).
+    public var typeMeta: TypeMeta
     public var namespace: String
     public var reason: String
     public var sourceName: String
@@ -37,6 +38,15 @@ public struct FluxObject: Sendable, Equatable {
     public var suspended: Bool
     /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
     public var alwaysReady: Bool
+
+    public var kind: String {
+        get { typeMeta.kind }
+        set { typeMeta = TypeMeta(kind: newValue, apiVersion: typeMeta.apiVersion) }
+    }
+    public var apiVersion: String {
+        get { typeMeta.apiVersion }
+        set { typeMeta = TypeMeta(kind: typeMeta.kind, apiVersion: newValue) }
+    }
 
     /// `metadata.uid` in its compact form: hashing and comparing it allocates nothing.
     public var objectUID: ObjectUID { uidStorage }
@@ -94,8 +104,7 @@ public struct FluxObject: Sendable, Equatable {
         path: String = "", artifactSize: Int64 = 0, registry: String = "", resources: Int = 0, alwaysReady: Bool = false,
         signals: SignalInputs = SignalInputs(), gotkInfo: GotkInfoLabels? = nil
     ) {
-        self.kind = kind
-        self.apiVersion = apiVersion
+        self.typeMeta = TypeMeta(kind: kind, apiVersion: apiVersion)
         self.namespace = namespace
         self.text = ObjectText([name, message, Self.bounded(revision), url, ref, path, registry])
         self.uidStorage = ObjectUID(uid)
@@ -139,8 +148,7 @@ public struct FluxObject: Sendable, Equatable {
         // precedes the first "/": compared in place (this runs per object).
         let isOperatorKind = objectAPIVersion.utf8.starts(with: Self.operatorGroupPrefix.utf8) || entry.origin == .fluxOperator
 
-        self.kind = kind
-        self.apiVersion = Self.bounded(objectAPIVersion)
+        typeMeta = TypeMeta(kind: kind, apiVersion: Self.bounded(objectAPIVersion))
         namespace = Self.bounded(metadata["namespace"].string ?? "")
         let name = Self.bounded(metadata["name"].string ?? "")
         uidStorage = ObjectUID(Self.bounded(metadata["uid"].string ?? ""))
@@ -200,7 +208,7 @@ public struct FluxObject: Sendable, Equatable {
     /// storage (strings of more than 15 UTF-8 bytes live on the heap), `text`'s block and the label value array.
     public var estimatedHeapBytes: Int {
         func heap(_ s: String) -> Int { s.utf8.count > 15 ? s.utf8.count + 32 : 0 }
-        let strings = [kind, apiVersion, namespace, reason, sourceName] + signals.boxedStrings
+        let strings = [namespace, reason, sourceName] + signals.boxedStrings
         let labels = labelValues.isEmpty ? 0 : 32 + labelValues.count * 16 + labelValues.reduce(0) { $0 + heap($1) }
         return strings.reduce(0) { $0 + heap($1) } + text.heapBytes + uidStorage.heapBytes + labels + signals.boxBytes + (gotkInfo?.heapBytes ?? 0)
     }

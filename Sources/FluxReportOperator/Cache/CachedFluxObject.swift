@@ -28,6 +28,7 @@ public final class CachedFluxObject: StoreKeyed, @unchecked Sendable {
 
     private static func intern(_ projected: FluxObject, _ interner: StringInterner) -> CachedFluxObject {
         var object = projected
+        object.typeMeta = interner.intern(object.typeMeta)
         object.namespace = interner.intern(object.namespace)
         object.reason = interner.intern(object.reason)
         object.sourceName = interner.intern(object.sourceName)  // many objects name the same source

@@ -1,13 +1,27 @@
 import ControllerRuntime
+import FluxReport
 import KubeCore
 
 /// Shares one copy of strings that repeat across objects (namespaces, reasons, branch names):
 /// a String longer than 15 bytes is a heap allocation per object otherwise. Only short strings
 /// are interned, so the table stays small even when a field turns out to be unique per object.
+/// Objects' `TypeMeta` too: one per kind and apiVersion.
 final class StringInterner: Sendable {
     private let table = LockedState<Set<String>>([])
+    private let types = LockedState<Set<TypeMeta>>([])
     private let maxLength = 64
     private let maxEntries = 50_000
+    /// Kinds times their served versions: a few dozen in a cluster; the bound only matters to objects
+    /// that say another apiVersion than the one they were listed with.
+    private let maxTypes = 1_024
+
+    func intern(_ meta: TypeMeta) -> TypeMeta {
+        types.withLock { types in
+            if let existing = types.firstIndex(of: meta).map({ types[$0] }) { return existing }
+            if types.count < maxTypes { types.insert(meta) }
+            return meta
+        }
+    }
 
     func intern(_ value: String) -> String {
         guard value.utf8.count > 15, value.utf8.count <= maxLength else { return value }  // ≤ 15 bytes are stored inline
