@@ -24,11 +24,7 @@ struct FluxView: Sendable {
     /// the tools cut them to what was asked.
     func diagnosis() -> Diagnosis {
         diagnoses.current(version: feed.version) { now in
-            var objects: [FluxObject] = []
-            for (_, informer) in cache.kinds {
-                guard let informer else { continue }
-                objects += informer.store.list().map(\.object)
-            }
+            let objects = cache.fluxObjects
             let history = tracker.snapshot.entries
             let settings = DiagnosisSettings(staleFactor: cache.staleFactor, items: DiagnosisSettings.maxItems)
             let diagnosis = Diagnosis(objects: objects, now: now, settings: settings,
