@@ -14,8 +14,10 @@ public struct WatcherOptions: Sendable {
     /// `pageSize` left after the first is listed in larger pages, up to this, so that a large
     /// cluster's initial sync is not paced by the client's rate limit (`--kube-api-qps`): a million
     /// objects in pages of 500 are 2,000 requests, 34 s at 50 per second after a burst of 300. Each
-    /// page costs about 4 KiB per object while it is parsed (its JSON and tape), so this also bounds
-    /// that memory.
+    /// page costs about 4 KiB per object while it is parsed (its JSON and tape), and the cached
+    /// objects made meanwhile land between those blocks: what is freed after the sync stays
+    /// scattered through the heap, about 140 bytes per cached object with pages of 2,000 and 75
+    /// with pages of 1,000 (docs/benchmarks.md, "Initial sync").
     public var maxPageSize: Int
     /// Pages of `pageSize` past which the pages grow; see `maxPageSize`.
     public static let pagesLeft = 16
@@ -36,7 +38,7 @@ public struct WatcherOptions: Sendable {
     }
 
     public init(namespace: String? = nil, labelSelector: String? = nil, fieldSelector: String? = nil, pageSize: Int = 500,
-                maxPageSize: Int = 2000, watchTimeoutSeconds: ClosedRange<Int> = 300...600, backoff: Backoff = Backoff(),
+                maxPageSize: Int = 1000, watchTimeoutSeconds: ClosedRange<Int> = 300...600, backoff: Backoff = Backoff(),
                 expiryBackoff: Backoff = Backoff(initial: .milliseconds(200), max: .seconds(5))) {
         self.expiryBackoff = expiryBackoff
         self.namespace = namespace

@@ -210,9 +210,9 @@ struct InformerTests {
             }
         }
         // The defaults list 250,000 objects (a million-object cluster's largest kind) in pages of
-        // 2,000 after the first: 126 requests instead of 500.
+        // 1,000 after the first: 251 requests instead of 500.
         let defaults = WatcherOptions()
-        #expect(defaults.pageSize(remaining: 250_000 - defaults.pageSize) == 2000)
+        #expect(defaults.pageSize(remaining: 250_000 - defaults.pageSize) == 1000)
         #expect(defaults.pageSize(remaining: 16 * 500) == 500)
     }
 
