@@ -12,8 +12,10 @@ public final class Reflector<Object: Sendable>: Sendable {
     /// An init's objects in the order they were listed. The store's dictionary is built once, at
     /// `.initDone`, at its final size, and the changes and the index rebuild follow the list order:
     /// objects allocated one after the other are read one after the other, where the dictionary's
-    /// hash order would visit a million of them at random (a cache and TLB miss each).
-    private let pending = LockedState<[(key: String, object: Object)]?>(nil)
+    /// hash order would visit a million of them at random (a cache and TLB miss each). Kept under
+    /// their store keys: a `StoreKeyed` object holds no key string while the LIST goes on (a string
+    /// per object that lived until the end of the LIST, between the objects made meanwhile).
+    private let pending = LockedState<[(key: StoreKey, object: Object)]?>(nil)
 
     public init(store: Store<Object> = Store<Object>()) {
         self.store = store
@@ -27,17 +29,17 @@ public final class Reflector<Object: Sendable>: Sendable {
             pending.withLock { $0 = [] }
             return []
         case .initApply(let key, let object):
-            pending.withLock { $0?.append((key, object)) }
+            let stored = StoreKey.stored(key, object)
+            pending.withLock { $0?.append((stored, object)) }
             return []
         case .initDone:
-            let listed = pending.withLock { pending -> [(key: String, object: Object)] in
+            let listed = pending.withLock { pending -> [(key: StoreKey, object: Object)] in
                 defer { pending = nil }
                 return pending ?? []
             }
             var fresh: [StoreKey: Object] = [:]
             fresh.reserveCapacity(listed.count)
-            for (key, object) in listed {
-                let stored = StoreKey.stored(key, object)
+            for (stored, object) in listed {
                 if fresh.updateValue(object, forKey: stored) != nil {
                     fresh.removeValue(forKey: stored)  // the key is the earlier object: replace it too
                     fresh[stored] = object
@@ -45,12 +47,12 @@ public final class Reflector<Object: Sendable>: Sendable {
             }
             // A key listed twice (no API server does; a hand-fed reflector may) keeps its last
             // object, as a dictionary would: then the dictionary's order is the one that is right.
-            let order: [(key: String, object: Object)] = fresh.count == listed.count ? listed : fresh.map { ($0.key.text, $0.value) }
+            let order: [(key: StoreKey, object: Object)] = fresh.count == listed.count ? listed : fresh.map { ($0.key, $0.value) }
             let old = store.replace(with: fresh, rebuildingIndexFrom: order.lazy.map(\.object))
             var changes: [InformerEvent<Object>] = []
             changes.reserveCapacity(order.count)
             for (key, object) in order {
-                if let previous = old[.text(key)] {
+                if let previous = old[key] {
                     changes.append(.updated(old: previous, new: object))
                 } else {
                     changes.append(.added(object))

@@ -18,6 +18,10 @@ open class StoreKeyed: @unchecked Sendable {
     /// Whether `storeKey` equals `key`.
     open func hasStoreKey(_ key: String) -> Bool { false }
 
+    /// Whether `other` has the same `storeKey`. The store's dictionary compares keys at every slot it
+    /// probes: a subclass compares in place, without making either key.
+    open func hasSameStoreKey(as other: StoreKeyed) -> Bool { other.hasStoreKey(storeKey) }
+
     /// Runs `body` on the UTF-8 bytes of the key's name part.
     open func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         var key = storeKey
@@ -84,7 +88,7 @@ struct StoreKey: Hashable, Sendable {
         switch (lhs.storage, rhs.storage) {
         case let (.text(l), .text(r)): l === r || l.key == r.key
         case let (.text(text), .object(object)), let (.object(object), .text(text)): object.hasStoreKey(text.key)
-        case let (.object(l), .object(r)): l === r || l.hasStoreKey(r.storeKey)
+        case let (.object(l), .object(r)): l === r || l.hasSameStoreKey(as: r)
         }
     }
 }

@@ -53,6 +53,13 @@ public final class CachedFluxObject: StoreKeyed, @unchecked Sendable {
         }
     }
 
+    override public func hasSameStoreKey(as other: StoreKeyed) -> Bool {
+        guard let other = other as? CachedFluxObject else { return other.hasStoreKey(storeKey) }
+        // The names first: they tell most keys apart. Namespaces are interned, usually one storage.
+        return object.withNameUTF8 { name in other.object.withNameUTF8 { name.elementsEqual($0) } }
+            && object.namespace == other.object.namespace
+    }
+
     override public func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
         object.withNameUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
