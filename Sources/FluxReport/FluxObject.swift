@@ -6,11 +6,11 @@ import KubeCore
 /// strings the report and docs/monitoring.md, Metrics reference labels need (absent values are empty strings, which cost no heap).
 /// Build it from the FULL object: `resources` counts `status.inventory.entries`, which caches drop.
 public struct FluxObject: Sendable, Equatable {
-    // Stored properties in this order on purpose: the strings, then the 8-byte scalars, then the
-    // small ones, which Swift packs into the tail of `signals` and `uidStorage`: the cache keeps one
-    // per object. The shared strings (interned by the cache) are stored, kind and apiVersion as one
-    // shared `TypeMeta`; the object's own ones are computed from `text`, one heap block for all of
-    // them (`ObjectText`).
+    // Stored properties in this order on purpose: the words, then `signals` (25 bytes), the 1-byte
+    // fields and a 4-byte one in its tail, `uidStorage` (17) and the last 4-byte field in its tail:
+    // 144 bytes with no padding, and the cache keeps one per object. The shared strings (interned by
+    // the cache) are stored, kind and apiVersion as one shared `TypeMeta`; the object's own ones are
+    // computed from `text`, one heap block for all of them (`ObjectText`).
     /// `kind` and `apiVersion` (`TypeMeta`: one reference the cache shares among a kind's objects).
     public var typeMeta: TypeMeta
     public var namespace: String
@@ -20,24 +20,21 @@ public struct FluxObject: Sendable, Equatable {
     private(set) var text: ObjectText
     /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
     public var labelValues: [String]
-    /// The Ready condition's lastTransitionTime in seconds since the Unix epoch; 0 when absent or
-    /// malformed. A number, not the text: 8 bytes inline instead of a heap string per object.
-    public var readySince: Int64
     /// `status.artifact.size` in bytes (0 when absent, negative or not a number).
     public var artifactSize: Int64
-    /// ResourceSet: number of `status.inventory.entries`.
-    public var resources: Int
     /// The object's own `gotk_resource_info` labels; nil unless projected with `gotkResourceInfo` (and for kinds it does not cover).
     public var gotkInfo: GotkInfoLabels?
     /// The signals' evidence (docs/monitoring.md, Signals); times are seconds since the Unix epoch, 0 when absent.
     public var signals: SignalInputs
-    /// `metadata.uid`, a UUID kept in 16 bytes instead of a 36-byte heap string (`ObjectUID`).
-    private var uidStorage: ObjectUID
     /// The Ready condition's status as written by the controller.
     public var ready: ReadyStatus
     public var suspended: Bool
     /// Alert, Provider and HelmRepository of type `oci` have no meaningful Ready condition: metrics report `True`.
     public var alwaysReady: Bool
+    private var readySinceSeconds: Seconds32
+    /// `metadata.uid`, a UUID kept in 16 bytes instead of a 36-byte heap string (`ObjectUID`).
+    private var uidStorage: ObjectUID
+    private var resourceCount: UInt32
 
     public var kind: String {
         get { typeMeta.kind }
@@ -46,6 +43,18 @@ public struct FluxObject: Sendable, Equatable {
     public var apiVersion: String {
         get { typeMeta.apiVersion }
         set { typeMeta = TypeMeta(kind: typeMeta.kind, apiVersion: newValue) }
+    }
+
+    /// The Ready condition's lastTransitionTime in seconds since the Unix epoch; 0 when absent or
+    /// malformed. A number, not the text: 4 bytes inline instead of a heap string per object.
+    public var readySince: Int64 {
+        get { readySinceSeconds.value }
+        set { readySinceSeconds = Seconds32(newValue) }
+    }
+    /// ResourceSet: number of `status.inventory.entries` (at most 2^32 - 1).
+    public var resources: Int {
+        get { Int(resourceCount) }
+        set { resourceCount = UInt32(clamping: newValue) }
     }
 
     /// `metadata.uid` in its compact form: hashing and comparing it allocates nothing.
@@ -111,11 +120,11 @@ public struct FluxObject: Sendable, Equatable {
         self.labelValues = labelValues
         self.ready = ready
         self.reason = reason
-        self.readySince = readySince
+        self.readySinceSeconds = Seconds32(readySince)
         self.suspended = suspended
         self.sourceName = sourceName
         self.artifactSize = artifactSize
-        self.resources = resources
+        self.resourceCount = UInt32(clamping: resources)
         self.alwaysReady = alwaysReady
         self.signals = signals
         self.gotkInfo = gotkInfo
@@ -161,7 +170,7 @@ public struct FluxObject: Sendable, Equatable {
         ready = ReadyStatus(conditionStatus: readyCondition?.status)
         reason = Self.bounded(readyCondition?.reason ?? "")
         let message = ready == .false ? Self.bounded(readyCondition?.message ?? "", to: Self.maxMessageBytes) : ""
-        readySince = readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) } ?? 0
+        readySinceSeconds = Seconds32(readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) } ?? 0)
         if isOperatorKind {
             suspended = ReportAnnotations.isReconcileDisabled(metadata["annotations"].stringMap)
         } else {
@@ -179,7 +188,7 @@ public struct FluxObject: Sendable, Equatable {
             Self.bounded(entry.registry.firstString(in: json) ?? ""),
         ])
         artifactSize = min(max(0, status[path: "artifact", "size"].int ?? 0), Self.maxArtifactSize)
-        resources = entry.inventory.flatMap { $0.resolve(in: json)?.elementCount } ?? 0
+        resourceCount = UInt32(clamping: entry.inventory.flatMap { $0.resolve(in: json)?.elementCount } ?? 0)
         alwaysReady = entry.readiness.alwaysReady(json)
         signals = SignalInputs(json: json, entry: entry, kind: kind, ready: ready, reason: reason, readyCondition: readyCondition,
                                sourceName: sourceName, revision: revision)

@@ -21,18 +21,31 @@ public enum ReconcileEvidence: String, Sendable, Equatable, CaseIterable {
 /// What the signals and the diagnosis read from one object, projected at watch time (fixed size
 /// but for a few bounded strings, most of them only on the objects that have them).
 public struct SignalInputs: Sendable, Equatable {
-    // Fixed-size fields inline, the 8-byte ones first so the five 1-byte ones share one word
-    // (37 bytes, against 48 with the flags between the words); see `Rare`.
+    // Fixed-size fields inline, the wider ones first so the five 1-byte ones share a word (25
+    // bytes); see `Rare`. Seconds are kept in 32 bits (`Seconds32`): times from 1970 to 2106,
+    // intervals up to 136 years.
     /// `spec.interval` (else the `fluxcd.controlplane.io/reconcileEvery` annotation) in whole seconds; 0 when absent or invalid.
-    public var interval: Int64 = 0
+    public var interval: Int64 {
+        get { intervalSeconds.value }
+        set { intervalSeconds = Seconds32(newValue) }
+    }
     /// The latest reconcile evidence and which one it was.
-    public var lastReconcile: Int64 = 0
+    public var lastReconcile: Int64 {
+        get { lastReconcileSeconds.value }
+        set { lastReconcileSeconds = Seconds32(newValue) }
+    }
     /// `metadata.creationTimestamp`.
-    public var created: Int64 = 0
+    public var created: Int64 {
+        get { createdSeconds.value }
+        set { createdSeconds = Seconds32(newValue) }
+    }
     /// What few objects carry (drift time, suspension annotations, `dependsOn`, a source in another
     /// namespace, an applied revision other than the attempted one, a HelmRelease's last releases),
     /// boxed so the projection of every other object stays one pointer larger, not a hundred bytes.
     private var rare: Rare?
+    private var intervalSeconds = Seconds32(0)
+    private var lastReconcileSeconds = Seconds32(0)
+    private var createdSeconds = Seconds32(0)
     public var evidence: ReconcileEvidence = .none
     /// Some evidence that moves on every reconcile exists (`ReconcileEvidence.isPeriodic`), so the
     /// age of `lastReconcile` alone tells whether the object is stuck.
