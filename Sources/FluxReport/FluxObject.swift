@@ -8,14 +8,15 @@ import KubeCore
 public struct FluxObject: Sendable, Equatable {
     // Stored properties in this order on purpose: the words, then `signals` (25 bytes), the 1-byte
     // fields and a 4-byte one in its tail, `uidStorage` (17) and the last 4-byte field in its tail:
-    // 144 bytes with no padding, and the cache keeps one per object. The shared strings (interned by
-    // the cache) are stored, kind and apiVersion as one shared `TypeMeta`; the object's own ones are
-    // computed from `text`, one heap block for all of them (`ObjectText`).
+    // 120 bytes with no padding, and the cache keeps one per object. The strings objects share are
+    // references the cache's interner shares (`TypeMeta` for kind and apiVersion, `SharedString`);
+    // the object's own ones are computed from `text`, one heap block for all of them (`ObjectText`).
     /// `kind` and `apiVersion` (`TypeMeta`: one reference the cache shares among a kind's objects).
     public var typeMeta: TypeMeta
-    public var namespace: String
-    public var reason: String
-    public var sourceName: String
+    /// `namespace`, `reason` and `sourceName` as `SharedString`s (the cache's interner shares them).
+    public var sharedNamespace: SharedString
+    public var sharedReason: SharedString
+    public var sharedSourceName: SharedString
     /// name, message, revision, url, ref, path and registry (shared, not copied, by `KindAggregate`'s entries).
     private(set) var text: ObjectText
     /// Values of the kept object labels, aligned with the `keepLabels` passed to `init` ("" when absent).
@@ -35,6 +36,21 @@ public struct FluxObject: Sendable, Equatable {
     /// `metadata.uid`, a UUID kept in 16 bytes instead of a 36-byte heap string (`ObjectUID`).
     private var uidStorage: ObjectUID
     private var resourceCount: UInt32
+
+    public var namespace: String {
+        get { sharedNamespace.value }
+        set { sharedNamespace = SharedString.of(newValue) }
+    }
+    /// The Ready condition's reason.
+    public var reason: String {
+        get { sharedReason.value }
+        set { sharedReason = SharedString.of(newValue) }
+    }
+    /// The name of the object's source (`spec.sourceRef.name`, `spec.chart.spec.sourceRef.name`, …).
+    public var sourceName: String {
+        get { sharedSourceName.value }
+        set { sharedSourceName = SharedString.of(newValue) }
+    }
 
     public var kind: String {
         get { typeMeta.kind }
@@ -114,15 +130,15 @@ public struct FluxObject: Sendable, Equatable {
         signals: SignalInputs = SignalInputs(), gotkInfo: GotkInfoLabels? = nil
     ) {
         self.typeMeta = TypeMeta(kind: kind, apiVersion: apiVersion)
-        self.namespace = namespace
+        self.sharedNamespace = SharedString.of(namespace)
         self.text = ObjectText([name, message, Self.bounded(revision), url, ref, path, registry])
         self.uidStorage = ObjectUID(uid)
         self.labelValues = labelValues
         self.ready = ready
-        self.reason = reason
+        self.sharedReason = SharedString.of(reason)
         self.readySinceSeconds = Seconds32(readySince)
         self.suspended = suspended
-        self.sourceName = sourceName
+        self.sharedSourceName = SharedString.of(sourceName)
         self.artifactSize = artifactSize
         self.resourceCount = UInt32(clamping: resources)
         self.alwaysReady = alwaysReady
@@ -158,7 +174,7 @@ public struct FluxObject: Sendable, Equatable {
         let isOperatorKind = objectAPIVersion.utf8.starts(with: Self.operatorGroupPrefix.utf8) || entry.origin == .fluxOperator
 
         typeMeta = TypeMeta(kind: kind, apiVersion: Self.bounded(objectAPIVersion))
-        namespace = Self.bounded(metadata["namespace"].string ?? "")
+        sharedNamespace = SharedString.of(Self.bounded(metadata["namespace"].string ?? ""))
         let name = Self.bounded(metadata["name"].string ?? "")
         uidStorage = ObjectUID(Self.bounded(metadata["uid"].string ?? ""))
         if keepLabels.isEmpty {
@@ -168,7 +184,8 @@ public struct FluxObject: Sendable, Equatable {
             labelValues = keepLabels.map { Self.bounded(labels[$0].string ?? "") }
         }
         ready = ReadyStatus(conditionStatus: readyCondition?.status)
-        reason = Self.bounded(readyCondition?.reason ?? "")
+        let reason = Self.bounded(readyCondition?.reason ?? "")
+        sharedReason = SharedString.of(reason)
         let message = ready == .false ? Self.bounded(readyCondition?.message ?? "", to: Self.maxMessageBytes) : ""
         readySinceSeconds = Seconds32(readyCondition.flatMap { Timestamp.parseRFC3339($0.lastTransitionTime) } ?? 0)
         if isOperatorKind {
@@ -179,7 +196,8 @@ public struct FluxObject: Sendable, Equatable {
 
         let revisionPaths = isOperatorKind ? FluxKindInfo.Origin.fluxOperator.revision : FluxKindInfo.Origin.toolkit.revision
         let revision = Self.bounded(revisionPaths.firstString(in: json) ?? "")
-        sourceName = Self.bounded(entry.sourceName.firstString(in: json) ?? "")
+        let sourceName = Self.bounded(entry.sourceName.firstString(in: json) ?? "")
+        sharedSourceName = SharedString.of(sourceName)
         text = ObjectText([
             name, message, revision,
             Self.bounded(entry.url.firstString(in: json) ?? ""),

@@ -29,9 +29,9 @@ public final class CachedFluxObject: StoreKeyed, @unchecked Sendable {
     private static func intern(_ projected: FluxObject, _ interner: StringInterner) -> CachedFluxObject {
         var object = projected
         object.typeMeta = interner.intern(object.typeMeta)
-        object.namespace = interner.intern(object.namespace)
-        object.reason = interner.intern(object.reason)
-        object.sourceName = interner.intern(object.sourceName)  // many objects name the same source
+        object.sharedNamespace = interner.intern(object.sharedNamespace)
+        object.sharedReason = interner.intern(object.sharedReason)
+        object.sharedSourceName = interner.intern(object.sharedSourceName)  // many objects name the same source
         object.labelValues = object.labelValues.map { interner.intern($0) }
         return CachedFluxObject(object)
     }
@@ -57,7 +57,7 @@ public final class CachedFluxObject: StoreKeyed, @unchecked Sendable {
         guard let other = other as? CachedFluxObject else { return other.hasStoreKey(storeKey) }
         // The names first: they tell most keys apart. Namespaces are interned, usually one storage.
         return object.withNameUTF8 { name in other.object.withNameUTF8 { name.elementsEqual($0) } }
-            && object.namespace == other.object.namespace
+            && object.sharedNamespace == other.object.sharedNamespace
     }
 
     override public func withStoreKeyName<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {

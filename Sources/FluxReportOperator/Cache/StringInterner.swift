@@ -5,7 +5,8 @@ import KubeCore
 /// Shares one copy of strings that repeat across objects (namespaces, reasons, branch names):
 /// a String longer than 15 bytes is a heap allocation per object otherwise. Only short strings
 /// are interned, so the table stays small even when a field turns out to be unique per object.
-/// Objects' `TypeMeta` too: one per kind and apiVersion.
+/// Objects' `SharedString`s (namespaces, reasons, source names, of any length up to `maxLength`)
+/// and `TypeMeta`s (one per kind and apiVersion) too.
 final class StringInterner: Sendable {
     private let table = LockedState<Set<String>>([])
     private let types = LockedState<Set<TypeMeta>>([])
@@ -14,6 +15,19 @@ final class StringInterner: Sendable {
     /// Kinds times their served versions: a few dozen in a cluster; the bound only matters to objects
     /// that say another apiVersion than the one they were listed with.
     private let maxTypes = 1_024
+
+    private let shared = LockedState<Set<SharedString>>([])
+
+    /// The one copy of `value` the cache's objects share (up to `maxEntries` strings of at most
+    /// `maxLength` bytes; past that an object keeps its own).
+    func intern(_ value: SharedString) -> SharedString {
+        guard !value.value.isEmpty, value.value.utf8.count <= maxLength else { return value }
+        return shared.withLock { table in
+            if let existing = table.firstIndex(of: value).map({ table[$0] }) { return existing }
+            if table.count < maxEntries { table.insert(value) }
+            return value
+        }
+    }
 
     func intern(_ meta: TypeMeta) -> TypeMeta {
         types.withLock { types in

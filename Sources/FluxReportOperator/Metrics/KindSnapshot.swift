@@ -46,7 +46,7 @@ final class KindSnapshot: Sendable {
                 }
                 for index in groups.indices {
                     groups[index].sort { a, b in
-                        if a.object.namespace != b.object.namespace {
+                        if a.object.sharedNamespace != b.object.sharedNamespace {  // one interned copy: compared by reference first
                             return a.object.namespace.utf8.lexicographicallyPrecedes(b.object.namespace.utf8)
                         }
                         return a.object.withNameUTF8 { left in b.object.withNameUTF8 { left.lexicographicallyPrecedes($0) } }
