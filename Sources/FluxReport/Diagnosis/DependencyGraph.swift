@@ -38,8 +38,8 @@ public struct DependencyGraph: Sendable {
             var h = Self.hash(object.kind, object.namespace, object.name) & (capacity - 1)
             var duplicate = false
             while slots[h] >= 0 {
-                let other = objects[Int(slots[h])]
-                if other.kind == object.kind && other.namespace == object.namespace && other.name == object.name { duplicate = true; break }
+                // Fields read in place: a copy of the projection would retain each of its references.
+                if Self.sameKey(objects[Int(slots[h])], object) { duplicate = true; break }
                 h = (h + 1) & (capacity - 1)
             }
             if !duplicate { slots[h] = Int32(truncatingIfNeeded: i) }  // i ≤ maxObjects
@@ -106,11 +106,16 @@ public struct DependencyGraph: Sendable {
         var h = hash(key.kind, key.namespace, key.name) & mask
         while slots[h] >= 0 {
             let i = Int(slots[h])
-            let object = objects[i]
-            if object.name == key.name && object.namespace == key.namespace && object.kind == key.kind { return i }
+            if objects[i].has(key) { return i }
             h = (h + 1) & mask
         }
         return nil
+    }
+
+    /// The same kind, namespace and name (names first: they tell most objects apart).
+    static func sameKey(_ a: FluxObject, _ b: FluxObject) -> Bool {
+        a.withNameUTF8 { name in b.withNameUTF8 { name.elementsEqual($0) } }
+            && a.sharedNamespace == b.sharedNamespace && a.typeMeta.kind == b.typeMeta.kind
     }
 
     public var count: Int { objects.count }

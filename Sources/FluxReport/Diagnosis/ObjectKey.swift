@@ -32,3 +32,12 @@ public struct ObjectKey: Hashable, Sendable, Comparable, CustomStringConvertible
         (a.kind, a.namespace, a.name) < (b.kind, b.namespace, b.name)
     }
 }
+
+extension FluxObject {
+    /// Whether this is the object `key` names, compared in place (no name string made).
+    public func has(_ key: ObjectKey) -> Bool {
+        var name = key.name
+        return name.withUTF8 { wanted in withNameUTF8 { wanted.elementsEqual($0) } }
+            && namespace == key.namespace && kind == key.kind
+    }
+}
