@@ -22,26 +22,24 @@ final class StringInterner: Sendable {
     /// `maxLength` bytes; past that an object keeps its own).
     func intern(_ value: SharedString) -> SharedString {
         guard !value.value.isEmpty, value.value.utf8.count <= maxLength else { return value }
-        return shared.withLock { table in
-            if let existing = table.firstIndex(of: value).map({ table[$0] }) { return existing }
-            if table.count < maxEntries { table.insert(value) }
-            return value
-        }
+        return Self.share(value, in: shared, upTo: maxEntries)
     }
 
     func intern(_ meta: TypeMeta) -> TypeMeta {
-        types.withLock { types in
-            if let existing = types.firstIndex(of: meta).map({ types[$0] }) { return existing }
-            if types.count < maxTypes { types.insert(meta) }
-            return meta
-        }
+        Self.share(meta, in: types, upTo: maxTypes)
     }
 
     func intern(_ value: String) -> String {
         guard value.utf8.count > 15, value.utf8.count <= maxLength else { return value }  // ≤ 15 bytes are stored inline
-        return table.withLock { table in
+        return Self.share(value, in: table, upTo: maxEntries)
+    }
+
+    /// The copy of `value` already in `table`, else `value`, kept for the next caller while the
+    /// table holds fewer than `limit`.
+    private static func share<Value: Hashable & Sendable>(_ value: Value, in table: LockedState<Set<Value>>, upTo limit: Int) -> Value {
+        table.withLock { table in
             if let existing = table.firstIndex(of: value).map({ table[$0] }) { return existing }
-            if table.count < maxEntries { table.insert(value) }
+            if table.count < limit { table.insert(value) }
             return value
         }
     }
