@@ -124,20 +124,35 @@ class Operator(Cluster):
                                if o["metadata"]["namespace"] != "flux-system"][:50]
 
     def start_operator(self):
-        self.metrics, self.health = free_port(), free_port()
-        # `:PORT`, as the chart passes them: every address family the machine has.
-        self.operator = Process("operator", [
-            str(BUILD / "flux-report-operator"), "--kubeconfig", str(self.kubeconfig), "--metrics-addr", f":{self.metrics}",
-            "--health-addr", f":{self.health}", "--web-addr", f":{self.web_port}", "--web-allowed-hosts", ALLOWED_HOST,
-            "--reporting-interval", "30s"], self.workdir)
+        # `free_port` finds a port free on 127.0.0.1; `:PORT` binds every address family, where another
+        # process may hold it meanwhile. The operator then exits at once saying so: new ports, a new start.
+        for attempt in range(3):
+            if attempt:
+                self.web_port = free_port()
+            self.metrics, self.health = free_port(), free_port()
+            # `:PORT`, as the chart passes them: every address family the machine has.
+            self.operator = Process("operator", [
+                str(BUILD / "flux-report-operator"), "--kubeconfig", str(self.kubeconfig), "--metrics-addr", f":{self.metrics}",
+                "--health-addr", f":{self.health}", "--web-addr", f":{self.web_port}", "--web-allowed-hosts", ALLOWED_HOST,
+                "--reporting-interval", "30s"], self.workdir)
+            if self.wait_until_serving():
+                return
+            self.operator.stop()
+        raise AssertionError("the operator found a port in use at three starts: " + self.operator.output()[-3000:])
+
+    def wait_until_serving(self) -> bool:
+        """Until the page serves synced caches (True), or the operator exited because a port was taken (False)."""
         for _ in deadline_loop(90, "the status page to serve synced caches"):
+            if self.operator.proc.poll() is not None and "address already in use" in self.operator.output():
+                return False
             assert self.operator.proc.poll() is None, self.operator.output()[-3000:]
             try:
                 status, _, body = request(self.web_port, "/api/v1/overview", source="127.0.0.250")
             except OSError:
                 continue
             if status == 200 and json.loads(body).get("cachesSynced"):
-                break
+                return True
+        return False
 
     @property
     def pid(self) -> int:
