@@ -115,7 +115,14 @@ class Operator(Cluster):
     """KubeSim with a fleet and the operator serving metrics, health and the page on `:PORT`."""
 
     def __init__(self, workdir: pathlib.Path):
-        super().__init__(workdir, fleet=2000, seed=11)
+        try:
+            super().__init__(workdir, fleet=2000, seed=11)
+        except BaseException:
+            # A failed start must not leave the simulator (or an operator) behind.
+            for child in (getattr(self, "operator", None), getattr(self, "sim", None)):
+                if child is not None:
+                    child.stop()
+            raise
         self.web = self.web_port
         for _ in deadline_loop(60, "the operator to write FluxReport/flux"):
             if self.client.request("GET", REPORT_PATH)[0] == 200:
