@@ -5,7 +5,7 @@ import FluxReportOperator
 import Glibc
 #endif
 
-// CSystemShims caps glibc's malloc arenas before any thread starts (see system_shims.c).
+// CSystemShims sets glibc's malloc arenas and mmap threshold before any thread starts (see system_shims.c).
 let code = await FluxReportOperatorCommand.execute()
 // Everything is written: flush it and end the process without exit()'s atexit handlers and static
 // destructors, which can tear libraries down under threads still running (a cancelled watch's
