@@ -1,4 +1,5 @@
 import CZlib
+import KubeCore
 
 /// gzip (RFC 1952) compression with the system zlib, for `/metrics` responses
 /// (`Content-Encoding: gzip` when the scraper sends `Accept-Encoding: gzip`, as Prometheus does).
@@ -88,9 +89,10 @@ public struct DeflateSegment: Sendable, Equatable {
     /// `text` compressed on its own (an empty text is an empty segment).
     public static func compress(_ text: [UInt8], level: Int32 = Gzip.scrapeLevel) throws(Gzip.Failure) -> DeflateSegment {
         guard !text.isEmpty else { return DeflateSegment(bytes: [], crc: 0, length: 0) }
-        let deflater = try Deflater(level: level, gzip: false)
         var out: [UInt8] = []
-        try deflater.deflate(text, flush: Z_SYNC_FLUSH, into: &out)
+        try SegmentDeflaters.with(level: level) { deflater throws(Gzip.Failure) in
+            try deflater.deflate(text, flush: Z_SYNC_FLUSH, into: &out)
+        }
         return DeflateSegment(bytes: out, crc: Gzip.crc32(text, 0), length: text.count)
     }
 
@@ -165,8 +167,37 @@ extension Gzip {
 }
 
 
+/// Raw deflaters kept for `DeflateSegment`: a scrape that renders every bucket compresses thousands
+/// of segments of a few KiB, and a deflater made for each would allocate and free its window, hash
+/// tables and buffers (about 330 KiB) thousands of times, between the segments that are kept.
+/// A few idle ones are kept; a deflater is reset before it is handed out again.
+enum SegmentDeflaters {
+    static let keptIdle = 2
+    private static let idle = LockedState<[Deflater]>([])
+
+    static func with<Result>(level: Int32, _ body: (Deflater) throws(Gzip.Failure) -> Result) throws(Gzip.Failure) -> Result {
+        let level = Deflater.clamped(level)
+        let reused = idle.withLock { idle in idle.firstIndex { $0.level == level }.map { idle.remove(at: $0) } }
+        let deflater: Deflater
+        if let reused { deflater = reused } else { deflater = try Deflater(level: level, gzip: false) }
+        let result = try body(deflater)
+        // A deflater that failed, or cannot be reset, is dropped rather than reused mid-stream.
+        if deflater.reset() {
+            idle.withLock { idle in
+                if idle.count < keptIdle { idle.append(deflater) }
+            }
+        }
+        return result
+    }
+
+    /// Deflaters idle now (for tests).
+    static var idleCount: Int { idle.withLock { $0.count } }
+}
+
 /// One zlib deflate stream, gzip-framed (`GzipCompressor`) or raw (`DeflateSegment`, `GzipSplicer`).
-final class Deflater {
+/// Used by one caller at a time (`SegmentDeflaters` hands each out to one), hence unchecked Sendable.
+final class Deflater: @unchecked Sendable {
+    let level: Int32
     private let stream: UnsafeMutablePointer<z_stream>
     private let scratch: UnsafeMutablePointer<UInt8>
     private static let scratchSize = 64 * 1024
@@ -175,7 +206,8 @@ final class Deflater {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         scratch = .allocate(capacity: Self.scratchSize)
-        let level = max(0, min(9, level))
+        let level = Self.clamped(level)
+        self.level = level
         let code = gzip ? czlib_deflate_init_gzip(stream, level) : czlib_deflate_init_raw(stream, level)
         if code != Z_OK {
             stream.deallocate()
@@ -183,6 +215,11 @@ final class Deflater {
             throw Gzip.Failure(code: code)
         }
     }
+
+    static func clamped(_ level: Int32) -> Int32 { max(0, min(9, level)) }
+
+    /// Starts a new stream with the same settings, keeping the allocations; false if zlib refused.
+    func reset() -> Bool { deflateReset(stream) == Z_OK }
 
     deinit {
         deflateEnd(stream)

@@ -76,6 +76,35 @@ struct GzipTests {
         #expect(try Self.gunzip(Gzip.splice([.segment(segment), .segment(segment)])) == Array("abc\nabc\n".utf8))
     }
 
+    /// Segments share a few reset deflaters: a reused one must make exactly the bytes a new one
+    /// makes for the same text (nothing of the text before it kept in its window or state), at
+    /// every level, from several tasks at once, and at most `keptIdle` stay idle afterwards.
+    @Test func reusedDeflatersMakeTheSegmentsANewOneMakes() async throws {
+        var random = TestRandom()
+        print("GzipTests.reusedDeflatersMakeTheSegmentsANewOneMakes: \(random)")
+        let seeds = (0..<4).map { _ in UInt64.random(in: 0...UInt64.max, using: &random) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for seed in seeds {
+                group.addTask {
+                    var random = TestRandom(seed: seed)
+                    for round in 0..<25 {
+                        let text = Self.sample(&random)
+                        let level = [Gzip.scrapeLevel, Gzip.scrapeLevel, 6, 9].randomElement(using: &random) ?? Gzip.scrapeLevel
+                        let segment = try DeflateSegment.compress(text, level: level)
+                        var fresh: [UInt8] = []
+                        if !text.isEmpty {
+                            try Deflater(level: level, gzip: false).deflate(text, flush: Z_SYNC_FLUSH, into: &fresh)
+                        }
+                        #expect(segment.bytes == fresh, "seed \(seed), round \(round), level \(level), \(text.count) bytes")
+                        #expect(try Self.gunzip(Gzip.splice([.segment(segment)])) == text, "seed \(seed), round \(round)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(SegmentDeflaters.idleCount <= SegmentDeflaters.keptIdle)
+    }
+
     @Test func streamedPiecesInflateToTheInput() throws {
         var random = TestRandom()
         print("GzipTests.streamedPiecesInflateToTheInput: \(random)")
