@@ -23,7 +23,7 @@ struct BucketSignals: Sendable {
 
     /// The bucket's objects evaluated at `now` (the one implementation: kept buckets come from it,
     /// and the plain scrape renders every bucket with it).
-    init(objects: [CachedFluxObject], history: [SignalTracker.Key: SignalHistory], now: Int64, settings: SignalSettings) {
+    init(objects: some Collection<CachedFluxObject>, history: [SignalTracker.Key: SignalHistory], now: Int64, settings: SignalSettings) {
         texts = [[UInt8]](repeating: [], count: Self.keptStates.count + 1)
         let factor = settings.staleFactor
         var lastKind = ""
