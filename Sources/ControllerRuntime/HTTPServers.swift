@@ -328,7 +328,7 @@ extension RuntimeHTTPServer {
                 body: ResponseBody { writer in
                     // Pieces a collector keeps compressed are spliced into the gzip stream as they are.
                     var encoder = try ScrapeEncoder(gzip: gzip)
-                    for piece in pieces {
+                    for piece in MetricsLeaves(pieces) {
                         if let bytes = try encoder.add(piece) { try await writer.write(ByteBuffer(bytes: bytes)) }
                     }
                     let rest = try encoder.finish()

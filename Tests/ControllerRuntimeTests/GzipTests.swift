@@ -105,6 +105,55 @@ struct GzipTests {
         #expect(SegmentDeflaters.idleCount <= SegmentDeflaters.keptIdle)
     }
 
+    /// Random trees of pieces (text, segments, and `each` nested up to three deep): the leaves are
+    /// never `each`, come in the tree's order, and are made only when reached; the gzip body spliced
+    /// from them and the plain text both equal the tree's text.
+    @Test func eachPiecesAreMadeWhenReachedAndScrapeLikeTheirLeaves() throws {
+        var random = TestRandom()
+        print("GzipTests.eachPiecesAreMadeWhenReachedAndScrapeLikeTheirLeaves: \(random)")
+        final class Made: Sendable { let count = LockedState(0) }
+        func tree(_ depth: Int, _ random: inout TestRandom, _ made: Made) -> (MetricsPiece, [UInt8]) {
+            let kind = depth >= 3 ? Int.random(in: 0...1, using: &random) : Int.random(in: 0...2, using: &random)
+            switch kind {
+            case 0:
+                let text = Array("text_\(UInt32.random(in: 0...999, using: &random)) 1\n".utf8)
+                return (.text { $0 += text }, text)
+            case 1:
+                let text = Self.sample(&random).prefix(5_000).map { $0 }
+                return (.compressed(segment: { () throws(Gzip.Failure) -> DeflateSegment in try DeflateSegment.compress(text) },
+                                    text: { $0 += text }), text)
+            default:
+                let children = (0..<Int.random(in: 0...6, using: &random)).map { _ in tree(depth + 1, &random, made) }
+                let pieces = children.map(\.0)
+                return (.each(count: pieces.count) { index in
+                    made.count.withLock { $0 += 1 }
+                    return pieces[index]
+                }, children.flatMap(\.1))
+            }
+        }
+        for round in 0..<60 {
+            let made = Made()
+            let trees = (0..<Int.random(in: 0...8, using: &random)).map { _ in tree(0, &random, made) }
+            let expected = trees.flatMap(\.1)
+            var leaves = MetricsLeaves(trees.map(\.0))
+            #expect(made.count.withLock { $0 } == 0, "round \(round): nothing is made before the scrape reaches it")
+            var plain: [UInt8] = []
+            var encoder = try ScrapeEncoder(gzip: true)
+            var gzip: [UInt8] = []
+            while let leaf = leaves.next() {
+                if case .each = leaf { Issue.record("round \(round): an `each` among the leaves, \(random)") }
+                leaf.text(&plain)
+                if let bytes = try encoder.add(leaf) { gzip += bytes }
+            }
+            gzip += try encoder.finish()
+            #expect(plain == expected, "round \(round), \(random)")
+            #expect(try Self.gunzip(gzip) == expected, "round \(round), \(random)")
+            var whole: [UInt8] = []
+            for (piece, _) in trees { piece.text(&whole) }
+            #expect(whole == expected, "round \(round), \(random)")
+        }
+    }
+
     @Test func streamedPiecesInflateToTheInput() throws {
         var random = TestRandom()
         print("GzipTests.streamedPiecesInflateToTheInput: \(random)")
@@ -147,6 +196,50 @@ struct GzipTests {
         let outcome = try await ChildProcess.run("/usr/bin/curl", ["-sS", "-D", headerFile.path] + arguments + [url])
         #expect(outcome.status == 0, "curl: \(outcome.stderr)")
         return (try String(contentsOf: headerFile, encoding: .utf8).lowercased(), outcome.output)
+    }
+
+    /// What a scrape took (a collector's snapshot of 100,000 objects, captured by its pieces) is
+    /// released when its response ends, not kept until the next scrape.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))
+    func aScrapesPiecesAreReleasedWhenItsResponseEnds() async throws {
+        final class Taken: Sendable {
+            let released = OneShot<Void>()
+            deinit { released.deliver(()) }
+        }
+        final class TakingCollector: MetricsCollector {
+            let taken = LockedState<[OneShot<Void>]>([])
+            func pieces() -> [MetricsPiece] {
+                let snapshot = Taken()
+                taken.withLock { $0.append(snapshot.released) }
+                let line = Array("a 1\n".utf8)
+                return [.text { _ in _ = snapshot },
+                        .compressed(segment: { () throws(Gzip.Failure) -> DeflateSegment in
+                            _ = snapshot
+                            return try DeflateSegment.compress(line)
+                        }, text: { _ = snapshot; $0 += line })]
+            }
+        }
+        let collector = TakingCollector()
+        let registry = MetricsRegistry()
+        registry.register(collector: collector)
+        let metrics = RuntimeHTTPServer.metrics(address: try ListenAddress(parsing: "127.0.0.1:0"), registry: registry)
+        let server = Task { try await metrics.run() }
+        defer { server.cancel() }
+        let url = "http://127.0.0.1:\(await metrics.boundPort())/metrics"
+        for arguments in [["-H", "Accept-Encoding: gzip"], [], ["--compressed", "--keepalive-time", "60"]] {
+            _ = try await Self.curl(url, arguments)
+            let released = try #require(collector.taken.withLock { $0.last })
+            let freed = await withTaskGroup(of: Bool.self) { race in
+                race.addTask { await released.waitUnlessCancelled() != nil }
+                race.addTask { (try? await Task.sleep(for: .seconds(10))) == nil }
+                let first = await race.next() ?? false
+                race.cancelAll()
+                return first
+            }
+            #expect(freed, "the pieces of a scrape with curl \(arguments) were still held 10 s after its response")
+        }
+        server.cancel()
+        _ = await server.result
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "needs curl"))

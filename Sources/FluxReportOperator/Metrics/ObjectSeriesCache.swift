@@ -24,8 +24,9 @@ import KubeCore
 /// budget (`--metrics-series-cache-size`): over it, the least recently used buckets are dropped
 /// and rendered again when a scrape next needs them, but a bucket never makes room by dropping one
 /// the same scrape used (`ByteBudgetLRU`, whose epoch is the count of snapshots): a budget short of
-/// the whole keeps a fixed part of the buckets and reuses it. A scrape holds the pieces it took
-/// until it ends, so the budget bounds what is kept between scrapes, not a scrape's own peak.
+/// the whole keeps a fixed part of the buckets and reuses it. The budget bounds what is kept between
+/// scrapes: a scrape makes each bucket's piece when it reaches it, and a segment it could not keep
+/// lives until it is sent.
 final class ObjectSeriesCache: Sendable {
     static let slots = 1024
     static let objectsPerBucket = 128
@@ -195,11 +196,11 @@ final class ObjectSeriesCache: Sendable {
         return result
     }
 
-    /// One piece per bucket of `snapshot` for `section`: the cached segment when it is current,
-    /// else the bucket rendered and compressed now (and kept).
+    /// One piece per bucket of `snapshot` for `section`, made when the scrape reaches it: the cached
+    /// segment when it is current, else the bucket rendered and compressed now (and kept).
     func pieces(section: Section, _ snapshot: KindSnapshot,
                 render: @escaping @Sendable (CachedFluxObject, inout [UInt8], inout [UInt8]) -> Void) -> [MetricsPiece] {
-        (0..<snapshot.buckets).map { bucket in
+        [.each(count: snapshot.buckets) { [self] bucket in
             let text: MetricsChunk = { buffer in
                 var scratch: [UInt8] = []
                 for cached in snapshot.objects(in: bucket) { render(cached, &buffer, &scratch) }
@@ -214,6 +215,6 @@ final class ObjectSeriesCache: Sendable {
                 keep(.segment(version: version, segment), for: key, snapshot)
                 return segment
             }, text: text)
-        }
+        }]
     }
 }

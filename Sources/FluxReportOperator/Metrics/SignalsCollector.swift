@@ -90,18 +90,13 @@ final class SignalsCollector: MetricsCollector, Sendable {
         // Every piece has the text computed from scratch (what a plain scrape sends) and, for a
         // gzip scrape, the kept bucket's segment: the two must agree (MetricsCacheModelTests).
         func bucketPieces(_ family: Int) -> [MetricsPiece] {
-            var pieces: [MetricsPiece] = []
-            for (index, snapshot) in snapshots.enumerated() {
-                for bucket in 0..<snapshot.buckets {
+            snapshots.enumerated().map { index, snapshot in
+                .each(count: snapshot.buckets) { [current] bucket in
                     let text: MetricsChunk = { $0 += scrape.freshText(index, bucket, family) }
-                    if let segment = current[index][bucket]?.segments[family] {
-                        pieces.append(.compressed(segment: { segment }, text: text))
-                    } else {
-                        pieces.append(.text(text))
-                    }
+                    guard let segment = current[index][bucket]?.segments[family] else { return .text(text) }
+                    return .compressed(segment: { segment }, text: text)
                 }
             }
-            return pieces
         }
         for state in SignalState.allCases {
             let name = Self.familyName(state)
