@@ -37,7 +37,7 @@ final class KindSnapshot: Sendable {
         taken.withLock { taken in
             let grouped = taken ?? Self.group(store.list(), buckets: buckets)
             taken = grouped
-            guard bucket >= 0, bucket < buckets, grouped.starts.count == buckets + 1 else { return [] }
+            guard bucket >= 0, bucket < buckets else { return [] }
             return grouped.objects[grouped.starts[bucket]..<grouped.starts[bucket + 1]]
         }
     }
@@ -57,7 +57,7 @@ final class KindSnapshot: Sendable {
         var next = starts
         var ordered = all
         for (index, cached) in all.enumerated() {
-            let bucket = Int(bucketOf[index])
+            let bucket = Int(truncatingIfNeeded: bucketOf[index])  // widening: every UInt16 fits
             ordered[next[bucket]] = cached
             next[bucket] += 1
         }
